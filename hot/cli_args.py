@@ -1,0 +1,124 @@
+"""Command-line flags of ``hot/run.py``: the upstream HOT flags that mean something on MuJoCo.
+
+Upstream commands (README of the Isaac Gym original) run as written. Flags that only made sense
+with Isaac Gym are refused with a message saying why and what to use instead, never ignored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["build_parser", "parse_args", "MEANINGLESS_FLAGS", "TASKS"]
+
+TASKS = (
+    "SkillMimicHandRand",
+    "SkillMimic2BallPlayReweight",
+    "SkillMimicBallPlay",
+    "OpenLoop",
+    "MultiSkillMimicHandRand",
+    "Distill",
+    "MultiObjDistill",
+)
+
+# upstream flag -> why it is refused here
+MEANINGLESS_FLAGS: dict[str, str] = {
+    "--physics_engine": "Isaac Gym's PhysX/Flex switch; physics here is MuJoCo (use --sim mujoco|mjwarp)",
+    "--sim_device": "Isaac Gym's simulation device; use --sim and --device",
+    "--rl_device": "use --device",
+    "--pipeline": "Isaac Gym's CPU/GPU tensor pipeline; use --sim and --device",
+    "--graphics_device_id": "Isaac Gym viewer device; rendering is headless MuJoCo here",
+    "--num_threads": "PhysX worker threads; MuJoCo's thread count is sim.nthread in the env YAML",
+    "--subscenes": "PhysX subscenes do not exist in MuJoCo",
+    "--slices": "PhysX client threads do not exist in MuJoCo",
+    "--horovod": "use torchrun for multi-GPU training",
+    "--multi_gpu": "use torchrun for multi-GPU training",
+    "--reweight": "reward-driven clip reweighting is not implemented (upstream's released scripts do not use it)",
+    "--reweight_alpha": "reward-driven clip reweighting is not implemented",
+    "--disable_time_reweight": "reward-driven clip reweighting is not implemented",
+    "--state_switch_prob": "stored but never used by the upstream HOT tasks",
+    "--obj_rand_force": "has no consumer in upstream HOT (applyDisturbance is never read)",
+    "--init_vel": "unused upstream",
+    "--enable_future_target_obs": "future-target observations are not implemented (unused by released scripts)",
+    "--save_images": "viewer frame dumps are Isaac Gym specific",
+    "--projtype": "SkillMimic humanoid projectile option, meaningless for hands",
+    "--llc_checkpoint": "SkillMimic hierarchical-controller option, meaningless for hands",
+    "--randomize": "IsaacGymEnvs domain randomisation; use --obj_rand_scale / --state_noise_prob",
+    "--torch_deterministic": "use --seed; runs are deterministic for a seed on the CPU backend",
+    "--metadata": "IsaacGymEnvs option, unused by HOT",
+    "--logdir": "use --output_path",
+    "--task_type": "IsaacGymEnvs option, unused by HOT",
+    "--resume": "use --resume_from CHECKPOINT",
+    "--eval_randskill": "copied into the config upstream but never used by HOT tasks",
+    "--state_search_to_align_reward": "copied into the config upstream but never used by HOT tasks",
+    "--build_blender_motion": "Blender export is not part of this port",
+    "--blender_motion_length": "Blender export is not part of this port",
+    "--blender_motion_name": "Blender export is not part of this port",
+    "--show_keypos": "not an upstream flag either (mentioned only in its DATA_GENERATION.md)",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="hot/run.py",
+        description="Train or test HOT hand-object tracking policies on MuJoCo (upstream-compatible flags).",
+    )
+    a = p.add_argument
+    a("--task", default="SkillMimicHandRand", choices=TASKS, help="environment task")
+    a("--cfg_env", default="hot/data/cfg/mano/mano_stage1_precise_track.yaml", help="env YAML")
+    a("--cfg_train", default="hot/data/cfg/train/rlg/skillmimic_denseobj.yaml", help="rl-games train YAML")
+    a("--motion_file", default="", help="a .pt clip or a folder of clips (searched recursively)")
+    a("--refined_motion_file", default="", help="distillation: refined clips mirroring --motion_file")
+    a("--refined_motion_as_obs", action="store_true", help="distillation: student targets from refined motion")
+    a("--hand_model", default=None, choices=["mano", "shadow", "allegro"], help="hand (default: the env YAML's)")
+    a("--objnames", nargs="+", default=None, help="object asset names, e.g. Bottle")
+    a("--num_envs", type=int, default=0, help="override env.num_envs when > 0")
+    a("--episode_length", type=int, default=0, help="override env.episode_length when > 0")
+    a("--state_init", default="Random", help="'Random' or a start frame N >= 2")
+    a("--state_noise_prob", type=float, default=None, help="probability of each start-state noise term")
+    a("--enable_obj_keypoints", action="store_true", help="object keypoints in the observation")
+    a("--enable_ig_scale", action="store_true", help="distance-dependent interaction-graph weight")
+    a("--use_delta_action", action="store_true", help="wrist PD target = current wrist DoF + action")
+    a("--use_res_action", action="store_true", help="PD target = reference DoF + action")
+    a("--enable_dof_obs", action="store_true", help="target contact / DoF / DoF-residual observation blocks")
+    a("--enable_early_termination", action="store_true", help="error-based early termination")
+    a("--obj_rand_scale", action="store_true", help="independent random object scale per env")
+    a("--headless", action="store_true", help="accepted for compatibility: everything here runs headless")
+    a("--test", action="store_true", help="run deterministic test rollouts with --checkpoint and report metrics")
+    a("--play", action="store_true", help="alias of --test")
+    a("--checkpoint", default="", help="policy checkpoint for --test (or to initialise training)")
+    a("--resume_from", default="", help="resume training from this checkpoint")
+    a("--max_iterations", type=int, default=0, help="override max_epochs when > 0")
+    a("--horizon_length", type=int, default=-1, help="override PPO horizon when > 0")
+    a("--minibatch_size", type=int, default=-1, help="override PPO minibatch when > 0")
+    a("--save_refined_data", action="store_true", help="test: save successful rollouts as refined motion")
+    a("--play_dataset", action="store_true", help="kinematic replay of the clips (no policy)")
+    a("--postproc_hopdata", action="store_true", help="fill key-body positions (_kp); see hot.motion.fk")
+    a("--seed", type=int, default=0, help="random seed")
+    a("--experiment", default="Base", help="run name (checkpoint prefix)")
+    a("--output_path", default="output/", help="where runs are written")
+    a("--frames_scale", type=float, default=0.0, help="override the data frame-rate scale when > 0")
+    a("--ball_size", type=float, default=0.0, help="global object scale when > 0")
+    for w in ("cg1", "cg2", "ig", "op"):
+        a(f"--{w}", type=float, default=-1.0, help=f"override reward weight {w} when >= 0")
+    a("--sim", default=None, choices=["mujoco", "mjwarp"], help="physics backend (default: env YAML's)")
+    a("--device", default=None, help="torch device for policy and tensors (default: cuda if available)")
+    a("--test_rounds", type=int, default=1, help="test: rounds of num_envs episodes")
+    a("--results", default="", help="test: write results (JSON + CSV) with this path prefix")
+    a("--play_steps", type=int, default=0, help="play_dataset: steps to replay (0 = one pass of the longest clip)")
+    return p
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse flags; refuse Isaac-Gym-only flags with a reason."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for tok in argv:
+        flag = tok.split("=", 1)[0]
+        if flag in MEANINGLESS_FLAGS:
+            raise SystemExit(f"hot/run.py: error: {flag} means nothing in this MuJoCo port: {MEANINGLESS_FLAGS[flag]}")
+    args = build_parser().parse_args(argv)
+    if args.play:
+        args.test = True
+    if args.use_delta_action and args.use_res_action:
+        raise SystemExit("hot/run.py: error: --use_delta_action and --use_res_action are mutually exclusive")
+    return args

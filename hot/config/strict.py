@@ -1,0 +1,178 @@
+"""Strict loading of typed dataclass configs from YAML, plus dotted overrides.
+
+A config is a tree of dataclasses. :func:`from_dict` builds it from plain data and fails on the
+first unknown key or wrongly typed value with a :class:`ConfigError` naming the file and the
+dotted key, before any simulation starts. :func:`apply_overrides` takes ``a.b.c=value`` strings
+(values parsed as YAML) with the same checks. :func:`to_dict` gives back plain data for saving
+the resolved config.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+T = TypeVar("T")
+
+__all__ = ["ConfigError", "from_dict", "to_dict", "load_yaml", "apply_overrides", "set_dotted"]
+
+
+class ConfigError(ValueError):
+    """A config file or override is malformed; the message names the file and the key."""
+
+
+def _where(source: str | None, key: str) -> str:
+    loc = f"'{key}'" if key else "the top level"
+    return f"{source}: {loc}" if source else loc
+
+
+def _check_value(tp: Any, value: Any, key: str, source: str | None) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for a in args:
+            if a is type(None):
+                continue
+            try:
+                return _check_value(a, value, key, source)
+            except ConfigError as e:  # try the next member
+                errors.append(str(e))
+        raise ConfigError(f"{_where(source, key)} has value {value!r}, expected {tp}")
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{_where(source, key)} must be a mapping, got {type(value).__name__}")
+        return from_dict(tp, value, source=source, prefix=key)
+    if origin in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{_where(source, key)} must be a list, got {type(value).__name__} {value!r}")
+        inner = args[0] if args else Any
+        out = [_check_value(inner, v, f"{key}[{i}]", source) for i, v in enumerate(value)]
+        return out if origin is list else tuple(out)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{_where(source, key)} must be a mapping, got {type(value).__name__}")
+        vt = args[1] if len(args) == 2 else Any
+        return {k: _check_value(vt, v, f"{key}.{k}", source) for k, v in value.items()}
+    if origin is typing.Literal:
+        if value not in args:
+            raise ConfigError(f"{_where(source, key)} is {value!r}, expected one of {list(args)}")
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{_where(source, key)} must be true/false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{_where(source, key)} must be an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{_where(source, key)} must be a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{_where(source, key)} must be a string, got {value!r}")
+        return value
+    if isinstance(tp, type) and isinstance(value, tp):
+        return value
+    raise ConfigError(f"{_where(source, key)} has unsupported value {value!r} for type {tp}")
+
+
+def from_dict(cls: type[T], data: dict, source: str | None = None, prefix: str = "") -> T:
+    """Build dataclass ``cls`` from ``data``, refusing unknown keys and wrong types."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{_where(source, prefix)} must be a mapping, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for k in data:
+        if k not in names:
+            key = f"{prefix}.{k}" if prefix else str(k)
+            import difflib
+
+            close = difflib.get_close_matches(str(k), sorted(names), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ConfigError(f"{_where(source, key)} is not a known setting{hint}")
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            key = f"{prefix}.{f.name}" if prefix else f.name
+            kwargs[f.name] = _check_value(hints[f.name], data[f.name], key, source)
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{_where(source, prefix)}: {e}") from e
+
+
+def to_dict(obj: Any) -> Any:
+    """Plain-data (YAML-safe) copy of a dataclass tree."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, (list, tuple)):
+        return [to_dict(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+def load_yaml(path: str | Path) -> dict:
+    """Read a YAML mapping; errors name the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        with open(path) as f:
+            data = yaml.safe_load(f)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from e
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__}")
+    return data
+
+
+def set_dotted(data: dict, dotted: str, value: Any) -> None:
+    """Set ``data[a][b][c] = value`` for ``dotted = 'a.b.c'``, creating mappings as needed."""
+    parts = dotted.split(".")
+    cur = data
+    for p in parts[:-1]:
+        nxt = cur.get(p)
+        if nxt is None:
+            nxt = cur[p] = {}
+        if not isinstance(nxt, dict):
+            raise ConfigError(f"override '{dotted}': '{p}' is not a mapping")
+        cur = nxt
+    cur[parts[-1]] = value
+
+
+def apply_overrides(cls: type[T], cfg: T, overrides: list[str], source: str = "override") -> T:
+    """Apply ``key.path=value`` strings to a config and re-validate the whole tree."""
+    data = to_dict(cfg)
+    for ov in overrides:
+        if "=" not in ov:
+            raise ConfigError(f"{source} '{ov}' must look like key.path=value")
+        key, raw = ov.split("=", 1)
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{source} '{ov}': value is not valid YAML: {e}") from e
+        # refuse keys that do not exist in the schema (set_dotted would create them)
+        cur: Any = data
+        for p in key.split("."):
+            if not isinstance(cur, dict) or p not in cur:
+                raise ConfigError(f"{source} '{ov}': '{key}' is not a known setting")
+            cur = cur[p]
+        set_dotted(data, key, value)
+    return from_dict(cls, data, source=source)

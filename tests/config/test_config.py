@@ -1,0 +1,105 @@
+import glob
+
+import pytest
+
+from hot.cli_args import MEANINGLESS_FLAGS, parse_args
+from hot.config.resolve import resolve_env_config
+from hot.config.schema import EnvCfg, TrackingCfg, load_env_config
+from hot.config.strict import ConfigError, apply_overrides, from_dict, to_dict
+
+
+def test_shipped_env_yamls_load():
+    paths = sorted(glob.glob("hot/data/cfg/*/*_stage*.yaml"))
+    assert len(paths) >= 4
+    for p in paths:
+        cfg = load_env_config(p)
+        assert cfg.env.hand_model in p
+
+
+def test_upstream_or_spelling_maps_to_orot():
+    cfg = load_env_config("hot/data/cfg/mano/mano_stage1_precise_track.yaml")
+    assert cfg.env.reward_weights.orot == 200.0
+    cfg2 = load_env_config("hot/data/cfg/mano/mano_stage2_noisey_generalize.yaml")
+    assert cfg2.env.reward_weights.orot == 50.0 and cfg2.env.reward_weights.p == 5.0
+
+
+def test_unknown_key_names_file_and_key(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("env:\n  num_envz: 4\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml: 'env.num_envz' is not a known setting \(did you mean 'num_envs'"):
+        load_env_config(p)
+
+
+@pytest.mark.parametrize(
+    "text,match",
+    [
+        ("env:\n  num_envs: four\n", "'env.num_envs' must be an integer"),
+        ("env:\n  enable_ig_scale: 1\n", "'env.enable_ig_scale' must be true/false"),
+        ("env:\n  hand_model: mona\n", "'env.hand_model' is 'mona'"),
+        ("env:\n  object_names: Bottle\n", "'env.object_names' must be a list"),
+        ("env:\n  reward_weights: {p: high}\n", "'env.reward_weights.p' must be a number"),
+        ("env:\n  state_init: '1'\n", "state_init frame must be >= 2"),
+        ("- a\n- b\n", "top level must be a mapping"),
+    ],
+)
+def test_wrong_types_fail(tmp_path, text, match):
+    p = tmp_path / "c.yaml"
+    p.write_text(text)
+    with pytest.raises(ConfigError, match=match):
+        load_env_config(p)
+
+
+def test_missing_file():
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_env_config("nope/nothing.yaml")
+
+
+def test_overrides_roundtrip():
+    cfg = TrackingCfg()
+    cfg2 = apply_overrides(TrackingCfg, cfg, ["env.num_envs=8", "env.reward_weights.op=3.5", "sim.substeps=4"])
+    assert cfg2.env.num_envs == 8 and cfg2.env.reward_weights.op == 3.5 and cfg2.sim.substeps == 4
+    with pytest.raises(ConfigError, match="'env.nope' is not a known setting"):
+        apply_overrides(TrackingCfg, cfg, ["env.nope=1"])
+    with pytest.raises(ConfigError, match="must be an integer"):
+        apply_overrides(TrackingCfg, cfg, ["env.num_envs=abc"])
+    assert from_dict(TrackingCfg, to_dict(cfg2)) == cfg2
+
+
+def test_cli_overrides_yaml():
+    args = parse_args(
+        [
+            "--cfg_env", "hot/data/cfg/mano/mano_stage1_precise_track.yaml",
+            "--num_envs", "4", "--episode_length", "30", "--use_delta_action", "--enable_dof_obs",
+            "--objnames", "Box", "--state_init", "2", "--op", "7", "--state_noise_prob", "0.5",
+        ]
+    )
+    cfg = resolve_env_config(args)
+    assert cfg.env.num_envs == 4 and cfg.env.episode_length == 30
+    assert cfg.env.action_mode == "delta" and cfg.env.enable_dof_obs
+    assert cfg.env.object_names == ["Box"] and cfg.env.state_init == "2"
+    assert cfg.env.reward_weights.op == 7.0 and cfg.env.state_noise_prob == 0.5
+    assert not cfg.env.enable_early_termination
+
+
+def test_meaningless_flag_is_refused_with_reason(capsys):
+    for flag in ("--physics_engine", "--horovod", "--reweight"):
+        with pytest.raises(SystemExit) as e:
+            parse_args([flag, "physx"])
+        assert "means nothing in this MuJoCo port" in str(e.value) and MEANINGLESS_FLAGS[flag] in str(e.value)
+
+
+def test_unknown_flag_is_an_error():
+    with pytest.raises(SystemExit):
+        parse_args(["--no_such_flag"])
+
+
+def test_delta_and_residual_exclusive():
+    with pytest.raises(SystemExit, match="mutually exclusive"):
+        parse_args(["--use_delta_action", "--use_res_action"])
+
+
+def test_envcfg_validation():
+    with pytest.raises(ValueError):
+        EnvCfg(num_envs=0)
+    with pytest.raises(ValueError):
+        EnvCfg(obj_scale_range=[1.5, 0.75])
