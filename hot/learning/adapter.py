@@ -1,0 +1,448 @@
+"""The one module that talks to rl-games 1.6.5: registration, vec-env wrapper, PPO agent, train / load_policy.
+
+Nothing is registered at import time; call :func:`register` (``train`` and ``load_policy`` do it).
+
+Env contract (see ``tests/learning/toy_env.py``): ``num_envs``, ``num_obs``, ``num_actions``, ``device``,
+``obs_layout`` (name -> slice), ``reset() -> obs (N, obs)``, ``step(a) -> (obs, reward (N,), done (N,), info)``
+with ``info['time_outs']`` / ``info['terminate']`` (N,) bool and ``info['episode_terms']`` (name -> float),
+auto-reset of finished envs, and ``metadata() -> dict`` (hand, obs_layout, action_mode, config).
+
+Terminations vs timeouts: rl-games cuts the GAE trace at every ``done`` and, with ``value_bootstrap``, adds
+``gamma * V(s)`` to the reward where ``time_outs`` is set. So ``done = terminate | time_outs`` and
+``time_outs`` is passed on only where the episode was *not* also terminated (a failure is never bootstrapped).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import os
+import random
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import yaml
+from rl_games.algos_torch import a2c_continuous, model_builder, models
+from rl_games.common import env_configurations, vecenv
+from rl_games.common.algo_observer import AlgoObserver
+from rl_games.common.gym_compat import gym
+from rl_games.common.ivecenv import IVecEnv
+from rl_games.torch_runner import Runner
+from tqdm import tqdm
+
+from hot.learning import checkpoint as ckpt
+from hot.learning.network import DenseObjBuilder, PlainMlpBuilder
+
+log = logging.getLogger(__name__)
+
+VECENV_TYPE = "HOT_TORCH"
+ENV_NAME = "hot"
+ALGO_NAME = "hot_a2c"
+MODEL_NAME = "hot_a2c_logstd"
+NETWORK_DENSEOBJ = "hot_denseobj"
+NETWORK_MLP = "hot_mlp"
+BOUNDS_SOFT_LIMIT = 1.0  # spec §6: soft bound 1.0 on mu (rl-games 1.6.5 hard-codes 1.1)
+
+
+# --------------------------------------------------------------------------------------------- registration
+def register() -> None:
+    """Register the vec-env type, env configuration, network builders and model name with rl-games.
+
+    Idempotent (each call overwrites the same dict keys). The env object itself travels in
+    ``config.env_config.env`` so no module state holds it.
+    """
+    vecenv.register(VECENV_TYPE, lambda config_name, num_actors, **kw: HotVecEnv(config_name, num_actors, **kw))
+    env_configurations.register(ENV_NAME, {"vecenv_type": VECENV_TYPE, "env_creator": _env_from_kwargs})
+    model_builder.register_network(NETWORK_DENSEOBJ, DenseObjBuilder)
+    model_builder.register_network(NETWORK_MLP, PlainMlpBuilder)
+    model_builder.register_model(MODEL_NAME, models.ModelA2CContinuousLogStd)
+
+
+def _env_from_kwargs(**kwargs: Any) -> Any:
+    if "env" not in kwargs:
+        raise KeyError("config.env_config.env missing: pass the env object to hot.learning.adapter.train")
+    return kwargs["env"]
+
+
+class HotVecEnv(IVecEnv):
+    """rl-games vec-env over a torch-vectorised ``hot`` env (tensors stay on the env device)."""
+
+    def __init__(self, config_name: str, num_actors: int, **kwargs: Any) -> None:
+        self.env = env_configurations.configurations[config_name]["env_creator"](**kwargs)
+        if num_actors != self.env.num_envs:
+            raise ValueError(f"config.num_actors={num_actors} but the env has num_envs={self.env.num_envs}")
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (self.env.num_obs,), dtype=np.float32)
+        self.action_space = gym.spaces.Box(-1.0, 1.0, (self.env.num_actions,), dtype=np.float32)
+
+    def reset(self) -> dict[str, torch.Tensor]:
+        return {"obs": self.env.reset()}
+
+    def step(self, actions: torch.Tensor):
+        obs, reward, done, info = self.env.step(actions)
+        terminate = info["terminate"].bool()
+        time_outs = info["time_outs"].bool() & ~terminate
+        done = done.bool() | terminate | time_outs
+        out_info = dict(info)
+        out_info["time_outs"] = time_outs.to(torch.uint8)
+        out_info["terminate"] = terminate
+        return {"obs": obs}, reward.float(), done.to(torch.uint8), out_info
+
+    def get_env_info(self) -> dict:
+        return {
+            "action_space": self.action_space,
+            "observation_space": self.observation_space,
+            "agents": 1,
+            "value_size": 1,
+            "obs_layout": ckpt.layout_as_list(self.env.obs_layout),
+        }
+
+    def seed(self, seed: int) -> None:
+        if hasattr(self.env, "seed"):
+            self.env.seed(seed)
+
+
+# ------------------------------------------------------------------------------------------------ agent
+class HotA2CAgent(a2c_continuous.A2CAgent):
+    """rl-games PPO agent whose saves are atomic, weights-only ``hot`` checkpoints with env metadata."""
+
+    def __init__(self, base_name: str, params: dict, meta: dict) -> None:
+        self.hot_meta = meta
+        self.last_saved_path: Path | None = None
+        super().__init__(base_name, params)
+
+    def save(self, fn: str) -> None:
+        state = self.get_full_state_weights()
+        state["model"] = {k.removeprefix("_orig_mod."): v for k, v in state["model"].items()}
+        self.last_saved_path = ckpt.save_checkpoint(fn + ".pth", state, self.hot_meta)
+
+    def restore(self, fn: str, set_epoch: bool = True) -> None:
+        payload = ckpt.load_checkpoint(fn, map_location=self.ppo_device)
+        ckpt.check_compatible(payload["meta"], self.hot_meta, fn)
+        self.set_full_state_weights(payload["rlg"], set_epoch=set_epoch)
+        log.info("resumed from %s at epoch %d", fn, self.epoch_num)
+
+    def bound_loss(self, mu: torch.Tensor) -> torch.Tensor:
+        if self.bounds_loss_coef is None:
+            return torch.zeros(mu.shape[0], device=mu.device)
+        high = torch.clamp_min(mu - BOUNDS_SOFT_LIMIT, 0.0) ** 2
+        low = torch.clamp_max(mu + BOUNDS_SOFT_LIMIT, 0.0) ** 2
+        return (low + high).sum(dim=-1)
+
+
+# --------------------------------------------------------------------------------------------- observer
+class HotObserver(AlgoObserver):
+    """Writes every ``info['episode_terms']`` entry and env-steps/s to tensorboard; drives a tqdm bar."""
+
+    def __init__(self, max_epochs: int, show_progress: bool = True) -> None:
+        super().__init__()
+        self.max_epochs = max_epochs
+        self.show_progress = show_progress
+        self.bar: tqdm | None = None
+        self.sums: dict[str, float] = {}
+        self.counts: dict[str, int] = {}
+        self.last_frame = 0
+        self.last_time = 0.0
+        self.steps_per_s = float("nan")
+        self.history: list[dict[str, float]] = []
+
+    def after_init(self, algo: Any) -> None:
+        self.algo = algo
+        self.writer = algo.writer
+
+    def process_infos(self, infos: Any, done_indices: torch.Tensor) -> None:
+        if not isinstance(infos, dict):
+            return
+        for name, value in (infos.get("episode_terms") or {}).items():
+            self.sums[name] = self.sums.get(name, 0.0) + float(value)
+            self.counts[name] = self.counts.get(name, 0) + 1
+
+    def after_clear_stats(self) -> None:
+        pass
+
+    def after_print_stats(self, frame: int, epoch_num: int, total_time: float) -> None:
+        now = time.perf_counter()
+        if self.bar is None:
+            self.bar = tqdm(
+                total=self.max_epochs, initial=epoch_num - 1, unit="epoch", disable=not self.show_progress,
+                dynamic_ncols=True,
+            )
+            self.last_frame, self.last_time = frame - self.algo.curr_frames, now - total_time
+        dt = max(now - self.last_time, 1e-9)
+        self.steps_per_s = (frame - self.last_frame) / dt
+        self.last_frame, self.last_time = frame, now
+        record = {"epoch": float(epoch_num), "env_steps_per_s": self.steps_per_s}
+        if self.writer is not None:
+            self.writer.add_scalar("performance/env_steps_per_s", self.steps_per_s, frame)
+        for name, total in self.sums.items():
+            mean = total / max(self.counts[name], 1)
+            record[name] = mean
+            if self.writer is not None:
+                self.writer.add_scalar(f"episode_terms/{name}", mean, frame)
+                self.writer.add_scalar(f"episode_terms_iter/{name}", mean, epoch_num)
+        self.history.append(record)
+        self.sums.clear()
+        self.counts.clear()
+        self.bar.update(1)
+        self.bar.set_postfix(env_steps_per_s=f"{self.steps_per_s:.0f}", refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# ---------------------------------------------------------------------------------------------- config
+def load_train_cfg(path: str | os.PathLike) -> dict:
+    """Read a train YAML (``params: {...}`` upstream form); errors name the file."""
+    path = Path(path)
+    try:
+        with open(path) as f:
+            cfg = yaml.safe_load(f)
+    except (OSError, yaml.YAMLError) as e:
+        raise ValueError(f"train config {path}: cannot read ({e})") from e
+    if not isinstance(cfg, dict) or "params" not in cfg:
+        raise ValueError(f"train config {path}: top-level key 'params' missing")
+    return cfg
+
+
+def largest_divisor_at_most(n: int, cap: int) -> int:
+    """Largest divisor of ``n`` that is ``<= cap`` (at least 1)."""
+    cap = max(1, min(cap, n))
+    for d in range(cap, 0, -1):
+        if n % d == 0:
+            return d
+    return 1
+
+
+def build_params(
+    env: Any, train_cfg: dict, run_dir: Path, max_epochs: int | None, seed: int
+) -> tuple[dict, dict]:
+    """Resolve the rl-games ``params`` for ``env``. Returns ``(params, resolved_data)``.
+
+    ``resolved_data`` is the pure-data copy saved in ``config.yaml`` and every checkpoint; ``params`` is the
+    same plus the env object (in ``config.env_config``) and is handed to rl-games.
+    """
+    params = copy.deepcopy(train_cfg.get("params", train_cfg))
+    for key in ("algo", "model", "network", "config"):
+        if key not in params:
+            raise KeyError(f"train config: params.{key} missing")
+    cfg = params["config"]
+    device = str(env.device)
+    is_cuda = device.startswith("cuda")
+    params["seed"] = int(seed)
+    params["algo"]["name"] = ALGO_NAME
+    params["network"]["obs_layout"] = ckpt.layout_as_list(env.obs_layout)
+    cfg["env_name"] = ENV_NAME
+    cfg["num_actors"] = int(env.num_envs)
+    cfg["device"] = device
+    cfg["device_name"] = device
+    cfg.setdefault("name", "hot")
+    cfg.setdefault("lr_schedule", "constant")
+    cfg.setdefault("value_bootstrap", True)
+    cfg.setdefault("print_stats", False)
+    cfg.setdefault("reward_shaper", {})
+    # Inductor on CPU needs gcc and was ~50x slower in sim_stack_notes §2; only compile on CUDA when asked.
+    cfg["torch_compile"] = bool(cfg.get("torch_compile", False)) and is_cuda
+    if max_epochs is not None:
+        cfg["max_epochs"] = int(max_epochs)
+    if "torch_threads" not in params:
+        params["torch_threads"] = max(1, min(4, os.cpu_count() or 1))
+    batch = int(cfg["horizon_length"]) * int(env.num_envs)
+    requested = int(cfg["minibatch_size"])
+    mb = largest_divisor_at_most(batch, requested)
+    if mb != requested:
+        log.warning(
+            "minibatch_size %d does not divide num_envs*horizon = %d*%d = %d; using %d instead",
+            requested, env.num_envs, cfg["horizon_length"], batch, mb,
+        )
+        print(f"[hot] note: minibatch_size {requested} -> {mb} (batch {batch} = {env.num_envs} envs x "
+              f"{cfg['horizon_length']} steps)")
+    cfg["minibatch_size"] = mb
+    cfg.setdefault("seq_length", 4 if batch % 4 == 0 else 1)
+    run_dir = Path(run_dir).resolve()
+    cfg["train_dir"] = str(run_dir.parent)
+    cfg["full_experiment_name"] = run_dir.name
+    resolved = copy.deepcopy(params)
+    cfg["env_config"] = {"env": env}
+    return params, resolved
+
+
+def env_meta(env: Any, resolved: dict | None = None) -> dict:
+    """Metadata stored in checkpoints: hand, obs layout, action mode, sizes, resolved config."""
+    m = dict(env.metadata())
+    for key in ("hand", "obs_layout", "action_mode"):
+        if key not in m:
+            raise KeyError(f"env.metadata() lacks '{key}'")
+    layout = ckpt.layout_as_list(m["obs_layout"])
+    if layout != ckpt.layout_as_list(env.obs_layout):
+        raise ValueError(f"env.metadata() obs_layout {layout} differs from env.obs_layout")
+    return {
+        "hand": m["hand"],
+        "obs_layout": layout,
+        "action_mode": m["action_mode"],
+        "num_obs": int(env.num_obs),
+        "num_actions": int(env.num_actions),
+        "config": {"env": m.get("config", {}), "train": resolved or {}},
+    }
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+# ---------------------------------------------------------------------------------------------- train
+def train(
+    env: Any,
+    train_cfg: dict,
+    run_dir: str | os.PathLike,
+    max_epochs: int | None = None,
+    resume_from: str | os.PathLike | None = None,
+    seed: int = 42,
+    show_progress: bool = True,
+) -> dict:
+    """Train a PPO policy on ``env`` with rl-games.
+
+    ``max_epochs`` is the *total* epoch count (rl-games semantics): resuming a checkpoint saved at epoch E
+    runs epochs E+1 .. max_epochs with the saved optimizer state. Checkpoints go to ``run_dir/nn``,
+    tensorboard to ``run_dir/summaries``, the resolved config to ``run_dir/config.yaml``.
+
+    Returns ``{"checkpoint": last checkpoint path, "epoch", "frame", "history": per-epoch logs}``.
+    """
+    register()
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    params, resolved = build_params(env, train_cfg, run_dir, max_epochs, seed)
+    meta = env_meta(env, resolved)
+    meta["seed"] = int(seed)
+    _atomic_write_text(run_dir / "config.yaml", yaml.safe_dump({"params": resolved, "meta": meta}, sort_keys=False))
+
+    start_epoch = 0
+    if resume_from is not None:
+        payload = ckpt.load_checkpoint(resume_from)
+        ckpt.check_compatible(payload["meta"], meta, resume_from)
+        start_epoch = int(payload["rlg"].get("epoch", 0))
+        total = params["config"].get("max_epochs", -1)
+        if total != -1 and start_epoch >= total:
+            raise ValueError(
+                f"resume_from {resume_from} is at epoch {start_epoch}, max_epochs is {total}: nothing to train "
+                "(max_epochs counts all epochs, including those already done)"
+            )
+
+    observer = HotObserver(int(params["config"].get("max_epochs", -1)), show_progress=show_progress)
+    runner = Runner(algo_observer=observer)
+    runner.algo_factory.register_builder(ALGO_NAME, lambda **kw: HotA2CAgent(meta=meta, **kw))
+    runner.load_config(params)  # no deepcopy here: the env object must stay the same instance
+    _seed_everything(seed)  # rl-games skips seeding when seed == 0
+    if hasattr(env, "seed"):
+        env.seed(seed)
+    agent = runner.algo_factory.create(ALGO_NAME, base_name="run", params=runner.params)
+    if resume_from is not None:
+        agent.restore(str(resume_from))
+    if params["config"]["torch_compile"]:
+        agent.model = torch.compile(agent.model)
+    try:
+        agent.train()
+    finally:
+        observer.close()
+        if agent.writer is not None:
+            agent.writer.flush()
+            agent.writer.close()
+    log.info("trained epochs %d..%d", start_epoch + 1, agent.epoch_num)
+    return {
+        "checkpoint": agent.last_saved_path,
+        "epoch": agent.epoch_num,
+        "frame": agent.frame,
+        "history": observer.history,
+    }
+
+
+def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
+    """The periodic/final checkpoint with the highest epoch in ``run_dir/nn`` (None if there is none)."""
+    best: tuple[int, float, Path] | None = None
+    for p in (Path(run_dir) / "nn").glob("*.pth"):
+        m = re.search(r"_ep_(\d+)", p.name)
+        key = (int(m.group(1)) if m else -1, p.stat().st_mtime, p)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    return None if best is None else best[2]
+
+
+# ------------------------------------------------------------------------------------------ inference
+class Policy:
+    """Deterministic policy from a checkpoint: ``policy(obs (N, num_obs)) -> action (N, num_actions)``.
+
+    The action is the Gaussian mean clamped to [-1, 1] (what the rl-games player executes); ``mu(obs)``
+    gives the raw mean (the distillation target, spec §7.1).
+    """
+
+    def __init__(self, model: torch.nn.Module, device: torch.device | str, meta: dict) -> None:
+        self.model = model.to(device).eval()
+        self.device = torch.device(device)
+        self.meta = meta
+
+    @torch.no_grad()
+    def mu(self, obs: torch.Tensor) -> torch.Tensor:
+        obs = obs.to(self.device, torch.float32)
+        mu, _, _, _ = self.model.a2c_network({"obs": self.model.norm_obs(obs)})
+        return mu
+
+    def __call__(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.mu(obs).clamp(-1.0, 1.0)
+
+
+def build_model(train_params: dict, num_obs: int, num_actions: int) -> torch.nn.Module:
+    """Build the rl-games model (normalisers + network) described by resolved train ``params``."""
+    register()
+    cfg = train_params["config"]
+    model = model_builder.ModelBuilder().load(train_params)
+    return model.build(
+        {
+            "actions_num": num_actions,
+            "input_shape": (num_obs,),
+            "num_seqs": 1,
+            "value_size": 1,
+            "normalize_value": cfg.get("normalize_value", False),
+            "normalize_input": cfg.get("normalize_input", False),
+        }
+    )
+
+
+def load_policy(checkpoint_path: str | os.PathLike, env: Any) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Load a checkpoint for test-time rollouts on ``env`` (refuses another hand / obs layout)."""
+    payload = ckpt.load_checkpoint(checkpoint_path, map_location="cpu")
+    meta = payload["meta"]
+    ckpt.check_compatible(meta, env_meta(env), checkpoint_path)
+    train_params = meta.get("config", {}).get("train")
+    if not train_params:
+        raise ckpt.CheckpointError(f"checkpoint {checkpoint_path}: meta.config.train missing, cannot rebuild")
+    model = build_model(train_params, int(env.num_obs), int(env.num_actions))
+    try:
+        model.load_state_dict(payload["rlg"]["model"])
+    except RuntimeError as e:
+        raise ckpt.CheckpointError(f"checkpoint {checkpoint_path}: weights do not fit the network: {e}") from e
+    return Policy(model, env.device, meta)
+
+
+def mean_episode_return(env: Any, policy: Callable[[torch.Tensor], torch.Tensor], steps: int) -> float:
+    """Average per-step reward of ``policy`` over ``steps`` env steps from a reset (quick evaluation)."""
+    obs = env.reset()
+    total = 0.0
+    for _ in range(steps):
+        obs, reward, _, _ = env.step(policy(obs))
+        total += float(reward.mean())
+    return total / max(steps, 1) if math.isfinite(total) else float("nan")

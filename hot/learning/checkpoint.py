@@ -1,0 +1,133 @@
+"""Checkpoint files: rl-games training state plus ``hot`` metadata, weights-only loadable.
+
+File layout (a plain dict written with ``torch.save``)::
+
+    {"format": "hot-checkpoint-v1",
+     "rlg":  rl-games full state (model, optimizer, epoch, frame, last_mean_rewards, ...),
+     "meta": {"hand", "obs_layout" [[name, start, stop], ...], "action_mode", "num_obs", "num_actions",
+              "config" (resolved train + env config), "hot_version"}}
+
+rl-games' own ``torch_ext.load_checkpoint`` unpickles with ``weights_only=False`` (and its state holds a numpy
+scalar), so the state is sanitised to tensors and Python primitives on save and always loaded with
+``torch.load(weights_only=True)``. Writes go to a temp file in the same folder, then ``os.replace``.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+import hot
+
+FORMAT = "hot-checkpoint-v1"
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file cannot be used (unsafe, malformed or made for another env)."""
+
+
+def sanitize(obj: Any, where: str = "state") -> Any:
+    """Convert a nested state to tensors / Python primitives so ``weights_only=True`` can load it.
+
+    numpy scalars become Python numbers, numpy arrays become tensors; anything else unknown is an error
+    naming its key path (better than a file that cannot be loaded later).
+    """
+    if obj is None or isinstance(obj, bool | int | float | str | torch.Tensor):
+        return obj
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return torch.from_numpy(obj.copy())
+    if isinstance(obj, numbers.Number):
+        return float(obj)
+    if isinstance(obj, dict):
+        return {k: sanitize(v, f"{where}[{k!r}]") for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        out = [sanitize(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+        return out if isinstance(obj, list) else tuple(out)
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"checkpoint {where}: cannot store a {type(obj).__name__} in a weights-only checkpoint")
+
+
+def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
+    """``torch.save`` to ``path`` via a temp file in the same folder and ``os.replace`` (never half-written)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def save_checkpoint(path: str | os.PathLike, rlg_state: dict, meta: dict) -> Path:
+    """Write a checkpoint atomically. ``meta`` gets ``hot_version`` added. Returns the path written."""
+    meta = dict(meta)
+    meta.setdefault("hot_version", hot.__version__)
+    payload = {"format": FORMAT, "rlg": sanitize(rlg_state, "rlg"), "meta": sanitize(meta, "meta")}
+    return atomic_torch_save(payload, path)
+
+
+def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> dict:
+    """Load a checkpoint with ``torch.load(weights_only=True)``; returns ``{"format", "rlg", "meta"}``.
+
+    Raises :class:`CheckpointError` if the file holds arbitrary pickled objects (refused, never executed),
+    is not a ``hot`` checkpoint, or is missing.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path}: no such file")
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise CheckpointError(
+            f"checkpoint {path}: refused, it is not weights-only loadable (it contains pickled objects "
+            f"other than tensors and plain containers): {str(e).splitlines()[0]}"
+        ) from e
+    except (RuntimeError, EOFError, OSError) as e:
+        raise CheckpointError(f"checkpoint {path}: unreadable ({e})") from e
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"checkpoint {path}: not a {FORMAT} file (missing or wrong 'format' key)")
+    for key in ("rlg", "meta"):
+        if not isinstance(payload.get(key), dict):
+            raise CheckpointError(f"checkpoint {path}: key '{key}' missing or not a dict")
+    return payload
+
+
+def layout_as_list(layout: Any) -> list[list]:
+    """Obs layout as ``[[name, start, stop], ...]`` (the stored form)."""
+    from hot.learning.network import normalize_layout
+
+    return [[n, s, e] for n, s, e in normalize_layout(layout)]
+
+
+def check_compatible(meta: dict, env_meta: dict, path: str | os.PathLike) -> None:
+    """Refuse a checkpoint made for another hand, obs layout or action size, naming both values."""
+    problems = []
+    if meta.get("hand") != env_meta.get("hand"):
+        problems.append(f"hand: checkpoint '{meta.get('hand')}' vs env '{env_meta.get('hand')}'")
+    ck_layout = layout_as_list(meta.get("obs_layout", []) or [["?", 0, 1]])
+    env_layout = layout_as_list(env_meta["obs_layout"])
+    if ck_layout != env_layout:
+        problems.append(f"obs layout: checkpoint {ck_layout} vs env {env_layout}")
+    if "num_actions" in meta and "num_actions" in env_meta and meta["num_actions"] != env_meta["num_actions"]:
+        problems.append(f"num_actions: checkpoint {meta['num_actions']} vs env {env_meta['num_actions']}")
+    if meta.get("action_mode") != env_meta.get("action_mode"):
+        problems.append(f"action mode: checkpoint '{meta.get('action_mode')}' vs env '{env_meta.get('action_mode')}'")
+    if problems:
+        raise CheckpointError(f"checkpoint {path} does not match this env: " + "; ".join(problems))
