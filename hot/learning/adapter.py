@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import math
 import os
 import random
 import re
@@ -57,7 +56,9 @@ def register() -> None:
     Idempotent (each call overwrites the same dict keys). The env object itself travels in
     ``config.env_config.env`` so no module state holds it.
     """
-    vecenv.register(VECENV_TYPE, lambda config_name, num_actors, **kw: HotVecEnv(config_name, num_actors, **kw))
+    vecenv.register(
+        VECENV_TYPE, lambda config_name, num_actors, **kw: HotVecEnv(config_name, num_actors, **kw)
+    )
     env_configurations.register(ENV_NAME, {"vecenv_type": VECENV_TYPE, "env_creator": _env_from_kwargs})
     model_builder.register_network(NETWORK_DENSEOBJ, DenseObjBuilder)
     model_builder.register_network(NETWORK_MLP, PlainMlpBuilder)
@@ -169,7 +170,10 @@ class HotObserver(AlgoObserver):
         now = time.perf_counter()
         if self.bar is None:
             self.bar = tqdm(
-                total=self.max_epochs, initial=epoch_num - 1, unit="epoch", disable=not self.show_progress,
+                total=self.max_epochs,
+                initial=epoch_num - 1,
+                unit="epoch",
+                disable=not self.show_progress,
                 dynamic_ncols=True,
             )
             self.last_frame, self.last_time = frame - self.algo.curr_frames, now - total_time
@@ -258,10 +262,16 @@ def build_params(
     if mb != requested:
         log.warning(
             "minibatch_size %d does not divide num_envs*horizon = %d*%d = %d; using %d instead",
-            requested, env.num_envs, cfg["horizon_length"], batch, mb,
+            requested,
+            env.num_envs,
+            cfg["horizon_length"],
+            batch,
+            mb,
         )
-        print(f"[hot] note: minibatch_size {requested} -> {mb} (batch {batch} = {env.num_envs} envs x "
-              f"{cfg['horizon_length']} steps)")
+        print(
+            f"[hot] note: minibatch_size {requested} -> {mb} (batch {batch} = {env.num_envs} envs x "
+            f"{cfg['horizon_length']} steps)"
+        )
     cfg["minibatch_size"] = mb
     cfg.setdefault("seq_length", 4 if batch % 4 == 0 else 1)
     run_dir = Path(run_dir).resolve()
@@ -329,7 +339,9 @@ def train(
     params, resolved = build_params(env, train_cfg, run_dir, max_epochs, seed)
     meta = env_meta(env, resolved)
     meta["seed"] = int(seed)
-    _atomic_write_text(run_dir / "config.yaml", yaml.safe_dump({"params": resolved, "meta": meta}, sort_keys=False))
+    _atomic_write_text(
+        run_dir / "config.yaml", yaml.safe_dump({"params": resolved, "meta": meta}, sort_keys=False)
+    )
 
     start_epoch = 0
     if resume_from is not None:
@@ -434,15 +446,17 @@ def load_policy(checkpoint_path: str | os.PathLike, env: Any) -> Callable[[torch
     try:
         model.load_state_dict(payload["rlg"]["model"])
     except RuntimeError as e:
-        raise ckpt.CheckpointError(f"checkpoint {checkpoint_path}: weights do not fit the network: {e}") from e
+        raise ckpt.CheckpointError(
+            f"checkpoint {checkpoint_path}: weights do not fit the network: {e}"
+        ) from e
     return Policy(model, env.device, meta)
 
 
-def mean_episode_return(env: Any, policy: Callable[[torch.Tensor], torch.Tensor], steps: int) -> float:
-    """Average per-step reward of ``policy`` over ``steps`` env steps from a reset (quick evaluation)."""
+def mean_step_reward(env: Any, policy: Callable[[torch.Tensor], torch.Tensor], steps: int) -> float:
+    """Mean per-step reward of ``policy`` over ``steps`` env steps from a reset (quick evaluation)."""
     obs = env.reset()
     total = 0.0
     for _ in range(steps):
         obs, reward, _, _ = env.step(policy(obs))
         total += float(reward.mean())
-    return total / max(steps, 1) if math.isfinite(total) else float("nan")
+    return total / max(steps, 1)

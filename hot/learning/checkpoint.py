@@ -128,6 +128,8 @@ def check_compatible(meta: dict, env_meta: dict, path: str | os.PathLike) -> Non
     if "num_actions" in meta and "num_actions" in env_meta and meta["num_actions"] != env_meta["num_actions"]:
         problems.append(f"num_actions: checkpoint {meta['num_actions']} vs env {env_meta['num_actions']}")
     if meta.get("action_mode") != env_meta.get("action_mode"):
-        problems.append(f"action mode: checkpoint '{meta.get('action_mode')}' vs env '{env_meta.get('action_mode')}'")
+        problems.append(
+            f"action mode: checkpoint '{meta.get('action_mode')}' vs env '{env_meta.get('action_mode')}'"
+        )
     if problems:
         raise CheckpointError(f"checkpoint {path} does not match this env: " + "; ".join(problems))

@@ -47,7 +47,9 @@ def normalize_layout(layout: Any, num_obs: int | None = None) -> list[tuple[str,
             name, start, stop = entry
             blocks.append((str(name), int(start), int(stop)))
     else:
-        raise TypeError(f"obs_layout must be a mapping name->slice or a list of [name, start, stop], got {type(layout)}")
+        raise TypeError(
+            f"obs_layout must be a mapping name->slice or a list of [name, start, stop], got {type(layout)}"
+        )
     if not blocks:
         raise ValueError("obs_layout is empty")
     names = [b[0] for b in blocks]
@@ -196,7 +198,9 @@ class DenseObjBuilder(NetworkBuilder):
         input_shape = kwargs["input_shape"]
         mlp = p.get("mlp", {})
         if mlp.get("activation", "relu") != "relu":
-            raise ValueError(f"network.mlp.activation: only 'relu' is supported, got {mlp.get('activation')!r}")
+            raise ValueError(
+                f"network.mlp.activation: only 'relu' is supported, got {mlp.get('activation')!r}"
+            )
         return DenseObjActorCritic(
             obs_layout=p["obs_layout"],
             num_obs=int(input_shape[0]),

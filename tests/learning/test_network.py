@@ -1,0 +1,110 @@
+"""Dense-object network: routing by block name, point encoder, fixed sigma."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from hot.learning import adapter
+from hot.learning.network import KEYPOINT_BLOCK, DenseObjActorCritic, normalize_layout
+
+P = 5  # points
+LAYOUT_A = [["hand", 0, 4], [KEYPOINT_BLOCK, 4, 4 + 3 * P], ["track", 4 + 3 * P, 4 + 3 * P + 2]]
+NUM_OBS = 4 + 3 * P + 2
+# Same blocks, keypoints first in memory; listed in the same logical order as A for the non-point blocks.
+LAYOUT_B = [[KEYPOINT_BLOCK, 0, 3 * P], ["hand", 3 * P, 3 * P + 4], ["track", 3 * P + 4, NUM_OBS]]
+
+
+def _net(layout, seed=0, **kw):
+    torch.manual_seed(seed)
+    return DenseObjActorCritic(layout, NUM_OBS, actions_num=3, units=[16, 8], **kw)
+
+
+def _to_layout(blocks: dict[str, torch.Tensor], layout) -> torch.Tensor:
+    parts = sorted(((s, blocks[n]) for n, s, _ in layout), key=lambda x: x[0])
+    return torch.cat([t for _, t in parts], dim=1)
+
+
+def test_point_block_routed_by_name_not_offset():
+    torch.manual_seed(1)
+    blocks = {"hand": torch.randn(7, 4), KEYPOINT_BLOCK: torch.randn(7, 3 * P), "track": torch.randn(7, 2)}
+    net_a, net_b = _net(LAYOUT_A), _net(LAYOUT_B)
+    # identical parameter shapes -> identical weights for the same seed
+    for (ka, va), (kb, vb) in zip(net_a.state_dict().items(), net_b.state_dict().items(), strict=True):
+        assert ka == kb and torch.equal(va, vb)
+    mu_a, _, v_a, _ = net_a({"obs": _to_layout(blocks, LAYOUT_A)})
+    mu_b, _, v_b, _ = net_b({"obs": _to_layout(blocks, LAYOUT_B)})
+    torch.testing.assert_close(mu_a, mu_b)
+    torch.testing.assert_close(v_a, v_b)
+
+
+def test_point_block_goes_through_permutation_invariant_encoder():
+    net = _net(LAYOUT_B)
+    obs = torch.randn(6, NUM_OBS)
+    perm = torch.tensor([3, 0, 4, 1, 2])
+    shuffled = obs.clone()
+    shuffled[:, : 3 * P] = obs[:, : 3 * P].reshape(6, P, 3)[:, perm].reshape(6, 3 * P)
+    torch.testing.assert_close(net({"obs": obs})[0], net({"obs": shuffled})[0])
+    # ...whereas changing a point does change the output (the block is not ignored)
+    moved = obs.clone()
+    moved[:, :3] += 5.0
+    assert not torch.allclose(net({"obs": obs})[0], net({"obs": moved})[0])
+    assert net.point_encoder is not None and net.mu.in_features == 8
+    assert net.actor_mlp[0].in_features == 6 + 60  # hand 4 + track 2 + 60 point features
+
+
+def test_without_keypoints_is_plain_mlp():
+    layout = [["hand", 0, 4], ["track", 4, 9]]
+    torch.manual_seed(0)
+    net = DenseObjActorCritic(layout, 9, actions_num=2, units=[8])
+    assert net.point_encoder is None and net.actor_mlp[0].in_features == 9
+    mu, log_std, value, _ = net({"obs": torch.randn(3, 9)})
+    assert mu.shape == (3, 2) and value.shape == (3, 1) and log_std.shape == (3, 2)
+
+
+def test_actor_and_critic_are_separate_but_share_encoder():
+    net = _net(LAYOUT_A)
+    obs = torch.randn(4, NUM_OBS)
+    mu, _, value, _ = net({"obs": obs})
+    value.sum().backward()
+    assert all(p.grad is None for p in net.actor_mlp.parameters())
+    assert all(p.grad is not None for p in net.point_encoder.parameters())
+
+
+@pytest.mark.parametrize(
+    "layout, msg",
+    [
+        ([["a", 0, 4], ["b", 5, 9]], "gap or overlap"),
+        ([["a", 0, 4], ["a", 4, 9]], "duplicate"),
+        ([["a", 0, 4], [KEYPOINT_BLOCK, 4, 8]], "multiple of 3"),
+        ([["a", 0, 4]], "observation has 8"),
+    ],
+)
+def test_bad_layout_is_refused(layout, msg):
+    with pytest.raises(ValueError, match=msg):
+        DenseObjActorCritic(layout, layout[-1][2] if msg != "observation has 8" else 8, 2, [4])
+
+
+def test_layout_from_env_slices():
+    assert normalize_layout({"x": slice(0, 2), "y": slice(2, 5)}, 5) == [("x", 0, 2), ("y", 2, 5)]
+
+
+def test_fixed_sigma_is_not_optimised():
+    adapter.register()
+    cfg = {
+        "model": {"name": adapter.MODEL_NAME},
+        "network": {"name": adapter.NETWORK_DENSEOBJ, "mlp": {"units": [8]}, "obs_layout": LAYOUT_A},
+        "config": {"normalize_input": True, "normalize_value": True},
+    }
+    model = adapter.build_model(cfg, NUM_OBS, 3)
+    log_std = model.a2c_network.log_std
+    assert torch.allclose(log_std, torch.full((3,), -2.9))
+    assert all(p is not log_std for p in model.parameters())
+    assert not any("log_std" in n for n, _ in model.named_parameters())
+    assert "a2c_network.log_std" in model.state_dict()
+    opt = torch.optim.Adam(model.parameters(), lr=0.1)
+    res = model({"is_train": True, "obs": torch.randn(32, NUM_OBS), "prev_actions": torch.randn(32, 3)})
+    (res["prev_neglogp"].mean() + res["values"].mean()).backward()
+    opt.step()
+    assert torch.allclose(model.a2c_network.log_std, torch.full((3,), -2.9))
+    torch.testing.assert_close(res["sigmas"], torch.full((32, 3), torch.exp(torch.tensor(-2.9)).item()))

@@ -1,0 +1,168 @@
+"""PPO on the toy env through rl-games: learning, checkpoints, resume, determinism, logging."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+import torch
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from hot.learning import adapter
+from hot.learning import checkpoint as ckpt
+from tests.learning.helpers import REPO, toy_cfg
+from tests.learning.toy_env import ToyReachEnv
+
+
+def _train(run_dir, epochs, seed=0, resume_from=None, **cfg_kw):
+    return adapter.train(
+        ToyReachEnv(num_envs=32, seed=seed),
+        toy_cfg(**cfg_kw),
+        run_dir,
+        max_epochs=epochs,
+        seed=seed,
+        resume_from=resume_from,
+        show_progress=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def two_epochs(tmp_path_factory):
+    run = tmp_path_factory.mktemp("two") / "run"
+    return run, _train(run, 2, seed=7, save_frequency=1)
+
+
+def test_ppo_improves_toy_reward(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.learning.train_toy", str(tmp_path / "run"), "20", "3"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    assert res["epoch"] == 20
+    # zero action / untrained policy earns ~0.1 per step; a policy that reaches the target earns > 0.5
+    assert res["zero"] < 0.15
+    assert res["trained"] > 0.5 and res["trained"] > 4 * res["zero"], res
+    assert res["last3"] > res["first"] + 0.3, res
+
+
+def test_checkpoint_round_trip_identical_actions(two_epochs, tmp_path):
+    run, res = two_epochs
+    path = res["checkpoint"]
+    assert path.exists() and path.parent == run / "nn"
+    payload = torch.load(path, weights_only=True)  # plain weights-only load works
+    assert payload["meta"]["hand"] == "toy_hand" and payload["rlg"]["epoch"] == 2
+    env = ToyReachEnv(num_envs=32)
+    policy = adapter.load_policy(path, env)
+    obs = env.reset() * 3.0
+    # re-save through the atomic writer and reload: same actions
+    path2 = ckpt.save_checkpoint(tmp_path / "copy.pth", payload["rlg"], payload["meta"])
+    policy2 = adapter.load_policy(path2, env)
+    assert torch.equal(policy(obs), policy2(obs))
+    # ...and the same as the raw network with the saved normaliser applied by hand
+    model = adapter.build_model(payload["meta"]["config"]["train"], env.num_obs, 3)
+    sd = payload["rlg"]["model"]
+    model.load_state_dict(sd)
+    norm = sd["running_mean_std.running_mean"], sd["running_mean_std.running_var"]
+    x = torch.clamp((obs - norm[0].float()) / torch.sqrt(norm[1].float() + 1e-5), -5, 5)
+    mu = model.a2c_network({"obs": x})[0]
+    torch.testing.assert_close(policy.mu(obs), mu)
+    assert torch.equal(policy(obs), mu.clamp(-1, 1))
+    assert not any(p.name.startswith(".") for p in path.parent.iterdir())  # no temp files left
+    assert float(sd["a2c_network.log_std"][0]) == pytest.approx(-2.9)  # fixed sigma survived training
+
+
+def test_periodic_saves_go_through_atomic_weights_only_path(two_epochs):
+    run, _ = two_epochs
+    files = sorted(p.name for p in (run / "nn").glob("*.pth"))
+    assert any("_ep_1_" in f for f in files) and any("_ep_2_" in f for f in files), files
+    for f in (run / "nn").glob("*.pth"):
+        assert ckpt.load_checkpoint(f)["format"] == ckpt.FORMAT
+    assert adapter.latest_checkpoint(run).name.startswith("last_skillmimic_denseobj_ep_2")
+    assert (run / "config.yaml").exists()
+
+
+def test_mismatched_hand_or_layout_is_refused(two_epochs):
+    path = two_epochs[1]["checkpoint"]
+    with pytest.raises(ckpt.CheckpointError, match="hand: checkpoint 'toy_hand' vs env 'other_hand'"):
+        adapter.load_policy(path, ToyReachEnv(num_envs=4, hand="other_hand"))
+    reordered = ToyReachEnv(num_envs=4, block_order=("obj_keypoints", "pos", "target", "time"))
+    with pytest.raises(
+        ckpt.CheckpointError,
+        match=r"obs layout: checkpoint \[\['pos', 0, 3\].* vs env "
+        r"\[\['obj_keypoints', 0, 12\]",
+    ):
+        adapter.load_policy(path, reordered)
+    with pytest.raises(ckpt.CheckpointError, match="obs layout"):
+        adapter.load_policy(path, ToyReachEnv(num_envs=4, num_points=6))
+
+
+class _Evil:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_malicious_pickle_is_refused(tmp_path):
+    marker = tmp_path / "pwned"
+    bad = tmp_path / "bad.pth"
+    torch.save({"format": ckpt.FORMAT, "rlg": {"x": _Evil(marker)}, "meta": {}}, bad)
+    with pytest.raises(ckpt.CheckpointError, match="refused"):
+        ckpt.load_checkpoint(bad)
+    with open(tmp_path / "plain.pkl", "wb") as f:
+        pickle.dump(_Evil(marker), f)
+    with pytest.raises(ckpt.CheckpointError, match="refused|unreadable"):
+        adapter.load_policy(tmp_path / "plain.pkl", ToyReachEnv(num_envs=2))
+    assert not marker.exists()
+
+
+def test_not_a_hot_checkpoint(tmp_path):
+    torch.save({"model": {}}, tmp_path / "rlg.pth")
+    with pytest.raises(ckpt.CheckpointError, match="not a hot-checkpoint-v1"):
+        ckpt.load_checkpoint(tmp_path / "rlg.pth")
+
+
+def test_resume_continues_epochs_and_optimizer(two_epochs, tmp_path):
+    _, first = two_epochs
+    res = _train(tmp_path / "resumed", 4, seed=7, resume_from=first["checkpoint"], save_frequency=1)
+    assert res["epoch"] == 4 and [h["epoch"] for h in res["history"]] == [3.0, 4.0]
+    payload = ckpt.load_checkpoint(res["checkpoint"])
+    assert payload["rlg"]["epoch"] == 4 and payload["rlg"]["frame"] == 4 * 32 * 16
+    # Adam step count continued: 4 epochs x (32*16/256 minibatches) x 4 mini-epochs
+    steps = {float(s["step"]) for s in payload["rlg"]["optimizer"]["state"].values()}
+    assert steps == {4 * 2 * 4}
+    with pytest.raises(ValueError, match="nothing to train"):
+        _train(tmp_path / "again", 4, seed=7, resume_from=res["checkpoint"])
+
+
+def test_seeded_runs_are_deterministic(two_epochs, tmp_path):
+    _, first = two_epochs
+    again = _train(tmp_path / "again", 2, seed=7, save_frequency=1)
+    other = _train(tmp_path / "other", 2, seed=8)
+    a = ckpt.load_checkpoint(first["checkpoint"])["rlg"]["model"]
+    b = ckpt.load_checkpoint(again["checkpoint"])["rlg"]["model"]
+    c = ckpt.load_checkpoint(other["checkpoint"])["rlg"]["model"]
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_episode_terms_and_speed_logged_to_tensorboard(two_epochs):
+    run, res = two_epochs
+    assert {"dist", "reward", "env_steps_per_s"} <= set(res["history"][-1])
+    assert res["history"][-1]["env_steps_per_s"] > 0
+    acc = EventAccumulator(str(run / "summaries"))
+    acc.Reload()
+    tags = set(acc.Tags()["scalars"])
+    assert {"episode_terms/dist", "episode_terms/reward", "performance/env_steps_per_s"} <= tags
+    assert len(acc.Scalars("episode_terms/dist")) == 2
