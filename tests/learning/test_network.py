@@ -108,3 +108,11 @@ def test_fixed_sigma_is_not_optimised():
     opt.step()
     assert torch.allclose(model.a2c_network.log_std, torch.full((3,), -2.9))
     torch.testing.assert_close(res["sigmas"], torch.full((32, 3), torch.exp(torch.tensor(-2.9)).item()))
+
+
+def test_real_env_obs_layout_routes_keypoints():
+    observations = pytest.importorskip("hot.envs.observations")
+    layout = observations.make_obs_layout(22, 16, 16, 100)
+    net = DenseObjActorCritic(layout, layout.dim, actions_num=22, units=[8])
+    assert net.kp_range == (layout[KEYPOINT_BLOCK].start, layout[KEYPOINT_BLOCK].stop)
+    assert net.actor_mlp[0].in_features == layout.dim - 300 + 60
