@@ -14,7 +14,7 @@ import torch
 from hot.envs.observations import object_points_world
 from hot.envs.state import RefFrame, SimState
 from hot.rewards.terms import unit_vector_angle
-from hot.utils.rotations import quat_normalize, wrap_to_pi
+from hot.utils.rotations import quat_normalize
 
 __all__ = [
     "object_keypoint_error_cm",
@@ -45,11 +45,14 @@ def object_keypoint_error_cm(
 def object_rot_error_deg(ref_obj_rot: torch.Tensor, sim_obj_rot: torch.Tensor) -> torch.Tensor:
     """E_or (deg), (N,): |wrap(2·arccos(clamp(<q_ref, q_sim>)))| in degrees, quats normalised first.
 
-    The wrap to [-π, π) makes it sign-invariant (q and -q give 0). arccos is evaluated stably
-    (:func:`hot.rewards.terms.unit_vector_angle`), so identical quats give exactly 0.
+    The wrap to [-π, π) makes it sign-invariant: for d = <q_ref, q_sim> in [-1, 1],
+    |wrap(2·arccos d)| = 2·arccos|d|, which is what is computed, with arccos evaluated stably
+    (:func:`hot.rewards.terms.unit_vector_angle`) so that q vs q and q vs -q give exactly 0.
     """
-    half = unit_vector_angle(quat_normalize(ref_obj_rot), quat_normalize(sim_obj_rot))
-    return wrap_to_pi(2.0 * half).abs() * (180.0 / math.pi)
+    a = quat_normalize(ref_obj_rot)
+    b = quat_normalize(sim_obj_rot)
+    b = torch.where((a * b).sum(-1, keepdim=True) < 0, -b, b)
+    return 2.0 * unit_vector_angle(a, b) * (180.0 / math.pi)
 
 
 def key_body_error_cm(ref_key_pos: torch.Tensor, sim_key_pos: torch.Tensor) -> torch.Tensor:
