@@ -160,10 +160,3 @@ def delete_unused_meshes(spec: mujoco.MjSpec) -> None:
     for mesh in list(spec.meshes):
         if mesh.name not in used:
             spec.delete(mesh)
-
-
-def check_dof_order(model: mujoco.MjModel, dof_names: Sequence[str], where: str) -> None:
-    """Raise if the model's joints are not exactly ``dof_names`` in qpos order (1-dof joints only)."""
-    names = tuple(model.joint(i).name for i in range(model.njnt))
-    if names[: len(dof_names)] != tuple(dof_names):
-        raise RuntimeError(f"{where}: joint order {names} does not match dof_names {tuple(dof_names)}")
