@@ -129,6 +129,7 @@ def compute_reward(
     t["r_wp"] = terms.exp_factor(t["e_wp"], w.wp)
     t["r_wr"] = terms.exp_factor(t["e_wr"], w.wr)
     t["r_wpv"] = terms.exp_factor(t["e_wpv"], w.wpv)
+    obj_contact = obj_contact.bool()
     use_wpv = obj_contact & (skill != THROW_SKILL)
     t["r_w"] = t["r_wp"] * t["r_wr"] * torch.where(use_wpv, t["r_wpv"], torch.ones_like(t["r_wpv"]))
     t["r_op"] = terms.exp_factor(t["e_op"], w.op)
