@@ -241,3 +241,26 @@ def test_multi_object_sampling_at_segment_edges() -> None:
     u_max = torch.full((3,), 1 - 2**-53, dtype=torch.float64)  # largest double below 1
     for u in (u_max, torch.zeros(3, dtype=torch.float64)):
         assert torch.equal(lib.clip_object_ids[lib.clips_from_uniform(objs, u)], objs)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_library_on_cuda_matches_cpu(tmp_path: Path) -> None:
+    clips = [make_clip(n, 4, 5, seed=i) for i, n in enumerate([10, 6, 8])]
+    names = ["001_a.pt", "002_b.pt", "003_c.pt"]
+    cpu = MotionLibrary(clips, names=names)
+    gpu = MotionLibrary(clips, names=names, device="cuda")
+    g = torch.Generator(device="cuda").manual_seed(0)
+    ids = gpu.sample_clips(1000, g)
+    start = gpu.sample_start_frames(ids, g)
+    assert ids.is_cuda and start.is_cuda
+    assert ((start >= 2) & (start < gpu.lengths[ids] - 1)).all()
+    c, f = torch.tensor([0, 1, 2, 1]), torch.tensor([3, 5, 7, 6])
+    a, b = cpu.ref_frames(c, f), gpu.ref_frames(c.cuda(), f.cuda())
+    for name in ("dof_pos", "dof_vel", "key_pos", "obj_rot", "obj_ang_vel", "valid"):
+        assert torch.allclose(getattr(a, name).float(), getattr(b, name).cpu().float(), atol=1e-5), name
+    _multi_folder(tmp_path)
+    multi = MultiObjectMotionLibrary.from_folder(tmp_path, device="cuda")
+    obj = multi.env_object_ids(999)
+    got = multi.sample_clips_for_objects(obj, g)
+    assert torch.equal(multi.clip_object_ids[got], obj)
