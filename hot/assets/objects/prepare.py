@@ -1,0 +1,416 @@
+"""Turn a watertight mesh into an object directory: recentre, convex-decompose, sample keypoints.
+
+Everything here runs once, when an object is added or the shipped set is rebuilt; nothing runs
+at load time. One pipeline serves both ``python -m hot.assets.objects build`` (the procedural
+set from :mod:`hot.assets.objects.shapes`) and ``... add`` (a user mesh).
+
+Object directory layout (``<root>/<Name>/``)::
+
+    mesh.obj           watertight surface mesh, metres, object frame (origin = centre of mass)
+    coacd/hull_000.obj convex pieces from CoACD (1..20), same frame
+    object.yaml        mass (kg), friction, damping, source, license
+    keypoints.npz      dense (200, 3) and sparse (20, 3) float32 points in the object frame
+
+Keypoints (spec §4.2, made deterministic):
+
+* ``sparse``: farthest-point sampling (FPS) over the mesh vertices, starting from vertex 0.
+* ``dense``: 180 area-weighted surface samples drawn with a fixed seed, then the same 20 FPS
+  vertices as ``sparse``. Upstream left the first of those 20 at the object origin (0, 0, 0),
+  which is inside the object and carries no shape information; here it is vertex 0, so all 200
+  points lie on the surface and ``dense[180:] == sparse``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import trimesh
+import yaml
+
+MAX_HULLS = 20
+"""Most convex pieces an object may have (upstream V-HACD limit, spec §4.1)."""
+NUM_DENSE_SURFACE = 180
+"""Random surface samples at the start of the dense keypoint set."""
+NUM_SPARSE = 20
+"""FPS vertices: the whole sparse set and the tail of the dense set."""
+KEYPOINT_SEED = 0
+"""Seed of the surface samples; fixed so every run yields identical keypoints."""
+COACD_SEED = 0
+"""Seed passed to CoACD so rebuilding gives the same hulls."""
+DEFAULT_FRICTION = 2.0
+"""Object shape friction (spec §4.1)."""
+DEFAULT_DAMPING = 0.01
+"""Damping of the object's free joint, all 6 DoFs (spec §4.1: linear and angular 0.01)."""
+DEFAULT_DENSITY = 500.0
+"""kg/m^3, used by ``add`` when neither mass nor density is given (upstream default)."""
+MIN_FPS_VERTICES = 64
+"""Meshes with fewer vertices are subdivided so FPS has enough distinct points to choose from."""
+NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+Log = Callable[[str], None]
+
+
+class ObjectPrepError(RuntimeError):
+    """A mesh cannot be turned into an object (not watertight, CoACD failed, bad name, ...)."""
+
+
+@dataclass(frozen=True)
+class PrepReport:
+    """What :func:`write_object` produced (for the build log and the report)."""
+
+    name: str
+    dir: Path
+    extents: tuple[float, float, float]
+    mass: float
+    num_faces: int
+    num_hulls: int
+    coacd_seconds: float
+
+
+# --------------------------------------------------------------------------- mesh I/O
+
+
+def load_obj(path: Path) -> trimesh.Trimesh:
+    """Load an OBJ written by :func:`write_obj` exactly as stored (no merging or reordering).
+
+    Keypoint sampling depends on vertex order (FPS starts at vertex 0), so the registry, the
+    tests and the writer all load through this one function.
+    """
+    mesh = trimesh.load(str(path), file_type="obj", force="mesh", process=False, maintain_order=True)
+    if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
+        raise ObjectPrepError(f"{path}: no triangles found")
+    return mesh
+
+
+def write_obj(path: Path, vertices: np.ndarray, faces: np.ndarray, header: str = "") -> None:
+    """Write a plain OBJ (6 decimals = micrometres; 1-based faces) to ``path`` atomically."""
+    lines = [f"# {header}"] if header else []
+    lines += [f"v {x:.6f} {y:.6f} {z:.6f}" for x, y, z in np.asarray(vertices, dtype=np.float64)]
+    lines += [f"f {a + 1} {b + 1} {c + 1}" for a, b, c in np.asarray(faces, dtype=np.int64)]
+    _atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _round_trip(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
+    """The mesh as it will read back from disk (coordinates rounded to 6 decimals)."""
+    vertices = np.round(np.asarray(mesh.vertices, dtype=np.float64), 6)
+    return trimesh.Trimesh(vertices=vertices, faces=np.asarray(mesh.faces), process=False)
+
+
+def load_user_mesh(path: Path) -> trimesh.Trimesh:
+    """Load an .obj/.stl/.ply given to ``add``, merged into one mesh with duplicate vertices welded."""
+    if not path.is_file():
+        raise ObjectPrepError(f"{path}: mesh file not found")
+    try:
+        loaded = trimesh.load(str(path), force="mesh", process=True)
+    except Exception as exc:  # trimesh raises many types for unreadable files
+        raise ObjectPrepError(f"{path}: cannot read mesh ({exc})") from exc
+    if not isinstance(loaded, trimesh.Trimesh) or len(loaded.faces) == 0:
+        raise ObjectPrepError(f"{path}: no triangles found")
+    loaded.merge_vertices()
+    return loaded
+
+
+# --------------------------------------------------------------------------- checks and frames
+
+
+def check_watertight(mesh: trimesh.Trimesh, source: str) -> None:
+    """Raise :class:`ObjectPrepError` naming ``source`` unless ``mesh`` encloses a volume."""
+    if not mesh.is_watertight:
+        edges = mesh.edges_sorted
+        _, counts = np.unique(edges, axis=0, return_counts=True)
+        open_edges = int(np.sum(counts == 1))
+        raise ObjectPrepError(
+            f"{source}: mesh is not watertight ({open_edges} open edges, "
+            f"{int(np.sum(counts > 2))} non-manifold edges). Close the holes first, e.g. "
+            "trimesh `mesh.fill_holes()`, MeshLab 'Filters > Remeshing > Close Holes', Blender's "
+            "3D-Print toolbox 'Make Manifold', or ManifoldPlus; then run `add` again."
+        )
+    if not mesh.is_winding_consistent:
+        raise ObjectPrepError(
+            f"{source}: faces have inconsistent winding; re-orient normals (MeshLab 'Re-Orient all "
+            "faces coherently' or trimesh `mesh.fix_normals()`) and run `add` again."
+        )
+
+
+def to_object_frame(mesh: trimesh.Trimesh, scale: float = 1.0) -> trimesh.Trimesh:
+    """Scale, orient outward and translate so the centre of mass (uniform density) is the origin.
+
+    Meshes with fewer than :data:`MIN_FPS_VERTICES` vertices are subdivided (same surface,
+    more vertices) so vertex FPS has points to choose from.
+    """
+    out = mesh.copy()
+    if scale != 1.0:
+        out.apply_scale(scale)
+    if out.volume < 0:
+        out.invert()
+    while len(out.vertices) < MIN_FPS_VERTICES:
+        out = out.subdivide()
+    out.apply_translation(-out.center_mass)
+    return out
+
+
+# --------------------------------------------------------------------------- keypoints
+
+
+def farthest_point_indices(points: np.ndarray, count: int, start: int = 0) -> np.ndarray:
+    """Greedy farthest-point sampling.
+
+    Args:
+        points: (V, 3) candidate points.
+        count: how many to pick (<= V).
+        start: index of the first pick.
+
+    Returns:
+        (count,) int64 indices into ``points``; ties go to the lowest index.
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    if count > len(pts):
+        raise ObjectPrepError(f"FPS needs {count} points, mesh has {len(pts)} vertices")
+    picked = np.empty(count, dtype=np.int64)
+    picked[0] = start
+    dist = np.linalg.norm(pts - pts[start], axis=1)
+    for i in range(1, count):
+        picked[i] = int(np.argmax(dist))
+        dist = np.minimum(dist, np.linalg.norm(pts - pts[picked[i]], axis=1))
+    return picked
+
+
+def sample_surface(mesh: trimesh.Trimesh, count: int, seed: int) -> np.ndarray:
+    """Area-weighted uniform samples on the surface, (count, 3) float64, fully determined by ``seed``.
+
+    Implemented here (not ``trimesh.sample``) so the numbers do not change with trimesh versions.
+    """
+    rng = np.random.default_rng(seed)
+    tris = np.asarray(mesh.triangles, dtype=np.float64)
+    area = 0.5 * np.linalg.norm(np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]), axis=1)
+    cumulative = np.cumsum(area)
+    face = np.searchsorted(cumulative, rng.random(count) * cumulative[-1], side="right")
+    face = np.minimum(face, len(tris) - 1)
+    uv = rng.random((count, 2))
+    flip = uv.sum(axis=1) > 1.0
+    uv[flip] = 1.0 - uv[flip]
+    t = tris[face]
+    return t[:, 0] + uv[:, :1] * (t[:, 1] - t[:, 0]) + uv[:, 1:] * (t[:, 2] - t[:, 0])
+
+
+def compute_keypoints(mesh: trimesh.Trimesh, seed: int = KEYPOINT_SEED) -> dict[str, np.ndarray]:
+    """Dense and sparse keypoints of a mesh already in its object frame.
+
+    Returns:
+        ``{"dense": (200, 3) float32, "sparse": (20, 3) float32}``, object frame, metres.
+    """
+    vertices = np.asarray(mesh.vertices, dtype=np.float64)
+    sparse = vertices[farthest_point_indices(vertices, NUM_SPARSE, start=0)]
+    surface = sample_surface(mesh, NUM_DENSE_SURFACE, seed)
+    dense = np.concatenate([surface, sparse], axis=0)
+    return {"dense": dense.astype(np.float32), "sparse": sparse.astype(np.float32)}
+
+
+# --------------------------------------------------------------------------- convex decomposition
+
+
+def convex_decompose(
+    mesh: trimesh.Trimesh, max_hulls: int = MAX_HULLS, source: str = "mesh", threshold: float = 0.05
+) -> list[trimesh.Trimesh]:
+    """CoACD convex decomposition into at most ``max_hulls`` convex pieces (object frame).
+
+    Each piece is replaced by its own convex hull, so it is exactly convex after CoACD's merging.
+    Hulls are not decimated to upstream V-HACD's 64 vertices: CoACD's decimation shrank a
+    bottle's hulls by 8 % of its volume and a 64-vertex ball loses 9 %; a consumer that needs
+    fewer vertices can set MuJoCo's ``maxhullvert`` on the mesh asset.
+    """
+    import coacd  # heavy native module: only needed when building assets
+
+    if not 1 <= max_hulls <= MAX_HULLS:
+        raise ObjectPrepError(f"max_hulls must be in 1..{MAX_HULLS}, got {max_hulls}")
+    coacd.set_log_level("error")
+    try:
+        parts = coacd.run_coacd(
+            coacd.Mesh(np.asarray(mesh.vertices, dtype=np.float64), np.asarray(mesh.faces, dtype=np.int64)),
+            threshold=threshold,
+            max_convex_hull=max_hulls,
+            seed=COACD_SEED,
+        )
+    except Exception as exc:
+        raise ObjectPrepError(f"{source}: CoACD convex decomposition failed ({exc})") from exc
+    hulls = []
+    for vertices, faces in parts:
+        piece = trimesh.Trimesh(vertices=np.asarray(vertices), faces=np.asarray(faces), process=True)
+        if len(piece.vertices) >= 4 and piece.volume > 1e-12:
+            # hull of the coordinates as written to disk (6 decimals), so the stored file is convex
+            hulls.append(trimesh.convex.convex_hull(np.round(piece.vertices, 6)))
+    if not 1 <= len(hulls) <= max_hulls:
+        raise ObjectPrepError(
+            f"{source}: CoACD returned {len(hulls)} usable convex pieces (need 1..{max_hulls})"
+        )
+    return hulls
+
+
+# --------------------------------------------------------------------------- writing a directory
+
+
+def object_yaml_text(name: str, mass: float, source: str, license: str) -> str:
+    """The ``object.yaml`` contents (keys validated by :mod:`hot.assets.objects.registry`)."""
+    data = {
+        "name": name,
+        "mass": float(mass),
+        "friction": DEFAULT_FRICTION,
+        "damping": DEFAULT_DAMPING,
+        "source": source,
+        "license": license,
+    }
+    header = (
+        "# mass in kg; friction = shape friction; damping = free-joint damping on all 6 DoFs\n"
+        "# (upstream: linear and angular damping 0.01)\n"
+    )
+    return header + yaml.safe_dump(data, sort_keys=False)
+
+
+def write_object(
+    mesh: trimesh.Trimesh,
+    name: str,
+    root: Path,
+    *,
+    mass: float,
+    source: str,
+    license: str,
+    max_hulls: int = MAX_HULLS,
+    overwrite: bool = False,
+    log: Log = print,
+) -> PrepReport:
+    """Write ``<root>/<name>/`` from a watertight mesh already in its object frame, atomically.
+
+    The directory is assembled in a hidden temporary directory next to its final place and
+    renamed into place only when complete; on any failure (including Ctrl-C) the temporary
+    directory is removed and an existing object of that name is left untouched.
+
+    Args:
+        mesh: watertight mesh, metres, origin at its centre of mass (see :func:`to_object_frame`).
+        name: object name, also the directory name (letters, digits, ``_``; starts with a letter).
+        root: object root directory (created if missing).
+        mass: kg, > 0.
+        source, license: provenance written to ``object.yaml``.
+        max_hulls: CoACD limit, 1..20.
+        overwrite: replace an existing object directory of the same name.
+        log: progress sink, one line per stage.
+    """
+    if not NAME_PATTERN.match(name):
+        raise ObjectPrepError(f"object name {name!r} must match {NAME_PATTERN.pattern}")
+    if not mass > 0:
+        raise ObjectPrepError(f"{name}: mass must be > 0 kg, got {mass}")
+    check_watertight(mesh, name)
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / name
+    clash = [p for p in root.iterdir() if p.name.lower() == name.lower() and p.name != name]
+    if clash:
+        raise ObjectPrepError(f"{root}: an object named {clash[0].name!r} already exists (names ignore case)")
+    if final.exists() and not overwrite:
+        raise ObjectPrepError(f"{final} already exists; pass --overwrite to replace it")
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=root))
+    try:
+        stored = _round_trip(mesh)
+        log(f"[{name}] writing mesh.obj ({len(stored.faces)} faces)")
+        write_obj(tmp / "mesh.obj", stored.vertices, stored.faces, header="generated by hot")
+        # keypoints come from the mesh exactly as it reads back, so a later recompute is bit-identical
+        stored = load_obj(tmp / "mesh.obj")
+
+        log(f"[{name}] convex decomposition with CoACD (<= {max_hulls} hulls)")
+        t0 = time.perf_counter()
+        hulls = convex_decompose(stored, max_hulls=max_hulls, source=name)
+        coacd_seconds = time.perf_counter() - t0
+        (tmp / "coacd").mkdir()
+        for i, hull in enumerate(hulls):
+            write_obj(tmp / "coacd" / f"hull_{i:03d}.obj", hull.vertices, hull.faces)
+        log(f"[{name}] {len(hulls)} hulls in {coacd_seconds:.1f} s")
+
+        log(f"[{name}] sampling keypoints ({NUM_DENSE_SURFACE}+{NUM_SPARSE} dense, {NUM_SPARSE} sparse)")
+        keypoints = compute_keypoints(stored)
+        with open(tmp / "keypoints.npz", "wb") as f:
+            np.savez(f, **keypoints)
+
+        log(f"[{name}] writing object.yaml (mass {mass:.3f} kg)")
+        _atomic_write_text(tmp / "object.yaml", object_yaml_text(name, mass, source, license))
+
+        _swap_into_place(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log(f"[{name}] done: {final}")
+    extents = tuple(float(e) for e in stored.extents)
+    return PrepReport(name, final, extents, float(mass), len(stored.faces), len(hulls), coacd_seconds)
+
+
+def _swap_into_place(tmp: Path, final: Path) -> None:
+    """Rename ``tmp`` to ``final``; an existing ``final`` is moved aside first and removed after."""
+    if not final.exists():
+        os.rename(tmp, final)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
+    os.rmdir(old)
+    os.rename(final, old)
+    try:
+        os.rename(tmp, final)
+    except BaseException:
+        os.rename(old, final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def add_object(
+    mesh_path: Path,
+    name: str,
+    root: Path,
+    *,
+    mass: float | None = None,
+    density: float | None = None,
+    scale: float = 1.0,
+    max_hulls: int = MAX_HULLS,
+    license: str = "unspecified (user-supplied mesh)",
+    overwrite: bool = False,
+    log: Log = print,
+) -> PrepReport:
+    """Add a user mesh as object ``name`` under ``root`` (the ``add`` command).
+
+    Mass is ``mass`` if given, else ``density`` (default 500 kg/m^3) times the scaled volume.
+    """
+    if mass is not None and density is not None:
+        raise ObjectPrepError("give either --mass or --density, not both")
+    if not scale > 0:
+        raise ObjectPrepError(f"--scale must be > 0, got {scale}")
+    mesh_path = Path(mesh_path)
+    log(f"[{name}] loading {mesh_path}")
+    raw = load_user_mesh(mesh_path)
+    check_watertight(raw, str(mesh_path))
+    log(f"[{name}] recentring at the centre of mass (scale {scale})")
+    mesh = to_object_frame(raw, scale)
+    if mass is None:
+        mass = (DEFAULT_DENSITY if density is None else density) * float(mesh.volume)
+    if len(mesh.faces) > 20000:
+        log(f"[{name}] warning: {len(mesh.faces)} faces; consider simplifying the mesh to a few thousand")
+    return write_object(
+        mesh,
+        name,
+        root,
+        mass=mass,
+        source=f"added from {mesh_path.name} with scale {scale}",
+        license=license,
+        max_hulls=max_hulls,
+        overwrite=overwrite,
+        log=log,
+    )
