@@ -1,0 +1,316 @@
+"""The hand-object tracking environment (upstream ``SkillMimicHandRand``), one code path for every hand.
+
+Wiring only: the simulator (``hot.sim``), the motion library (``hot.motion``) and the pure
+observation / reward / termination / noise functions (``hot.envs.*``, ``hot.rewards``,
+``hot.metrics``) do the work.
+
+Time alignment (chosen on purpose, see spec §5.2): at control step t an env has taken ``t``
+actions since its reset from reference frame ``s`` (its start frame). The observation at step t
+holds the targets of reference frame ``s + t + 1`` — the frame the next action should reach —
+and after that action the *post-step* simulator state is compared with frame ``s + t + 1`` in the
+reward, errors and termination. Upstream compares a state that appears to lag one step behind;
+comparing the freshly stepped state with the frame the action was aimed at removes that lag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from hot.assets.hands import get_hand
+from hot.assets.objects import get_object
+from hot.config.schema import TrackingCfg
+from hot.config.strict import ConfigError, to_dict
+from hot.envs.actions import action_to_targets
+from hot.envs.noise import StartNoiseConfig, apply_start_noise
+from hot.envs.observations import make_obs_layout, compute_observations
+from hot.envs.state import RefFrame, SimState
+from hot.envs.terminations import TerminationThresholds, compute_reset
+from hot.metrics.errors import compute_errors
+from hot.motion.dataset import MotionLibrary
+from hot.rewards.composer import RewardWeights, compute_reward
+from hot.rewards.terms import object_in_contact
+from hot.sim import make_sim
+from hot.sim.scene import SceneOptions
+
+__all__ = ["TrackingEnv", "EnvMode", "FREEMOVE_SKILL"]
+
+FREEMOVE_SKILL = 9
+EnvMode = str  # "train" | "test" | "refine"
+
+
+@dataclass
+class _Episode:
+    clip: torch.Tensor  # (N,) clip index
+    start: torch.Tensor  # (N,) start frame
+    progress: torch.Tensor  # (N,) actions taken since reset
+    length: torch.Tensor  # (N,) episode length for the timeout
+
+
+class TrackingEnv:
+    """N parallel envs tracking reference hand-object clips.
+
+    Args:
+        cfg: resolved tracking config.
+        device: torch device of observations, rewards and the motion library.
+        mode: ``"train"`` (random clips and start frames, auto-reset), ``"test"`` (env i plays
+            clip i mod C from ``state_init`` for ``episode_length`` steps) or ``"refine"``
+            (as test but from frame 0, for ``--save_refined_data``).
+        seed: seeds clip sampling, noise and object scales.
+        library: an already loaded motion library (else loaded from ``cfg.env.motion_file``).
+    """
+
+    def __init__(
+        self,
+        cfg: TrackingCfg,
+        device: str | torch.device = "cpu",
+        mode: EnvMode = "train",
+        seed: int = 0,
+        library: MotionLibrary | None = None,
+    ) -> None:
+        if mode not in ("train", "test", "refine"):
+            raise ValueError(f"mode must be train, test or refine, got {mode!r}")
+        e = cfg.env
+        self.cfg = cfg
+        self.mode = mode
+        self.device = torch.device(device)
+        self.hand = get_hand(e.hand_model)
+        if len(e.object_names) != 1:
+            raise ConfigError(
+                f"env.object_names: this task tracks one object per run, got {e.object_names}; "
+                "multi-object runs are the MultiObjDistill task's"
+            )
+        self.obj = get_object(e.object_names[0])
+        if library is None:
+            if not e.motion_file:
+                raise ConfigError("env.motion_file is empty: pass --motion_file FILE_OR_FOLDER")
+            library = MotionLibrary.from_folder(
+                e.motion_file,
+                num_dofs=self.hand.num_dofs,
+                num_key_bodies=self.hand.num_key_bodies,
+                min_frames=3,
+                skip_bad=e.skip_bad_motion_files,
+                fps=e.data_fps,
+                device=self.device,
+            )
+        if library.num_dofs != self.hand.num_dofs or library.num_key_bodies != self.hand.num_key_bodies:
+            raise ConfigError(
+                f"motion clips have {library.num_dofs} DoFs / {library.num_key_bodies} key bodies but hand "
+                f"'{self.hand.name}' has {self.hand.num_dofs} / {self.hand.num_key_bodies}"
+            )
+        self.lib = library
+        self.num_envs = n = e.num_envs
+        self.gen = torch.Generator(device=self.device).manual_seed(int(seed))
+
+        scales = torch.ones(n)
+        if e.obj_rand_scale:
+            cpu_gen = torch.Generator().manual_seed(int(seed) + 7919)
+            lo, hi = e.obj_scale_range
+            pick = torch.rand(n, generator=cpu_gen) < e.obj_rand_scale_prob
+            scales = torch.where(pick, lo + (hi - lo) * torch.rand(n, generator=cpu_gen), scales)
+        self.sim = make_sim(
+            cfg.sim.backend,
+            self.hand,
+            self.obj,
+            n,
+            scales=scales,
+            nthread=cfg.sim.nthread or None,
+            device=self.device,
+            scale_step=e.obj_scale_quantum,
+            options=SceneOptions(timestep=cfg.sim.dt),
+        )
+        self.substeps = cfg.sim.substeps
+        # keypoints scaled by the scale each world really simulates
+        kp = torch.as_tensor(self.obj.keypoints(dense=e.dense_obj, scale=1.0), dtype=torch.float32)
+        self.keypoints_o = kp.to(self.device).unsqueeze(0) * self.sim.object_scales.to(self.device).view(n, 1, 1)
+        self.obs_layout = make_obs_layout(
+            self.hand.num_dofs,
+            self.hand.num_key_bodies,
+            len(self.hand.contact_bodies),
+            kp.shape[0],
+            enable_obj_keypoints=e.enable_obj_keypoints,
+            enable_dof_obs=e.enable_dof_obs,
+        )
+        self.num_obs = self.obs_layout.dim
+        self.num_actions = self.hand.num_dofs
+        lim = self.sim.dof_limits.to(self.device)
+        self.lower, self.upper = lim[:, 0], lim[:, 1]
+        rw = e.reward_weights
+        self.weights = RewardWeights(
+            p=rw.p, r=rw.r, wp=rw.wp, wr=rw.wr, wpv=rw.wpv, op=rw.op, or_=rw.orot, opv=rw.opv, ig=rw.ig,
+            cg1=rw.cg1, cg2=rw.cg2,
+        )
+        t = e.termination
+        self.thresholds = TerminationThresholds(
+            min_progress=t.min_progress,
+            contact_obj_pos_cm=t.obj_pos_contact,
+            contact_obj_rot_deg=t.obj_rot_contact,
+            contact_hand_cm=t.key_pos_contact,
+            free_obj_pos_cm=t.obj_pos_free,
+            free_obj_rot_deg=t.obj_rot_free,
+            free_hand_cm=t.key_pos_free,
+        )
+        self.noise = StartNoiseConfig(prob=e.state_noise_prob)
+        self.fixed_start = None if e.state_init == "Random" else int(e.state_init)
+        zeros = torch.zeros(n, dtype=torch.long, device=self.device)
+        self.ep = _Episode(clip=zeros.clone(), start=zeros.clone(), progress=zeros.clone(), length=zeros.clone())
+        self.skill = zeros.clone()
+        self.diverged_count = 0
+        self._test_clip_cursor = 0
+        self.last_state: SimState | None = None
+        self.last_ref: RefFrame | None = None
+        self.last_errors: dict[str, torch.Tensor] | None = None
+
+    # ------------------------------------------------------------------ public API
+
+    def metadata(self) -> dict:
+        """What a checkpoint must agree with (hand, observation layout, action mode) + the config."""
+        return {
+            "hand": self.hand.name,
+            "obs_layout": [[k, s.start, s.stop] for k, s in self.obs_layout.items()],
+            "num_actions": self.num_actions,
+            "action_mode": self.cfg.env.action_mode,
+            "config": to_dict(self.cfg),
+        }
+
+    def reset(self) -> torch.Tensor:
+        """Reset every env; returns observations ``(N, num_obs)``."""
+        self._reset_envs(torch.arange(self.num_envs, device=self.device))
+        return self._observe(self.sim.state())
+
+    def step(self, actions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, dict]:
+        """Apply ``actions (N, D)`` in [-1, 1]; returns ``(obs, reward, done, info)``.
+
+        ``info``: ``time_outs`` and ``terminate`` (N,) bool, ``episode_terms`` (dict of float means
+        of every reward factor and error for logging), ``diverged`` (N,) bool.
+        Envs that are done are reset before the observation is computed.
+        """
+        actions = actions.to(self.device, torch.float32)
+        ep = self.ep
+        ref_next = self.lib.ref_frames(ep.clip, ep.start + ep.progress + 1)
+        cur = self.last_state if self.last_state is not None else self.sim.state()
+        targets = action_to_targets(
+            actions, self.cfg.env.action_mode, cur.dof_pos, ref_next.dof_pos, self.lower, self.upper
+        )
+        self.sim.set_targets(targets)
+        self.sim.step(self.substeps)
+        ep.progress += 1
+        state = self.sim.state()
+        ref = ref_next
+        obj_contact = object_in_contact(state.obj_contact_force)
+        reward, terms = compute_reward(
+            state, ref, self.keypoints_o, self.weights, self.skill, self.cfg.env.enable_ig_scale, obj_contact
+        )
+        errors = compute_errors(state, ref, self.keypoints_o)
+        test_len = self.cfg.env.episode_length if self.mode != "train" else None
+        reset, terminate = compute_reset(
+            ep.progress,
+            errors["E_op"],
+            errors["E_or"],
+            errors["E_h"],
+            state.hand_contact,
+            ep.length,
+            enable_early_termination=self.cfg.env.enable_early_termination,
+            test_episode_length=test_len,
+            thresholds=self.thresholds,
+        )
+        diverged = self.sim.diverged().to(self.device)
+        finite = torch.isfinite(reward)
+        diverged = diverged | ~finite
+        if diverged.any():
+            self.diverged_count += int(diverged.sum())
+            reward = torch.where(diverged, torch.zeros_like(reward), reward)
+            terminate = terminate | diverged
+            reset = reset | diverged
+        self.last_state, self.last_ref, self.last_errors = state, ref, errors
+        episode_terms = {k: float(v.float().mean()) for k, v in terms.items()}
+        episode_terms.update({k: float(errors[k].mean()) for k in ("E_op", "E_or", "E_h")})
+        episode_terms["penetration_mm"] = float(state.penetration.mean() * 1000.0)
+        episode_terms["diverged_total"] = float(self.diverged_count)
+        info = {
+            "time_outs": reset & ~terminate,
+            "terminate": terminate,
+            "diverged": diverged,
+            "episode_terms": episode_terms,
+        }
+        if self.mode == "train" and reset.any():
+            self._reset_envs(reset.nonzero().squeeze(-1))
+            state = self.sim.state()
+        obs = self._observe(state)
+        self.last_state = state
+        return obs, reward, reset, info
+
+    # ------------------------------------------------------------------ internals
+
+    def _observe(self, state: SimState) -> torch.Tensor:
+        ep = self.ep
+        ref_next = self.lib.ref_frames(ep.clip, ep.start + ep.progress + 1)
+        freemove = self.skill == FREEMOVE_SKILL
+        obs = compute_observations(
+            state, ref_next, self.keypoints_o, self.obs_layout, freemove_mask=freemove if freemove.any() else None
+        )
+        self.last_state = state
+        return obs
+
+    def _pick_clips(self, env_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        m = env_ids.numel()
+        if self.mode == "train":
+            clips = self.lib.sample_clips(m, self.gen)
+            if self.fixed_start is None:
+                starts = self.lib.sample_start_frames(clips, self.gen)
+            else:
+                starts = torch.full_like(clips, self.fixed_start)
+        else:
+            # deterministic: env i plays clip (cursor + i) mod C
+            c = self.lib.num_clips
+            clips = (torch.arange(m, device=self.device) + self._test_clip_cursor) % c
+            self._test_clip_cursor = (self._test_clip_cursor + m) % c
+            start = 0 if self.mode == "refine" else (self.fixed_start if self.fixed_start is not None else 2)
+            starts = torch.full_like(clips, start)
+        lengths = self.lib.clip_length(clips)
+        starts = torch.minimum(starts, (lengths - 2).clamp_min(0))
+        return clips, starts
+
+    def _reset_envs(self, env_ids: torch.Tensor) -> None:
+        env_ids = env_ids.to(self.device)
+        if env_ids.numel() == 0:
+            return
+        clips, starts = self._pick_clips(env_ids)
+        lengths = self.lib.clip_length(clips)
+        ep = self.ep
+        ep.clip[env_ids] = clips
+        ep.start[env_ids] = starts
+        ep.progress[env_ids] = 0
+        ep.length[env_ids] = torch.clamp(lengths - starts, max=self.cfg.env.episode_length)
+        self.skill[env_ids] = self.lib.skill_codes[clips]
+        init = self.lib.initial_state(clips, starts)
+        if self.mode == "train" and self.noise.prob > 0:
+            init = apply_start_noise(init, init["contact"], self.noise, self.gen)
+        self.sim.reset(
+            env_ids,
+            init["dof_pos"],
+            init["dof_vel"],
+            init["obj_pos"],
+            init["obj_rot"],
+            init["obj_lin_vel"],
+            init["obj_ang_vel"],
+        )
+
+    # ------------------------------------------------------------------ helpers for tools
+
+    def clip_skill_dirs(self) -> list[str]:
+        """Per clip, the name of its skill folder (e.g. ``grasp_higher_kp``), for the metrics."""
+        if self.lib.paths is None:
+            return [f"{int(c):03d}" for c in self.lib.skill_codes.tolist()]
+        return [p.parent.name for p in self.lib.paths]
+
+    @property
+    def control_dt(self) -> float:
+        return self.cfg.sim.dt * self.substeps
+
+
+def wrist_index(env: TrackingEnv) -> int:
+    """Index of the wrist (last key body)."""
+    return env.hand.num_key_bodies - 1
+
