@@ -168,8 +168,7 @@ def object_points_world(points_o: torch.Tensor, obj_pos: torch.Tensor, obj_rot: 
     Returns:
         (N, P, 3) world points.
     """
-    q = obj_rot.unsqueeze(1).expand(-1, points_o.shape[1], -1)
-    return quat_rotate(q, points_o) + obj_pos.unsqueeze(1)
+    return quat_rotate(obj_rot.unsqueeze(1), points_o) + obj_pos.unsqueeze(1)
 
 
 def clip_norm(v: torch.Tensor, max_norm: float) -> torch.Tensor:

@@ -9,6 +9,8 @@ offset along -z; two fingers (proximal + distal capsule each) closing towards ea
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from pathlib import Path
 
 import mujoco
 
@@ -19,6 +21,7 @@ FINGER_DOFS = ("f1_j1", "f1_j2", "f2_j1", "f2_j2")
 
 def _build(**_: object) -> mujoco.MjSpec:
     spec = mujoco.MjSpec()
+    spec.compiler.degree = False
     spec.option.timestep = 0.005
     spec.option.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
     spec.option.cone = mujoco.mjtCone.mjCONE_ELLIPTIC
@@ -53,7 +56,7 @@ def _build(**_: object) -> mujoco.MjSpec:
     for name, lo, hi in [(n, -2.0, 2.0) for n in WRIST_DOF_NAMES[:3]] + [
         (n, -2 * math.pi, 2 * math.pi) for n in WRIST_DOF_NAMES[3:]
     ] + [("f1_j1", -0.3, 1.6), ("f1_j2", -0.2, 1.6), ("f2_j1", -0.3, 1.6), ("f2_j2", -0.2, 1.6)]:
-        kp = 2000.0 if name.startswith("wrist_t") else (500.0 if name.startswith("wrist") else 20.0)
+        kp = 2000.0 if name.startswith("wrist_t") else (500.0 if name.startswith("wrist") else 1.0)
         act = spec.add_actuator(name=f"act_{name}", target=name, trntype=mujoco.mjtTrn.mjTRN_JOINT)
         act.set_to_position(kp=kp, kv=0.1 * math.sqrt(kp))
         act.ctrlrange = [lo, hi]
@@ -71,3 +74,23 @@ def tiny_hand() -> HandModel:
         fingertip_bodies=("f1_dist", "f2_dist"),
         builder=_build,
     )
+
+
+@dataclass
+class TinyObject:
+    """Duck-typed ``ObjectAsset`` (what ``hot.sim.scene`` and ``hot.datagen`` read)."""
+
+    name: str
+    hull_paths: list
+    mass: float = 0.05
+    friction: float = 1.0
+    damping: float = 0.01
+
+
+def tiny_box(tmp_dir, half=(0.02, 0.02, 0.02), name: str = "Cube") -> TinyObject:
+    """A box object with one hull file written under ``tmp_dir``."""
+    import trimesh
+
+    path = Path(tmp_dir) / f"{name.lower()}_hull.obj"
+    trimesh.creation.box(extents=[2 * h for h in half]).export(path)
+    return TinyObject(name=name, hull_paths=[path])
