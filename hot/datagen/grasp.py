@@ -1,0 +1,506 @@
+"""Static grasp synthesis (force closure, in the spirit of DexGraspNet) and MuJoCo validation.
+
+Synthesis (:func:`synthesize_grasps`)
+    Variables per candidate: wrist-frame position and orientation (6-D rotation) in the object
+    frame, finger joint angles, and the indices of ``n_contacts`` contact points chosen among the
+    hand's contact candidates (surface samples on the finger collision geoms). Energy, as in
+    DexGraspNet::
+
+        E = E_fc + 100 E_dis + 100 E_pen + 0.5 E_prior + 10 E_spen
+
+    * ``E_fc``: norm of the net wrench of unit forces along the inward object normals at the chosen
+      contacts (force closure when ~0), torques about the object origin (= its centre of mass);
+    * ``E_dis``: sum of |signed distance| of the chosen contacts to the object surface;
+    * ``E_pen``: sum of the depth of hand surface samples inside the object;
+    * ``E_prior``: finger joint-limit violation (rad);
+    * ``E_spen``: hand self-penetration, sum of overlaps of the spheres approximating the collision
+      geoms of non-adjacent bodies.
+
+    Optimiser (documented deviation from DexGraspNet's MALA-style annealing): Adam on the continuous
+    variables with a cosine-decayed step, plus every ``switch_every`` iterations a Metropolis step on
+    the discrete contact choice (each contact re-drawn with probability ``switch_prob``, accepted if
+    the energy drops or with probability ``exp(-ΔE / T)``, T annealed geometrically). Candidates start
+    palm-facing: the hand's grasp centre (fingertip centroid at a half-closed pose) is put 0-2 cm
+    outside a random object-surface sample, its approach axis along the inward normal, random roll.
+
+Validation (:func:`validate_grasps`)
+    Each candidate is simulated in the compiled scene (``hot.sim.scene.compile_scene``) with
+    ``mujoco.batch``: 6 worlds per grasp, gravity along +x, -x, +y, -y, +z, -z (per-world
+    ``opt.gravity``; the hand has gravity compensation), the wrist PD-held at the grasp (IK from
+    :mod:`hot.datagen.ik`) and the fingers PD-held at a "squeezed" target: the finger angles that
+    move each chosen contact point ``squeeze`` (5 mm) further along the inward normal, found by a
+    few gradient steps on the torch FK (DexGraspNet squeezes the same way before its simulation
+    test). After ``duration`` (1 s) the object must stay within ``max_drift`` (2 cm) and
+    ``max_rot_drift`` (15°) of its start pose relative to the wrist frame in all 6 worlds, and the
+    hand-object penetration at the (unsqueezed) grasp, read from MuJoCo's contact distance, must be
+    at most ``max_penetration`` (2 mm).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from mujoco import batch as mjbatch
+
+from hot.assets.hands.base import HandModel
+from hot.datagen.ik import WristChain, wrist_ik
+from hot.datagen.kinematics import HandKinematics, matrix_to_rot6d, rot6d_to_matrix
+from hot.datagen.sdf import ObjectSDF
+from hot.utils.rotations import (
+    quat_conj,
+    quat_diff_angle,
+    quat_from_matrix,
+    quat_mul,
+    quat_rotate,
+    quat_to_matrix,
+)
+
+__all__ = [
+    "GraspConfig",
+    "GraspSet",
+    "GraspProblem",
+    "grasp_energies",
+    "synthesize_grasps",
+    "validate_grasps",
+    "generate_grasps",
+    "GRAVITY_DIRS",
+]
+
+GRAVITY_DIRS = np.array(
+    [[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]], dtype=np.float64
+)
+"""The 6 gravity directions of the validation test."""
+
+VALIDATION_OBJECT_POS = (0.0, 0.0, 0.8)
+"""Object position during validation: far above the platform (top at 0.105 m) for any hand pose."""
+
+
+@dataclass
+class GraspConfig:
+    """Grasp synthesis and validation settings."""
+
+    batch_size: int = 64
+    """Candidates optimised together."""
+    iters: int = 300
+    """Adam iterations per batch."""
+    n_contacts: int = 4
+    """Contact points in the force-closure energy (DexGraspNet: 4)."""
+    w_dis: float = 100.0
+    w_pen: float = 100.0
+    w_prior: float = 0.5
+    w_spen: float = 10.0
+    lr_pos: float = 0.004
+    """Adam step on the wrist position (m)."""
+    lr_rot: float = 0.03
+    """Adam step on the 6-D rotation entries."""
+    lr_q: float = 0.05
+    """Adam step on the finger angles (rad)."""
+    switch_every: int = 10
+    switch_prob: float = 0.5
+    temp0: float = 1.0
+    """Initial Metropolis temperature of the contact switches."""
+    temp_decay: float = 0.9
+    """Temperature factor per switch step."""
+    init_gap: tuple[float, float] = (0.0, 0.02)
+    """Distance range of the grasp centre outside the surface at initialisation (m)."""
+    surface_spacing: float = 0.005
+    """Spacing of the hand surface samples (m)."""
+    # validation
+    squeeze: float = 0.005
+    """How far past contact (m, along the inward normal) the finger targets are set."""
+    duration: float = 1.0
+    """Seconds of each gravity test."""
+    max_drift: float = 0.02
+    max_rot_drift_deg: float = 15.0
+    max_penetration: float = 0.002
+    nthread: int = 0
+    """mujoco.batch threads (0: all CPUs)."""
+
+
+@dataclass
+class GraspSet:
+    """Grasps of one hand on one object (object frame, wxyz).
+
+    Attributes:
+        wrist_pos_o: (G, 3) wrist-frame position in the object frame.
+        wrist_quat_o: (G, 4) wrist-frame orientation in the object frame.
+        fingers: (G, F) finger angles (``hand.finger_dof_names`` order).
+        contact_idx: (G, n) chosen contacts, indices into ``GraspProblem.cand_local``.
+        energy, e_fc, e_dis, e_pen, e_prior, e_spen: (G,) energy terms at the end of synthesis.
+        penetration: (G,) MuJoCo hand-object penetration at the grasp (m, >= 0); NaN if not validated.
+        valid: (G,) bool, passed the validation.
+        meta: hand/object names, scale, seed, config.
+    """
+
+    wrist_pos_o: np.ndarray
+    wrist_quat_o: np.ndarray
+    fingers: np.ndarray
+    contact_idx: np.ndarray
+    energy: np.ndarray
+    e_fc: np.ndarray
+    e_dis: np.ndarray
+    e_pen: np.ndarray
+    e_prior: np.ndarray
+    e_spen: np.ndarray
+    penetration: np.ndarray
+    valid: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    ARRAYS = (
+        "wrist_pos_o", "wrist_quat_o", "fingers", "contact_idx", "energy", "e_fc", "e_dis", "e_pen",
+        "e_prior", "e_spen", "penetration", "valid",
+    )
+
+    def __len__(self) -> int:
+        return int(self.wrist_pos_o.shape[0])
+
+    def subset(self, idx: np.ndarray) -> GraspSet:
+        return GraspSet(**{k: getattr(self, k)[idx] for k in self.ARRAYS}, meta=dict(self.meta))
+
+    @staticmethod
+    def concat(sets: list[GraspSet]) -> GraspSet:
+        return GraspSet(
+            **{k: np.concatenate([getattr(s, k) for s in sets]) for k in GraspSet.ARRAYS},
+            meta=dict(sets[0].meta) if sets else {},
+        )
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Atomic ``.npz`` write (arrays + meta as a JSON string)."""
+        import json
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+        os.close(fd)
+        try:
+            with open(tmp, "wb") as f:
+                np.savez(f, **{k: getattr(self, k) for k in self.ARRAYS}, meta=np.array(json.dumps(self.meta)))
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> GraspSet:
+        import json
+
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                missing = [k for k in cls.ARRAYS if k not in z]
+                if missing:
+                    raise ValueError(f"{path}: grasp file lacks keys {missing}")
+                return cls(**{k: z[k] for k in cls.ARRAYS}, meta=json.loads(str(z["meta"])))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{path}: cannot read grasp file ({exc})") from exc
+
+
+class GraspProblem:
+    """Everything grasp synthesis needs about one (hand, object) pair.
+
+    Args:
+        hand: the hand contract.
+        obj: object asset with ``hull_paths`` (and ``name``, ``mass``, ``friction``, ``damping`` for
+            validation, see ``hot.sim.scene.ObjectLike``).
+        scale: object scale.
+        cfg: settings.
+    """
+
+    def __init__(self, hand: HandModel, obj, scale: float = 1.0, cfg: GraspConfig | None = None):
+        self.hand, self.obj, self.scale = hand, obj, scale
+        self.cfg = cfg or GraspConfig()
+        self.kin = HandKinematics(hand, spacing=self.cfg.surface_spacing)
+        self.sdf = ObjectSDF.from_hull_paths(list(obj.hull_paths), scale)
+        self.surface_p, self.surface_n = self._object_surface()
+        lo, hi = self.kin.finger_lo, self.kin.finger_hi
+        self.q_open = torch.zeros_like(lo).clamp(lo, hi)
+        self.q_mid = lo + 0.35 * (hi - lo)
+        # grasp centre and approach axis in the wrist frame (fingertip centroid at a half-closed pose)
+        eye = torch.eye(3).unsqueeze(0)
+        pos, rot = self.kin.forward(torch.zeros(1, 3), eye, self.q_mid.unsqueeze(0))
+        tips = [self.kin.body_ids.index(self.kin.model.body(b).id) for b in hand.fingertip_bodies]
+        tip_surf = torch.isin(self.kin.surf_body, torch.tensor(tips))
+        pts, _ = self.kin.surface(pos, rot)
+        self.centre_h = pts[0, tip_surf].mean(0)
+        self.approach_h = torch.nn.functional.normalize(self.centre_h, dim=0)
+        # contact candidates: only finger surface points whose outward normal faces the grasp centre
+        # at the half-closed pose (the inner sides of the fingers; backs of fingers can never touch)
+        cp, cn = self.kin.surface(pos, rot, self.kin.cand)
+        facing = ((self.centre_h - cp[0]) * cn[0]).sum(-1) > 0
+        self.cand_local = torch.nonzero(facing).squeeze(-1)
+        if len(self.cand_local) < self.cfg.n_contacts:
+            raise ValueError(f"hand {hand.name!r}: only {len(self.cand_local)} contact candidates face the palm")
+
+    def _object_surface(self, n: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
+        """Samples on the union's outer surface (hull faces not buried in another hull) with normals."""
+        import trimesh
+
+        meshes = [trimesh.convex.convex_hull(v) for v in self._hull_vertices()]
+        area = np.array([m.area for m in meshes])
+        counts = np.maximum(1, np.round(n * area / area.sum()).astype(int))
+        ps, ns = [], []
+        rng = np.random.default_rng(0)
+        for m, c in zip(meshes, counts, strict=True):
+            tri = np.asarray(m.triangles)
+            fa = np.asarray(m.area_faces)
+            face = rng.choice(len(tri), size=c, p=fa / fa.sum())
+            uv = rng.random((c, 2))
+            flip = uv.sum(1) > 1
+            uv[flip] = 1 - uv[flip]
+            t = tri[face]
+            ps.append(t[:, 0] + uv[:, :1] * (t[:, 1] - t[:, 0]) + uv[:, 1:] * (t[:, 2] - t[:, 0]))
+            ns.append(np.asarray(m.face_normals)[face])
+        p = torch.tensor(np.concatenate(ps))
+        nrm = torch.tensor(np.concatenate(ns))
+        outer = self.sdf.exact(p + 0.002 * nrm) > 0.0015
+        return p[outer].float(), nrm[outer].float()
+
+    def _hull_vertices(self) -> list[np.ndarray]:
+        import trimesh
+
+        return [
+            np.asarray(trimesh.load(str(p), force="mesh", process=True).vertices) * self.scale
+            for p in self.obj.hull_paths
+        ]
+
+    def init_poses(self, n: int, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Palm-facing initial ``trans (n, 3)``, ``rot (n, 3, 3)``, ``q (n, F)`` around the object."""
+        idx = torch.randint(len(self.surface_p), (n,), generator=gen)
+        ps, ns = self.surface_p[idx], self.surface_n[idx]
+        gap = self.cfg.init_gap[0] + torch.rand(n, 1, generator=gen) * (self.cfg.init_gap[1] - self.cfg.init_gap[0])
+        # rotation taking approach_h onto -n, then a random roll about -n
+        a = self.approach_h.expand(n, 3)
+        b = -ns
+        v = torch.cross(a, b, dim=-1)
+        c = (a * b).sum(-1, keepdim=True)
+        vx = torch.zeros(n, 3, 3)
+        vx[:, 0, 1], vx[:, 0, 2], vx[:, 1, 2] = -v[:, 2], v[:, 1], -v[:, 0]
+        vx = vx - vx.transpose(1, 2)
+        r_align = torch.eye(3) + vx + vx @ vx / (1 + c).clamp_min(1e-6).unsqueeze(-1)
+        flip = c.squeeze(-1) < -0.999  # antiparallel: rotate π about any axis orthogonal to a
+        if flip.any():
+            perp = torch.nn.functional.normalize(torch.cross(a[flip], torch.randn(int(flip.sum()), 3, generator=gen), dim=-1), dim=-1)
+            r_align[flip] = 2 * perp.unsqueeze(-1) * perp.unsqueeze(-2) - torch.eye(3)
+        roll = torch.rand(n, generator=gen) * 2 * math.pi
+        from hot.datagen.kinematics import _axis_angle_mat
+
+        rot = _axis_angle_mat(b, roll) @ r_align
+        trans = ps + ns * gap - (rot @ self.centre_h)
+        jitter = torch.rand(n, self.kin.num_fingers, generator=gen) * 0.3
+        q = self.q_open + jitter * (self.q_mid - self.q_open)
+        return trans, rot, q
+
+
+def grasp_energies(
+    prob: GraspProblem, trans: torch.Tensor, r6: torch.Tensor, q: torch.Tensor, cidx: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """Energy terms, each ``(B,)``; ``trans (B, 3)``, ``r6 (B, 6)``, ``q (B, F)``, ``cidx (B, n)`` (object frame)."""
+    kin, sdf, cfg = prob.kin, prob.sdf, prob.cfg
+    rot = rot6d_to_matrix(r6)
+    pos, brot = kin.forward(trans, rot, q)
+    surf, _ = kin.surface(pos, brot)
+    sd_s, _ = sdf.query(surf, normals=False)
+    e_pen = torch.relu(-sd_s).sum(-1)
+    cp, _ = kin.gather_surface(pos, brot, kin.cand[prob.cand_local[cidx]])
+    sd_c, n_c = sdf.query(cp)
+    e_dis = sd_c.abs().sum(-1)
+    f = -n_c
+    wrench = torch.cat([f.sum(1), torch.cross(cp, f, dim=-1).sum(1)], dim=-1)
+    e_fc = wrench.norm(dim=-1)
+    e_prior = (torch.relu(q - kin.finger_hi) + torch.relu(kin.finger_lo - q)).sum(-1)
+    sc = kin.spheres(pos, brot)
+    d = (sc[:, kin.spen_i] - sc[:, kin.spen_j]).norm(dim=-1)
+    e_spen = torch.relu(kin.sph_r[kin.spen_i] + kin.sph_r[kin.spen_j] - d).sum(-1)
+    total = e_fc + cfg.w_dis * e_dis + cfg.w_pen * e_pen + cfg.w_prior * e_prior + cfg.w_spen * e_spen
+    return {"energy": total, "e_fc": e_fc, "e_dis": e_dis, "e_pen": e_pen, "e_prior": e_prior, "e_spen": e_spen}
+
+
+def synthesize_grasps(
+    prob: GraspProblem, n: int, gen: torch.Generator, history: list[float] | None = None
+) -> GraspSet:
+    """Optimise ``n`` grasp candidates (one batch); appends the mean energy per iteration to ``history``."""
+    cfg = prob.cfg
+    trans0, rot0, q0 = prob.init_poses(n, gen)
+    trans = trans0.clone().requires_grad_(True)
+    r6 = matrix_to_rot6d(rot0).clone().requires_grad_(True)
+    q = q0.clone().requires_grad_(True)
+    ncand = len(prob.cand_local)
+    cidx = torch.randint(ncand, (n, cfg.n_contacts), generator=gen)
+    opt = torch.optim.Adam(
+        [{"params": [trans], "lr": cfg.lr_pos}, {"params": [r6], "lr": cfg.lr_rot}, {"params": [q], "lr": cfg.lr_q}]
+    )
+    base_lrs = [g["lr"] for g in opt.param_groups]
+    temp = cfg.temp0
+    for it in range(cfg.iters):
+        e = grasp_energies(prob, trans, r6, q, cidx)
+        if history is not None:
+            history.append(float(e["energy"].detach().mean()))
+        opt.zero_grad()
+        e["energy"].sum().backward()
+        opt.step()
+        # cosine decay of every group's step to 5 % of its start
+        frac = 0.5 * (1 + math.cos(math.pi * (it + 1) / cfg.iters))
+        for g, lr0 in zip(opt.param_groups, base_lrs, strict=True):
+            g["lr"] = lr0 * (0.05 + 0.95 * frac)
+        with torch.no_grad():
+            q.clamp_(prob.kin.finger_lo, prob.kin.finger_hi)
+            if cfg.switch_every and (it + 1) % cfg.switch_every == 0 and it + 1 < cfg.iters:
+                e_old = grasp_energies(prob, trans, r6, q, cidx)["energy"]
+                mask = torch.rand(n, cfg.n_contacts, generator=gen) < cfg.switch_prob
+                prop = torch.where(mask, torch.randint(ncand, (n, cfg.n_contacts), generator=gen), cidx)
+                e_new = grasp_energies(prob, trans, r6, q, prop)["energy"]
+                accept = (e_new < e_old) | (torch.rand(n, generator=gen) < torch.exp((e_old - e_new) / temp))
+                cidx = torch.where(accept.unsqueeze(-1), prop, cidx)
+                temp *= cfg.temp_decay
+    with torch.no_grad():
+        e = grasp_energies(prob, trans, r6, q, cidx)
+        rot = rot6d_to_matrix(r6)
+    return GraspSet(
+        wrist_pos_o=trans.detach().double().numpy(),
+        wrist_quat_o=quat_from_matrix(rot.double()).numpy(),
+        fingers=q.detach().double().numpy(),
+        contact_idx=cidx.numpy().astype(np.int64),
+        **{k: v.double().numpy() for k, v in e.items()},
+        penetration=np.full(n, np.nan),
+        valid=np.zeros(n, bool),
+    )
+
+
+def squeeze_targets(prob: GraspProblem, grasps: GraspSet, steps: int = 40) -> np.ndarray:
+    """Finger targets ``(G, F)`` moving each chosen contact ``cfg.squeeze`` m along the inward normal."""
+    kin = prob.kin
+    trans = torch.tensor(grasps.wrist_pos_o, dtype=torch.float32)
+    rot = quat_to_matrix(torch.tensor(grasps.wrist_quat_o)).float()
+    q0 = torch.tensor(grasps.fingers, dtype=torch.float32)
+    cidx = kin.cand[prob.cand_local[torch.tensor(grasps.contact_idx)]]
+    with torch.no_grad():
+        pos, brot = kin.forward(trans, rot, q0)
+        cp, _ = kin.gather_surface(pos, brot, cidx)
+        _, n_c = prob.sdf.query(cp)
+        goal = cp - prob.cfg.squeeze * n_c
+    q = q0.clone().requires_grad_(True)
+    opt = torch.optim.Adam([q], lr=0.01)
+    for _ in range(steps):
+        pos, brot = kin.forward(trans, rot, q)
+        cp, _ = kin.gather_surface(pos, brot, cidx)
+        loss = ((cp - goal) ** 2).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            q.clamp_(kin.finger_lo, kin.finger_hi)
+    return q.detach().double().numpy()
+
+
+def validate_grasps(prob: GraspProblem, grasps: GraspSet, chain: WristChain | None = None) -> GraspSet:
+    """Simulate every grasp under 6 gravity directions; fills ``penetration`` and ``valid`` (in place, returned)."""
+    from hot.sim.scene import HAND_OBJ_DIST, compile_scene
+
+    cfg = prob.cfg
+    g = len(grasps)
+    if g == 0:
+        return grasps
+    model, index = compile_scene(prob.hand, prob.obj, prob.scale)
+    chain = chain or WristChain(model)
+    obj_pos = torch.tensor(VALIDATION_OBJECT_POS, dtype=torch.float64)
+    wp = obj_pos + torch.tensor(grasps.wrist_pos_o)
+    wq = torch.tensor(grasps.wrist_quat_o)
+    ik = wrist_ik(chain, wp[:, None], wq[:, None])
+    wrist = ik.dofs[:, 0].numpy()
+    ik_ok = ik.ok[:, 0].numpy()
+    targets = squeeze_targets(prob, grasps)
+
+    nw = 6
+    sim = mjbatch.Batch(model, nsim=g * nw, nthread=cfg.nthread)
+    grav = sim.expand("opt.gravity")
+    grav[:] = np.tile(GRAVITY_DIRS * 9.81, (g, 1))
+    qpos = sim.bind("qpos")
+    qvel = sim.bind("qvel")
+    ctrl = sim.bind("ctrl")
+    # derived fields must be bound before the calls that fill them
+    sens = sim.bind("sensordata")
+    xpos, xquat = sim.bind("xpos"), sim.bind("xquat")
+    q0 = np.tile(model.qpos0, (g * nw, 1))
+    hand_q = np.concatenate([wrist, grasps.fingers], axis=1)
+    q0[:, index.dof_qpos_adr] = np.repeat(hand_q, nw, axis=0)
+    q0[:, index.obj_qpos_adr[:3]] = VALIDATION_OBJECT_POS
+    q0[:, index.obj_qpos_adr[3:]] = [1.0, 0.0, 0.0, 0.0]
+    qpos[:] = q0
+    qvel[:] = 0.0
+    c = np.zeros((g * nw, model.nu))
+    c[:, index.actuator_ids] = np.repeat(np.concatenate([wrist, targets], axis=1), nw, axis=0)
+    ctrl[:] = c
+    sim.forward()
+    dist = sens[:, index.sensor_slice(HAND_OBJ_DIST)][:, 0].reshape(g, nw)[:, 0].copy()
+    penetration = np.clip(-dist, 0.0, None)
+    sim.step(nstep=int(round(cfg.duration / model.opt.timestep)))
+    sim.forward()
+    qf = qpos.copy()
+    wrist_id = chain.body_id
+    wp_f = torch.tensor(xpos[:, wrist_id].copy())
+    wq_f = torch.tensor(xquat[:, wrist_id].copy())
+    op_f = torch.tensor(qf[:, index.obj_qpos_adr[:3]])
+    oq_f = torch.tensor(qf[:, index.obj_qpos_adr[3:]])
+    # object pose relative to the wrist frame, start (= the grasp) vs end
+    rel_p0 = torch.repeat_interleave(-quat_rotate(quat_conj(wq), torch.tensor(grasps.wrist_pos_o)), nw, 0)
+    rel_q0 = torch.repeat_interleave(quat_conj(wq), nw, 0)
+    rel_p = quat_rotate(quat_conj(wq_f), op_f - wp_f)
+    rel_q = quat_mul(quat_conj(wq_f), oq_f)
+    drift = (rel_p - rel_p0).norm(dim=-1).reshape(g, nw).numpy()
+    rot_drift = quat_diff_angle(rel_q, rel_q0).reshape(g, nw).numpy()
+    finite = np.isfinite(qf).all(-1).reshape(g, nw)
+    held = (drift <= cfg.max_drift) & (rot_drift <= math.radians(cfg.max_rot_drift_deg)) & finite
+    grasps.penetration = penetration
+    grasps.valid = held.all(-1) & (penetration <= cfg.max_penetration) & ik_ok
+    grasps.meta.setdefault("validation", {})
+    grasps.meta["validation"] = {
+        "max_drift": drift.max(-1).tolist(),
+        "max_rot_drift": rot_drift.max(-1).tolist(),
+    }
+    return grasps
+
+
+def generate_grasps(
+    prob: GraspProblem, num_candidates: int, seed: int, progress=None
+) -> tuple[GraspSet, dict[str, float]]:
+    """Synthesise ``num_candidates`` candidates in batches, validate them; returns all candidates + timings.
+
+    The candidates keep their order (batch by batch), so the output is deterministic for ``seed``.
+    """
+    import time
+
+    gen = torch.Generator().manual_seed(seed)
+    chain = None
+    sets = []
+    t_syn = t_val = 0.0
+    left = num_candidates
+    while left > 0:
+        n = min(prob.cfg.batch_size, left)
+        t0 = time.perf_counter()
+        gs = synthesize_grasps(prob, n, gen)
+        t1 = time.perf_counter()
+        if chain is None:
+            from hot.sim.scene import compile_scene
+
+            chain = WristChain(compile_scene(prob.hand, prob.obj, prob.scale)[0])
+        validate_grasps(prob, gs, chain)
+        t_val += time.perf_counter() - t1
+        t_syn += t1 - t0
+        sets.append(gs)
+        left -= n
+        if progress is not None:
+            progress(n)
+    out = GraspSet.concat(sets)
+    out.meta = {
+        "hand": prob.hand.name,
+        "object": prob.obj.name,
+        "scale": prob.scale,
+        "seed": seed,
+        "config": asdict(prob.cfg),
+    }
+    return out, {"synthesis_s": t_syn, "validation_s": t_val}
