@@ -1,0 +1,170 @@
+"""One library function per ``hot/run.py`` mode: train, test, play_dataset (and OpenLoop replay)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+
+from hot.config.resolve import resolve_env_config, resolve_path
+from hot.config.schema import TrackingCfg
+from hot.config.strict import ConfigError
+
+__all__ = ["run_from_args", "pick_device", "build_env", "train_mode", "test_mode", "play_dataset_mode"]
+
+NOT_YET = {
+    "Distill": "multi-skill distillation (Distill) is not implemented yet",
+    "MultiObjDistill": "multi-object distillation (MultiObjDistill) is not implemented yet",
+    "MultiSkillMimicHandRand": "multi-object teacher training is not implemented yet; train one object per run",
+}
+
+
+def pick_device(requested: str | None) -> torch.device:
+    """``--device`` if given, else CUDA when available, else CPU."""
+    if requested:
+        dev = torch.device(requested)
+        if dev.type == "cuda" and not torch.cuda.is_available():
+            raise ConfigError(f"--device {requested}: CUDA is not available in this torch build")
+        return dev
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _dense_from_train_cfg(train_cfg: dict) -> bool:
+    net = train_cfg.get("params", {}).get("network", {}).get("name", "")
+    return "dense" in str(net) or "distill" in str(net)
+
+
+def build_env(cfg: TrackingCfg, device: torch.device, mode: str, seed: int):
+    from hot.envs.tracking import TrackingEnv
+
+    return TrackingEnv(cfg, device=device, mode=mode, seed=seed)
+
+
+def _load_train_cfg(args: argparse.Namespace) -> dict:
+    from hot.learning.adapter import load_train_cfg
+
+    cfg = load_train_cfg(resolve_path(args.cfg_train, "--cfg_train"))
+    c = cfg.setdefault("params", {}).setdefault("config", {})
+    if args.horizon_length > 0:
+        c["horizon_length"] = args.horizon_length
+    if args.minibatch_size > 0:
+        c["minibatch_size"] = args.minibatch_size
+    return cfg
+
+
+def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device) -> int:
+    from hot.learning.adapter import train
+
+    train_cfg = _load_train_cfg(args)
+    cfg.env.dense_obj = _dense_from_train_cfg(train_cfg)
+    env = build_env(cfg, device, "train", args.seed)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    run_dir = Path(args.output_path) / f"{args.experiment}_{stamp}"
+    resume = args.resume_from or args.checkpoint or None
+    if resume:
+        resume = str(resolve_path(resume, "--resume_from"))
+    print(
+        f"[hot] training {cfg.env.hand_model} on {cfg.env.object_names} with {env.lib.num_clips} clips, "
+        f"{env.num_envs} envs, obs {env.num_obs}, actions {env.num_actions}, device {device}; run dir {run_dir}"
+    )
+    out = train(
+        env,
+        train_cfg,
+        run_dir,
+        max_epochs=args.max_iterations if args.max_iterations > 0 else None,
+        resume_from=resume,
+        seed=args.seed,
+    )
+    print(f"[hot] done: epoch {out['epoch']}, {out['frame']} env-steps; checkpoint {out['checkpoint']}")
+    print(f"[hot] diverged envs reset during training: {env.diverged_count}")
+    return 0
+
+
+def test_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device) -> int:
+    from hot.evaluate import evaluate, format_table, write_results, zero_policy
+
+    open_loop = args.task == "OpenLoop"
+    if open_loop:
+        cfg.env.action_mode = "residual"
+    train_cfg = None
+    if not open_loop:
+        if not args.checkpoint:
+            raise ConfigError("--test needs --checkpoint PATH (or --task OpenLoop for open-loop replay)")
+        train_cfg = _load_train_cfg(args)
+        cfg.env.dense_obj = _dense_from_train_cfg(train_cfg)
+    mode = "refine" if args.save_refined_data else "test"
+    env = build_env(cfg, device, mode, args.seed)
+    if open_loop:
+        policy = zero_policy(env.num_actions)
+        what = "open-loop replay (PD targets = reference)"
+    else:
+        from hot.learning.adapter import load_policy
+
+        ckpt = resolve_path(args.checkpoint, "--checkpoint")
+        policy = load_policy(ckpt, env)
+        what = f"checkpoint {ckpt}"
+    print(
+        f"[hot] testing {what}: {cfg.env.hand_model} / {cfg.env.object_names}, {env.lib.num_clips} clips, "
+        f"{env.num_envs} envs x {args.test_rounds} rounds, episode length {cfg.env.episode_length}"
+    )
+    rows = evaluate(env, policy, rounds=args.test_rounds, save_refined=args.save_refined_data)
+    print(format_table(rows))
+    if args.results:
+        meta = {"what": what, "motion_file": cfg.env.motion_file, "episode_length": cfg.env.episode_length}
+        for p in write_results(rows, args.results, meta):
+            print(f"[hot] wrote {p}")
+    return 0
+
+
+def play_dataset_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device) -> int:
+    """Kinematic replay: every frame of each env's clip is written into the simulator (no dynamics)."""
+    from hot.envs.tracking import TrackingEnv
+
+    cfg.env.state_init = "2"
+    env = TrackingEnv(cfg, device=device, mode="refine", seed=args.seed)
+    env.reset()
+    lib, ep = env.lib, env.ep
+    steps = args.play_steps or int(lib.lengths.max())
+    pen_sum, pen_max, agree, counted = 0.0, 0.0, 0, 0
+    ids = torch.arange(env.num_envs, device=device)
+    for t in range(steps):
+        frames = torch.minimum(torch.full_like(ep.clip, t), lib.clip_length(ep.clip) - 1)
+        s0 = lib.initial_state(ep.clip, frames)
+        zero = torch.zeros_like
+        env.sim.reset(ids, s0["dof_pos"], zero(s0["dof_vel"]), s0["obj_pos"], s0["obj_rot"],
+                      zero(s0["obj_lin_vel"]), zero(s0["obj_ang_vel"]))
+        s = env.sim.state()
+        pen = s.penetration * 1000.0
+        pen_sum += float(pen.sum())
+        pen_max = max(pen_max, float(pen.max()))
+        label = s0["contact"]
+        touching = s.penetration > 0
+        care = label >= 0
+        agree += int(((touching == (label > 0)) & care).sum())
+        counted += int(care.sum())
+    n = steps * env.num_envs
+    print(f"[hot] play_dataset: replayed {steps} frames x {env.num_envs} envs ({lib.num_clips} clips)")
+    print(f"[hot] penetration mean {pen_sum / n:.2f} mm, max {pen_max:.2f} mm; "
+          f"contact label vs geometric contact agreement {100.0 * agree / max(counted, 1):.1f}% of labelled frames")
+    return 0
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    if args.task in NOT_YET:
+        raise ConfigError(f"--task {args.task}: {NOT_YET[args.task]}")
+    if args.postproc_hopdata:
+        raise ConfigError("--postproc_hopdata: use `python -m hot.motion.fk --path DIR --hand HAND` (writes DIR_kp)")
+    cfg = resolve_env_config(args)
+    if args.ball_size > 0:
+        raise ConfigError("--ball_size: a global object scale is not supported; use --obj_rand_scale")
+    if cfg.sim.backend == "mjwarp":
+        raise ConfigError("--sim mjwarp: the MuJoCo Warp backend is not implemented yet; use --sim mujoco")
+    device = pick_device(args.device)
+    torch.manual_seed(args.seed)
+    if args.play_dataset:
+        return play_dataset_mode(args, cfg, device)
+    if args.test or args.task == "OpenLoop":
+        return test_mode(args, cfg, device)
+    return train_mode(args, cfg, device)
