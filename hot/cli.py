@@ -1,0 +1,53 @@
+"""The ``hot`` console command: ``hot train ...`` / ``hot eval ...`` front the same code as ``hot/run.py``.
+
+``hot train --task SkillMimicHandRand [flags]`` is exactly ``python hot/run.py --task SkillMimicHandRand
+[flags]``; ``hot eval [flags]`` adds ``--test``. Other subcommands forward to the package's tools.
+"""
+
+from __future__ import annotations
+
+import sys
+
+USAGE = """usage: hot <command> [flags]
+
+commands:
+  train     train a tracking teacher        (= python hot/run.py ...)
+  eval      test a checkpoint, print table  (= python hot/run.py --test ...)
+  datagen   synthesise demonstrations       (= python -m hot.datagen ...)
+  bench     benchmarks                      (= python -m hot.bench ...)
+  objects   list / add / build objects      (= python -m hot.assets.objects ...)
+  fk        fill key-body positions (_kp)   (= python -m hot.motion.fk ...)
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0
+    cmd, rest = argv[0], argv[1:]
+    if cmd in ("train", "eval"):
+        from hot.run import main as run_main
+
+        return run_main(rest + (["--test"] if cmd == "eval" and "--test" not in rest else []))
+    modules = {
+        "datagen": "hot.datagen.__main__",
+        "bench": "hot.bench",
+        "objects": "hot.assets.objects.__main__",
+        "fk": "hot.motion.fk",
+    }
+    if cmd not in modules:
+        print(f"hot: unknown command '{cmd}'\n\n{USAGE}", file=sys.stderr)
+        return 2
+    import runpy
+
+    sys.argv = [f"hot {cmd}"] + rest
+    try:
+        runpy.run_module(modules[cmd], run_name="__main__")
+    except SystemExit as e:
+        return int(e.code or 0) if not isinstance(e.code, str) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
