@@ -1,0 +1,229 @@
+"""Benchmarks: ``python -m hot.bench <command> ...``.
+
+Commands:
+
+* ``sim``: physics throughput of the CPU backend (``mujoco.batch``) with the hand pressed and
+  closing on the object (contacts active), against single-thread ``mj_step`` on the same model.
+* ``train``: reserved for the end-to-end PPO benchmark (added by the learning layer; register it
+  in ``COMMANDS`` below with an ``add_<name>_args(parser)`` and a ``run_<name>(args)``).
+
+Numbers depend on the machine's load: on a shared machine, run each a few times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import mujoco
+import numpy as np
+import torch
+
+__all__ = ["main", "SimBenchResult", "bench_sim", "COMMANDS"]
+
+
+@dataclass
+class SimBenchResult:
+    """Result of :func:`bench_sim` (physics steps = worlds x substeps)."""
+
+    hand: str
+    object: str
+    num_envs: int
+    nthread: int
+    batch_steps_per_s: float
+    """Physics steps per second summed over worlds, ``step`` + ``set_targets`` only."""
+    batch_with_state_steps_per_s: float
+    """Same, also reading ``state()`` every control step (what an env pays)."""
+    single_steps_per_s: float
+    """Single-thread ``mj_step`` on one MjData of the same model and contact state."""
+    mean_contacts: float
+    """Mean number of active contacts per world during the timed batch run."""
+    mean_hand_contact: float
+    """Fraction of worlds whose hand touches the object during the timed run."""
+    single_mean_contacts: float
+
+    @property
+    def ratio(self) -> float:
+        return self.batch_steps_per_s / self.single_steps_per_s
+
+
+def _finger_targets(lo: np.ndarray, hi: np.ndarray, t: float, phase: np.ndarray) -> np.ndarray:
+    """Finger PD targets closing and opening between 58 % and 62 % of the range at 1 Hz (keeps the solver busy without flicking the object away)."""
+    a = 0.6 + 0.02 * np.sin(2 * math.pi * t + phase)
+    return lo + (hi - lo) * a
+
+
+def _object_top_z(model: mujoco.MjModel, data: mujoco.MjData, body_id: int) -> tuple[np.ndarray, float]:
+    """World xy centre and top z of the object's mesh geoms."""
+    pts = []
+    for g in range(model.ngeom):
+        if model.geom_bodyid[g] != body_id or model.geom_type[g] != mujoco.mjtGeom.mjGEOM_MESH:
+            continue
+        mid = model.geom_dataid[g]
+        a, n = model.mesh_vertadr[mid], model.mesh_vertnum[mid]
+        v = model.mesh_vert[a : a + n]
+        pts.append(v @ data.geom_xmat[g].reshape(3, 3).T + data.geom_xpos[g])
+    p = np.concatenate(pts)
+    return 0.5 * (p.min(0) + p.max(0)), float(p[:, 2].max())
+
+
+def bench_sim(
+    hand_name: str,
+    object_name: str,
+    num_envs: int = 256,
+    seconds: float = 5.0,
+    nthread: int | None = None,
+    substeps: int = 2,
+) -> SimBenchResult:
+    """Time the CPU batch with the hand pressing and closing on the object (see module docstring)."""
+    from hot.assets.hands import get_hand
+    from hot.assets.objects import get_object
+    from hot.sim.mujoco_cpu import MujocoCpuSim
+    from hot.sim.scene import HAND_CONTACT_COUNT
+
+    hand = get_hand(hand_name)
+    obj = get_object(object_name)
+    sim = MujocoCpuSim(hand, obj, num_envs, nthread=nthread)
+    ix = sim.index
+    model = sim.batch.get_model(0)
+    n, d = num_envs, hand.num_dofs
+    lo, hi = ix.dof_limits[:, 0], ix.dof_limits[:, 1]
+    fingers = slice(6, d)
+
+    # 1) settle the object on the platform with the hand out of the way, dropped on its side
+    #    (rotated 90 deg about x) so that tall objects such as the bottle lie stably when pressed
+    data = mujoco.MjData(model)
+    data.qpos[ix.obj_qpos_adr] = [0.0, 0.0, 0.3, math.sqrt(0.5), math.sqrt(0.5), 0.0, 0.0]
+    data.ctrl[:] = 0.0
+    for _ in range(240):
+        mujoco.mj_step(model, data)
+    obj_qpos = data.qpos[ix.obj_qpos_adr].copy()
+    centre, top_z = _object_top_z(model, data, ix.object_body_id)
+
+    # 2) place the half-closed hand (fingers at 60 % of their range) so its fingertip centroid is
+    #    2 cm above the object's top (raised further until clear), then command the wrist 3 cm lower: the hand presses down on
+    #    the object (the platform holds it) while the fingers close and open slightly (58-62 %).
+    start = np.zeros(d)
+    start[fingers] = lo[fingers] + 0.6 * (hi[fingers] - lo[fingers])
+    data.qpos[ix.dof_qpos_adr] = start
+    mujoco.mj_forward(model, data)
+    tips = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, b) for b in hand.fingertip_bodies]
+    centroid = data.xpos[tips].mean(0)
+    start[:3] = [centre[0] - centroid[0], centre[1] - centroid[1], top_z + 0.02 - centroid[2]]
+    # other parts of the hand (palm, knuckles) may hang lower than the fingertips: raise the hand
+    # until it is clear of the object, so the run does not start with an explosive overlap
+    count_adr = ix.sensor_adr[HAND_CONTACT_COUNT][0]
+    for _ in range(80):
+        data.qpos[ix.dof_qpos_adr] = start
+        data.qvel[:] = 0.0
+        mujoco.mj_forward(model, data)
+        if data.sensordata[count_adr] == 0:
+            break
+        start[2] += 0.005
+    start[2] += 0.005
+    press = start.copy()
+    press[2] -= 0.03
+
+    t = torch.from_numpy
+    sim.reset(
+        torch.arange(n), t(np.tile(start, (n, 1))), torch.zeros(n, d), t(np.tile(obj_qpos[:3], (n, 1))),
+        t(np.tile(obj_qpos[3:], (n, 1))), torch.zeros(n, 3), torch.zeros(n, 3),
+    )
+    phase = np.linspace(0.0, 2 * math.pi, n, endpoint=False)[:, None]
+    targets = np.tile(press, (n, 1))
+    dt_ctrl = substeps * model.opt.timestep
+
+    def control(k: int) -> torch.Tensor:
+        targets[:, fingers] = _finger_targets(lo[fingers], hi[fingers], k * dt_ctrl, phase)
+        return torch.from_numpy(targets)
+
+    for k in range(60):  # 1 s warm-up: hand reaches the object
+        sim.set_targets(control(k))
+        sim.step(substeps)
+
+    def timed(read_state: bool, budget: float) -> tuple[float, float, float]:
+        ncon, touch, calls = 0.0, 0.0, 0
+        k0 = 60
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < budget:
+            sim.set_targets(control(k0 + calls))
+            sim.step(substeps)
+            if read_state:
+                touch += float(sim.state().hand_contact.float().mean())
+            ncon += float(sim.num_contacts().mean())
+            calls += 1
+        el = time.perf_counter() - t0
+        return calls * n * substeps / el, ncon / calls, touch / calls
+
+    batch_rate, mean_con, _ = timed(False, seconds)
+    state_rate, _, touch = timed(True, max(1.0, seconds / 2))
+
+    # 3) single-thread mj_step on world 0's state and model, same control pattern
+    single = sim.batch.get_data(0)
+    steps, ncon_sum, ctrl = 0, 0.0, np.zeros(model.nu)
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < max(1.0, seconds / 2):
+        ctrl[ix.actuator_ids] = targets[0]
+        ctrl[ix.actuator_ids[fingers]] = _finger_targets(lo[fingers], hi[fingers], steps * model.opt.timestep, phase[0])
+        single.ctrl[:] = ctrl
+        mujoco.mj_step(model, single)
+        ncon_sum += single.ncon
+        steps += 1
+    single_rate = steps / (time.perf_counter() - t0)
+    return SimBenchResult(
+        hand=hand_name,
+        object=object_name,
+        num_envs=n,
+        nthread=sim.batch.nthread,
+        batch_steps_per_s=batch_rate,
+        batch_with_state_steps_per_s=state_rate,
+        single_steps_per_s=single_rate,
+        mean_contacts=mean_con,
+        mean_hand_contact=touch,
+        single_mean_contacts=ncon_sum / steps,
+    )
+
+
+def add_sim_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hand", choices=("mano", "shadow", "allegro"), default="mano", help="hand model")
+    p.add_argument("--object", default="bottle", help="object name (hot.assets.objects)")
+    p.add_argument("--num_envs", type=int, default=256, help="worlds in the batch")
+    p.add_argument("--seconds", type=float, default=5.0, help="timed duration of the batch run")
+    p.add_argument("--nthread", type=int, default=None, help="batch threads (default: all CPUs)")
+    p.add_argument("--substeps", type=int, default=2, help="physics steps per control step")
+
+
+def run_sim(args: argparse.Namespace) -> None:
+    r = bench_sim(args.hand, args.object, args.num_envs, args.seconds, args.nthread, args.substeps)
+    print(f"hand={r.hand} object={r.object} num_envs={r.num_envs} nthread={r.nthread} dt=1/120 s")
+    print(f"  batch (mujoco.batch):       {r.batch_steps_per_s:10.0f} physics steps/s")
+    print(f"  batch + state() each step:  {r.batch_with_state_steps_per_s:10.0f} physics steps/s")
+    print(f"  single-thread mj_step:      {r.single_steps_per_s:10.0f} physics steps/s")
+    print(f"  ratio batch / single:       {r.ratio:10.2f} x")
+    print(
+        f"  contacts: mean {r.mean_contacts:.1f} per world (single-thread run {r.single_mean_contacts:.1f}); "
+        f"hand touching object in {100 * r.mean_hand_contact:.0f} % of worlds"
+    )
+
+
+Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], None], str]
+COMMANDS: dict[str, Command] = {
+    "sim": (add_sim_args, run_sim, "physics throughput of the CPU batch vs single-thread mj_step"),
+    # "train": (add_train_args, run_train, "end-to-end PPO policy-steps/s")  <- added by the learning layer
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m hot.bench", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (add_args, _, help_text) in COMMANDS.items():
+        add_args(sub.add_parser(name, help=help_text))
+    args = parser.parse_args(argv)
+    COMMANDS[args.command][1](args)
+
+
+if __name__ == "__main__":
+    main()
