@@ -4,8 +4,8 @@ Commands:
 
 * ``sim``: physics throughput of the CPU backend (``mujoco.batch``) with the hand pressed and
   closing on the object (contacts active), against single-thread ``mj_step`` on the same model.
-* ``train``: reserved for the end-to-end PPO benchmark (added by the learning layer; register it
-  in ``COMMANDS`` below with an ``add_<name>_args(parser)`` and a ``run_<name>(args)``).
+* ``train``: end-to-end PPO training-loop env-steps/s, the raw batched-physics rate measured in the
+  same run, their ratio and where the time goes.
 
 Numbers depend on the machine's load: on a shared machine, run each a few times.
 """
@@ -209,10 +209,119 @@ def run_sim(args: argparse.Namespace) -> None:
     )
 
 
+# ------------------------------------------------------------------------------------------ train
+def _default_motion(hand: str) -> str:
+    from hot.config.resolve import REPO_ROOT
+
+    for cand in (
+        f"hot/data/motions/dexgrasp_train_{hand}_gmp/bottle",
+        f"hot/data/motions/dexgrasp_train_{hand}/bottle",
+    ):
+        if (REPO_ROOT / cand).exists():
+            return str(REPO_ROOT / cand)
+    return ""
+
+
+def bench_train(
+    hand: str, num_envs: int, epochs: int, motion_file: str, cfg_train: str, nthread: int | None = None
+) -> dict:
+    """End-to-end PPO (rl-games) env-steps/s and, in the same run, the raw batched-physics rate.
+
+    Time fractions: physics (``sim.step``), env (everything else in ``env.step``: targets,
+    observations, rewards, metrics, resets) and learning (policy inference + PPO update + rl-games
+    bookkeeping = wall time minus ``env.step``).
+    """
+    import tempfile
+
+    from hot.config.schema import EnvCfg, SimCfg, TrackingCfg
+    from hot.envs.tracking import TrackingEnv
+    from hot.learning.adapter import load_train_cfg, train
+
+    if not motion_file:
+        raise SystemExit(f"bench train: no shipped motion data for hand '{hand}'; pass --motion_file DIR")
+    env_cfg = EnvCfg(
+        num_envs=num_envs, episode_length=60, hand_model=hand, motion_file=motion_file, state_noise_prob=0.2,
+        enable_obj_keypoints=True, enable_ig_scale=True, enable_dof_obs=True, enable_early_termination=True,
+        action_mode="delta",
+    )
+    env = TrackingEnv(TrackingCfg(env=env_cfg, sim=SimCfg(nthread=nthread or 0)), seed=0)
+    timers = {"physics": 0.0, "env": 0.0}
+    sim_step, env_step = env.sim.step, env.step
+
+    def timed_sim_step(substeps: int = 2) -> None:
+        t0 = time.perf_counter()
+        sim_step(substeps)
+        timers["physics"] += time.perf_counter() - t0
+
+    def timed_env_step(actions):
+        t0 = time.perf_counter()
+        out = env_step(actions)
+        timers["env"] += time.perf_counter() - t0
+        return out
+
+    env.sim.step = timed_sim_step
+    env.step = timed_env_step
+    tcfg = load_train_cfg(cfg_train)
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        out = train(env, tcfg, f"{tmp}/run", max_epochs=epochs, seed=0, show_progress=False)
+        wall = time.perf_counter() - t0
+    frames = int(out["frame"])
+    # raw batched physics on the same sim, same worlds, fresh timing
+    env.sim.step = sim_step
+    n_ctrl = 50
+    targets = env.sim.state().dof_pos
+    env.sim.set_targets(targets)
+    t0 = time.perf_counter()
+    for _ in range(n_ctrl):
+        sim_step(env.substeps)
+    raw_ctrl_per_s = n_ctrl * num_envs / (time.perf_counter() - t0)
+    env_only = timers["env"] - timers["physics"]
+    return {
+        "hand": hand,
+        "num_envs": num_envs,
+        "epochs": epochs,
+        "env_steps": frames,
+        "wall_s": wall,
+        "train_env_steps_per_s": frames / wall,
+        "raw_physics_env_steps_per_s": raw_ctrl_per_s,
+        "ratio": (frames / wall) / raw_ctrl_per_s,
+        "frac_physics": timers["physics"] / wall,
+        "frac_env": env_only / wall,
+        "frac_learning": (wall - timers["env"]) / wall,
+    }
+
+
+def add_train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hand", choices=("mano", "shadow", "allegro"), default="mano", help="hand model")
+    p.add_argument("--num_envs", type=int, default=256, help="parallel envs")
+    p.add_argument("--epochs", type=int, default=3, help="PPO epochs to time (horizon 32 each)")
+    p.add_argument("--motion_file", default=None, help="clips to track (default: the shipped Bottle data)")
+    p.add_argument(
+        "--cfg_train", default="hot/data/cfg/train/rlg/skillmimic_denseobj.yaml", help="rl-games train YAML"
+    )
+    p.add_argument("--nthread", type=int, default=None, help="physics threads (default: all CPUs)")
+
+
+def run_train(args: argparse.Namespace) -> None:
+    from hot.config.resolve import resolve_path
+
+    motion = args.motion_file if args.motion_file is not None else _default_motion(args.hand)
+    r = bench_train(args.hand, args.num_envs, args.epochs, motion, str(resolve_path(args.cfg_train, "--cfg_train")),
+                    args.nthread)
+    print(f"hand={r['hand']} num_envs={r['num_envs']} epochs={r['epochs']} env_steps={r['env_steps']} "
+          f"wall={r['wall_s']:.1f}s")
+    print(f"  training loop:          {r['train_env_steps_per_s']:10.0f} env-steps/s")
+    print(f"  raw batched physics:    {r['raw_physics_env_steps_per_s']:10.0f} env-steps/s (2 substeps each)")
+    print(f"  ratio train / physics:  {r['ratio']:10.2f}")
+    print(f"  time: physics {100 * r['frac_physics']:.0f}%, env (obs/reward/reset) {100 * r['frac_env']:.0f}%, "
+          f"policy + PPO update {100 * r['frac_learning']:.0f}%")
+
+
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], None], str]
 COMMANDS: dict[str, Command] = {
     "sim": (add_sim_args, run_sim, "physics throughput of the CPU batch vs single-thread mj_step"),
-    # "train": (add_train_args, run_train, "end-to-end PPO policy-steps/s")  <- added by the learning layer
+    "train": (add_train_args, run_train, "end-to-end PPO env-steps/s vs raw batched physics"),
 }
 
 

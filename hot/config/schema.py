@@ -113,6 +113,9 @@ class EnvCfg:
     """Distance-dependent interaction-graph weight 2 exp(-2 d_min)."""
     action_mode: Literal["absolute", "delta", "residual"] = "absolute"
     """PD-target mode (``--use_delta_action`` / ``--use_res_action``)."""
+    residual_scale: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    """Residual-action scale [wrist slides (m), wrist hinges (rad), fingers (rad)] per unit action;
+    0 keeps upstream's half joint range (±2 m / ±2π for the wrist)."""
     enable_dof_obs: bool = False
     """Add the target contact, target DoFs and DoF residual blocks."""
     enable_early_termination: bool = False
@@ -150,6 +153,8 @@ class EnvCfg:
                 raise ValueError(f"state_init frame must be >= 2 (velocities need two past frames), got {n}")
         if len(self.obj_scale_range) != 2 or not 0 < self.obj_scale_range[0] <= self.obj_scale_range[1]:
             raise ValueError(f"obj_scale_range must be [low, high] with 0 < low <= high, got {self.obj_scale_range}")
+        if len(self.residual_scale) != 3 or min(self.residual_scale) < 0:
+            raise ValueError(f"residual_scale must be 3 numbers >= 0, got {self.residual_scale}")
         if not self.object_names:
             raise ValueError("object_names must name at least one object")
 

@@ -40,6 +40,7 @@ def action_to_targets(
     ref_dof_pos: torch.Tensor | None,
     lower: torch.Tensor,
     upper: torch.Tensor,
+    residual_scale: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """PD targets from policy actions.
 
@@ -49,6 +50,8 @@ def action_to_targets(
         dof_pos: (N, D) current joint positions; needed for ``"delta"``.
         ref_dof_pos: (N, D) reference joint positions of the current frame; needed for ``"residual"``.
         lower, upper: (D,) joint limits.
+        residual_scale: optional (D,) scale of residual actions replacing the half joint range
+            (upstream's residual scale is the half range: ±2 m for the wrist slides).
 
     Returns:
         (N, D) joint-position targets within [lower, upper].
@@ -76,5 +79,5 @@ def action_to_targets(
             raise ValueError(
                 "action_to_targets: mode 'residual' needs ref_dof_pos (reference joint positions)"
             )
-        q = ref_dof_pos + scale * a
+        q = ref_dof_pos + (scale if residual_scale is None else residual_scale) * a
     return torch.maximum(torch.minimum(q, upper), lower)

@@ -136,6 +136,15 @@ class TrackingEnv:
         self.num_actions = self.hand.num_dofs
         lim = self.sim.dof_limits.to(self.device)
         self.lower, self.upper = lim[:, 0], lim[:, 1]
+        half = 0.5 * (self.upper - self.lower)
+        rs = e.residual_scale
+        self.residual_scale = torch.cat(
+            [
+                torch.full((3,), rs[0], device=self.device) if rs[0] > 0 else half[:3],
+                torch.full((3,), rs[1], device=self.device) if rs[1] > 0 else half[3:6],
+                torch.full((self.hand.num_finger_dofs,), rs[2], device=self.device) if rs[2] > 0 else half[6:],
+            ]
+        )
         rw = e.reward_weights
         self.weights = RewardWeights(
             p=rw.p, r=rw.r, wp=rw.wp, wr=rw.wr, wpv=rw.wpv, op=rw.op, or_=rw.orot, opv=rw.opv, ig=rw.ig,
@@ -170,7 +179,8 @@ class TrackingEnv:
             "hand": self.hand.name,
             "obs_layout": [[k, s.start, s.stop] for k, s in self.obs_layout.items()],
             "num_actions": self.num_actions,
-            "action_mode": self.cfg.env.action_mode,
+            "action_mode": self.cfg.env.action_mode
+            + (f" scale={self.cfg.env.residual_scale}" if self.cfg.env.action_mode == "residual" else ""),
             "config": to_dict(self.cfg),
         }
 
@@ -191,7 +201,8 @@ class TrackingEnv:
         ref_next = self.lib.ref_frames(ep.clip, ep.start + ep.progress + 1)
         cur = self.last_state if self.last_state is not None else self.sim.state()
         targets = action_to_targets(
-            actions, self.cfg.env.action_mode, cur.dof_pos, ref_next.dof_pos, self.lower, self.upper
+            actions, self.cfg.env.action_mode, cur.dof_pos, ref_next.dof_pos, self.lower, self.upper,
+            residual_scale=self.residual_scale,
         )
         self.sim.set_targets(targets)
         self.sim.step(self.substeps)
