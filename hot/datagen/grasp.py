@@ -220,9 +220,12 @@ class GraspProblem:
         lo, hi = self.kin.finger_lo, self.kin.finger_hi
         self.q_open = torch.zeros_like(lo).clamp(lo, hi)
         self.q_mid = lo + 0.35 * (hi - lo)
-        # grasp centre and approach axis in the wrist frame (fingertip centroid at a half-closed pose)
+        # grasp centre and approach axis in the wrist frame: fingertip centroid at a closed pose
+        # (60 % of the range towards the upper limits; for a flat hand that point lies in front of
+        # the palm, for a gripper between its fingers)
         eye = torch.eye(3).unsqueeze(0)
-        pos, rot = self.kin.forward(torch.zeros(1, 3), eye, self.q_mid.unsqueeze(0))
+        q_close = lo + 0.6 * (hi - lo)
+        pos, rot = self.kin.forward(torch.zeros(1, 3), eye, q_close.unsqueeze(0))
         tips = [self.kin.body_ids.index(self.kin.model.body(b).id) for b in hand.fingertip_bodies]
         tip_surf = torch.isin(self.kin.surf_body, torch.tensor(tips))
         pts, _ = self.kin.surface(pos, rot)
@@ -230,8 +233,11 @@ class GraspProblem:
         self.approach_h = torch.nn.functional.normalize(self.centre_h, dim=0)
         # contact candidates: only finger surface points whose outward normal faces the grasp centre
         # at the half-closed pose (the inner sides of the fingers; backs of fingers can never touch)
-        cp, cn = self.kin.surface(pos, rot, self.kin.cand)
-        facing = ((self.centre_h - cp[0]) * cn[0]).sum(-1) > 0
+        pos_m, rot_m = self.kin.forward(torch.zeros(1, 3), eye, self.q_mid.unsqueeze(0))
+        pts_m, _ = self.kin.surface(pos_m, rot_m)
+        centre_m = pts_m[0, tip_surf].mean(0)
+        cp, cn = self.kin.surface(pos_m, rot_m, self.kin.cand)
+        facing = ((centre_m - cp[0]) * cn[0]).sum(-1) > 0
         self.cand_local = torch.nonzero(facing).squeeze(-1)
         if len(self.cand_local) < self.cfg.n_contacts:
             raise ValueError(f"hand {hand.name!r}: only {len(self.cand_local)} contact candidates face the palm")

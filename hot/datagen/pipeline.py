@@ -1,0 +1,232 @@
+"""The generation pipeline: grasps -> stable poses -> skill clips, per object, resumable.
+
+Layout under ``out``::
+
+    <object_lower>/<skill_dir>/<code>_<Object>_<stable>_<grasp>-<k>.pt   motion clips (upstream dict)
+    _datagen/<Object>/grasps_<hand>.npz                                   all candidates + validity
+    _datagen/<Object>/stable_poses.npz                                    stable poses
+    _datagen/<Object>/done_<hand>.json                                    completion marker (+ settings)
+
+An object whose marker exists with the same settings is skipped; grasp and stable-pose caches are
+reused, so an interrupted run continues where it stopped. Every file is written atomically. Each
+clip draws from its own generator seeded by (seed, object, skill, stable, grasp, k), so the output
+does not depend on which objects were already done, and ``place`` k is exactly the reversal of
+``grasp`` k (same draw).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from hot.assets.hands.base import HandModel
+from hot.datagen.grasp import GraspConfig, GraspProblem, GraspSet, generate_grasps
+from hot.datagen.ik import WristChain
+from hot.datagen.skills import (
+    SKILLS,
+    SkillConfig,
+    SkillContext,
+    check_plan,
+    make_clip,
+    plan_to_clip,
+    reverse_plan,
+)
+from hot.datagen.stable_poses import StablePoseConfig, load_or_find_stable_poses
+from hot.motion.io import save_clip
+
+__all__ = ["DatagenConfig", "run_object", "run"]
+
+STABLE_SKILLS = ("grasp", "place", "regrasp", "freemove", "long")
+"""Skills that start from a stable pose on the platform (the file's ``<stable>`` field)."""
+
+
+@dataclass
+class DatagenConfig:
+    """What to generate."""
+
+    skills: tuple[str, ...] = ("grasp", "move", "place")
+    num_grasps: int = 20
+    """Validated grasps to keep and use per object."""
+    max_candidates: int = 0
+    """Candidate budget per object (0: 8 x num_grasps)."""
+    num_stable: int = 3
+    """Stable poses used per object."""
+    clips_per_grasp: int = 1
+    """Clips per (stable pose, grasp) and skill."""
+    seed: int = 0
+    scale: float = 1.0
+    grasp: GraspConfig = field(default_factory=GraspConfig)
+    stable: StablePoseConfig = field(default_factory=StablePoseConfig)
+    skill: SkillConfig = field(default_factory=SkillConfig)
+
+
+def _stable_seed(*parts) -> list[int]:
+    return [zlib.crc32(str(p).encode()) for p in parts]
+
+
+def _write_json(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json.tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(obj, f, indent=1, sort_keys=True)
+    os.replace(tmp, path)
+
+
+def _settings(hand: HandModel, cfg: DatagenConfig) -> dict:
+    d = asdict(cfg)
+    d["hand"] = hand.name
+    d["skills"] = list(cfg.skills)
+    return json.loads(json.dumps(d))
+
+
+def run_object(
+    hand: HandModel,
+    obj,
+    out: str | os.PathLike,
+    cfg: DatagenConfig,
+    bar: Callable[..., object] | None = None,
+    log: Callable[[str], None] = print,
+) -> dict:
+    """Generate everything for one object; returns a report dict (counts, timings)."""
+    out = Path(out)
+    work = out / "_datagen" / obj.name
+    marker = work / f"done_{hand.name}.json"
+    settings = _settings(hand, cfg)
+    if marker.exists():
+        try:
+            done = json.loads(marker.read_text())
+        except (OSError, ValueError):
+            done = {}
+        if done.get("settings") == settings:
+            log(f"[datagen] {hand.name}/{obj.name}: already complete ({marker}), skipped")
+            return {**done.get("report", {}), "skipped": True}
+    report: dict = {"object": obj.name, "hand": hand.name, "times": {}}
+    t0 = time.perf_counter()
+
+    # ---- stage 1: grasps
+    gpath = work / f"grasps_{hand.name}.npz"
+    prob = GraspProblem(hand, obj, cfg.scale, cfg.grasp)
+    if gpath.exists():
+        grasps = GraspSet.load(gpath)
+        t_g = {"synthesis_s": 0.0, "validation_s": 0.0, "cached": True}
+    else:
+        budget = cfg.max_candidates or 8 * cfg.num_grasps
+        sets, t_g = [], {"synthesis_s": 0.0, "validation_s": 0.0}
+        gen_seed = _stable_seed(cfg.seed, obj.name, hand.name, "grasps")[0] ^ _stable_seed(cfg.seed)[0]
+        pbar = bar(total=budget, desc=f"grasps {obj.name}", unit="cand") if bar else None
+        done_n = 0
+        b = 0
+        while done_n < budget and sum(int(s.valid.sum()) for s in sets) < cfg.num_grasps:
+            n = min(cfg.grasp.batch_size, budget - done_n)
+            gs, tt = generate_grasps(prob, n, seed=(gen_seed + b) % (2**63), progress=pbar.update if pbar else None)
+            sets.append(gs)
+            for k in ("synthesis_s", "validation_s"):
+                t_g[k] += tt[k]
+            done_n += n
+            b += 1
+        if pbar:
+            pbar.close()
+        grasps = GraspSet.concat(sets)
+        grasps.meta = sets[0].meta if sets else {}
+        grasps.save(gpath)
+    report["times"]["grasp_synthesis_s"] = t_g["synthesis_s"]
+    report["times"]["grasp_validation_s"] = t_g["validation_s"]
+    valid_idx = np.nonzero(grasps.valid)[0]
+    order = valid_idx[np.argsort(grasps.energy[valid_idx], kind="stable")][: cfg.num_grasps]
+    report["candidates"] = len(grasps)
+    report["valid"] = int(len(valid_idx))
+    report["pass_rate"] = float(len(valid_idx) / max(len(grasps), 1))
+    pen = grasps.penetration[valid_idx]
+    report["penetration_mean_mm"] = float(pen.mean() * 1000) if len(pen) else float("nan")
+    report["penetration_max_mm"] = float(pen.max() * 1000) if len(pen) else float("nan")
+    if len(order) == 0:
+        log(f"[datagen] {hand.name}/{obj.name}: grasp synthesis gave 0 valid grasps out of {len(grasps)}; "
+            "no clips written for this object")
+        report["clips"] = {}
+        report["times"]["total_s"] = time.perf_counter() - t0
+        _write_json(marker, {"settings": settings, "report": report})
+        return report
+    used = grasps.subset(order)
+
+    # ---- stage 2: stable poses
+    t1 = time.perf_counter()
+    poses = load_or_find_stable_poses(hand, obj, work / "stable_poses.npz", cfg.scale, cfg.seed, cfg.stable)
+    report["times"]["stable_poses_s"] = time.perf_counter() - t1
+    report["stable_poses"] = len(poses)
+    needs_stable = any(s in STABLE_SKILLS for s in cfg.skills)
+    if needs_stable and len(poses) == 0:
+        log(f"[datagen] {hand.name}/{obj.name}: no stable pose found; skills {STABLE_SKILLS} skipped")
+
+    # ---- stage 3: clips
+    t2 = time.perf_counter()
+    from hot.sim.scene import SceneOptions, compile_scene
+
+    opts = SceneOptions()
+    model, _ = compile_scene(hand, obj, cfg.scale)
+    ctx = SkillContext(
+        hand=hand, chain=WristChain(model), kin=prob.kin, sdf=prob.sdf, grasps=used, poses=poses,
+        platform_top=opts.platform_z + opts.platform_size[2] / 2, cfg=cfg.skill,
+    )
+    jobs = []
+    n_stable = min(cfg.num_stable, len(poses))
+    for skill in cfg.skills:
+        stables = range(n_stable) if skill in STABLE_SKILLS else range(1)
+        for s in stables:
+            for g in range(len(used)):
+                for k in range(cfg.clips_per_grasp):
+                    jobs.append((skill, s, g, k))
+    counts = {s: 0 for s in cfg.skills}
+    failed = {s: 0 for s in cfg.skills}
+    pbar = bar(total=len(jobs), desc=f"clips {obj.name}", unit="clip") if bar else None
+    obj_dir = out / obj.name.lower()
+    for skill, s, g, k in jobs:
+        code, folder = SKILLS[skill]
+        gid = int(order[g])
+        path = obj_dir / folder / f"{code:03d}_{obj.name}_{s}_{gid}-{k}.pt"
+        # place k is the reversal of grasp k: same generator
+        key = "grasp" if skill == "place" else skill
+        rng = np.random.default_rng(_stable_seed(cfg.seed, obj.name, hand.name, key, s, gid, k))
+        if skill == "place":
+            plan, clip, _ = make_clip(ctx, "grasp", g, s, rng)
+            if plan is not None:
+                plan = reverse_plan(plan)
+                clip = plan_to_clip(ctx, plan) if check_plan(ctx, plan) is None else None
+        else:
+            plan, clip, _ = make_clip(ctx, skill, g, s, rng)
+        if clip is None:
+            failed[skill] += 1
+        else:
+            save_clip(path, clip)
+            counts[skill] += 1
+        if pbar:
+            pbar.update(1)
+    if pbar:
+        pbar.close()
+    report["times"]["trajectories_s"] = time.perf_counter() - t2
+    report["clips"] = counts
+    report["clip_failures"] = failed
+    report["times"]["total_s"] = time.perf_counter() - t0
+    _write_json(marker, {"settings": settings, "report": report})
+    return report
+
+
+def run(
+    hand: HandModel,
+    objects: Sequence,
+    out: str | os.PathLike,
+    cfg: DatagenConfig,
+    bar: Callable[..., object] | None = None,
+    log: Callable[[str], None] = print,
+) -> list[dict]:
+    """:func:`run_object` for every object, in order; an object that fails to generate is reported."""
+    torch.manual_seed(cfg.seed)
+    return [run_object(hand, obj, out, cfg, bar, log) for obj in objects]

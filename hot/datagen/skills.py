@@ -1,0 +1,602 @@
+"""Kinematic skill trajectories built from validated grasps and stable poses (upstream §9.2).
+
+Every clip is a :class:`Plan` of world-frame wrist poses, finger angles, object poses and contact
+labels at 60 Hz, and every frame's object is in one of three kinematically exact states:
+
+* **held**: fixed wrist-object transform (the grasp's), ``obj = wrist ∘ grasp⁻¹``;
+* **ballistic**: ``p(t) = p0 + v0 t + g t²/2`` and constant angular velocity;
+* **resting**: constant pose at a stable pose on the platform.
+
+Wrist DoFs come from :func:`hot.datagen.ik.wrist_ik` (frames failing its MuJoCo FK check reject the
+clip), key-body positions from ``hot.motion.fk.KeyBodyFK``. Every clip is checked for bounded
+per-frame wrist/object motion and, on every frame labelled 0 ("must not touch"), for clearance
+between the hand's surface samples and the object (grid SDF); a hand below the platform top
+rejects the clip too.
+
+Skill codes and folders (the metric factory reads the first ``_`` token of the folder):
+
+=====  ============  ================================================================
+code   folder        design
+=====  ============  ================================================================
+001    grasp_kp      §9.2 step 5: approach on a 45° cone, 5 mm/frame, hold 20, lift 0.5 m, 60 tail
+002    move_kp       §9.2 step 3: lerp/slerp between random poses, 180° turn, padding 1/3 each
+003    place_kp      exact time reversal of a grasp clip
+005    regrasp_kp    hold grasp A on the platform, release and retreat, go over the top to grasp B, lift
+006    rotate_kp     held object reoriented about its own centre (wrist-driven; the object stays rigid
+                     in the hand, so this is not finger gaiting)
+007    catch_kp      object in ballistic flight into the open hand, fingers close, hand absorbs
+008    throw_kp      exact time reversal of a catch (reversed ballistic flight is ballistic)
+009    freemove_kp   hand moves between random poses, object resting, never touched
+010    long_kp       grasp -> move (carry, yaw change) -> place at a new spot
+=====  ============  ================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from hot.assets.hands.base import BASE_POS, HandModel
+from hot.datagen.grasp import GraspSet
+from hot.datagen.ik import WristChain, wrist_ik
+from hot.datagen.kinematics import HandKinematics
+from hot.datagen.sdf import ObjectSDF
+from hot.datagen.stable_poses import StablePoses
+from hot.motion.schema import MotionClip
+from hot.utils.rotations import (
+    identity_quat,
+    quat_conj,
+    quat_from_axis_angle,
+    quat_from_exp_map,
+    quat_mul,
+    quat_normalize,
+    quat_rotate,
+    quat_sign_continuity,
+    quat_to_exp_map,
+    quat_to_matrix,
+)
+
+__all__ = ["SKILLS", "SkillConfig", "SkillContext", "Plan", "make_clip", "reverse_plan", "plan_to_clip"]
+
+FPS = 60.0
+DT = 1.0 / FPS
+GRAVITY = np.array([0.0, 0.0, -9.81])
+
+SKILLS: dict[str, tuple[int, str]] = {
+    "grasp": (1, "grasp_kp"),
+    "move": (2, "move_kp"),
+    "place": (3, "place_kp"),
+    "regrasp": (5, "regrasp_kp"),
+    "rotate": (6, "rotate_kp"),
+    "catch": (7, "catch_kp"),
+    "throw": (8, "throw_kp"),
+    "freemove": (9, "freemove_kp"),
+    "long": (10, "long_kp"),
+}
+"""skill name -> (upstream code, folder)."""
+
+
+@dataclass
+class SkillConfig:
+    """Trajectory settings (distances in m, angles in rad, per 1/60 s frame)."""
+
+    step: float = 0.005
+    """Wrist/object path length per frame (upstream 5 mm)."""
+    max_rot_step: float = 0.05
+    """Largest rotation per frame for slerped segments (upstream has none; 3°/frame)."""
+    cone_radius: float = 0.2
+    cone_half_angle: float = math.radians(45.0)
+    hold_frames: int = 20
+    lift: float = 0.5
+    tail_frames: int = 60
+    workspace_xy: float = 0.5
+    workspace_z: tuple[float, float] = (0.5, 1.0)
+    min_wrist_z: float = 0.05
+    clearance: float = 0.0
+    """Required hand-object signed distance on frames labelled 0 (m)."""
+    max_wrist_step: float = 0.012
+    """Bound on wrist translation per frame outside ballistic phases (checked)."""
+    max_fast_step: float = 0.06
+    """Bound on wrist/object translation per frame in catch/throw (checked)."""
+    max_tries: int = 100
+
+
+@dataclass
+class SkillContext:
+    """What a skill needs about one (hand, object) pair."""
+
+    hand: HandModel
+    chain: WristChain
+    kin: HandKinematics
+    sdf: ObjectSDF
+    grasps: GraspSet
+    poses: StablePoses
+    platform_top: float
+    cfg: SkillConfig = field(default_factory=SkillConfig)
+    key_fk: object = None
+
+    def grasp_tf(self, g: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Wrist pose in the object frame and fingers of grasp ``g`` (float64)."""
+        gs = self.grasps
+        return (
+            torch.tensor(gs.wrist_pos_o[g], dtype=torch.float64),
+            torch.tensor(gs.wrist_quat_o[g], dtype=torch.float64),
+            torch.tensor(gs.fingers[g], dtype=torch.float64),
+        )
+
+    @property
+    def q_open(self) -> torch.Tensor:
+        lo, hi = self.kin.finger_lo.double(), self.kin.finger_hi.double()
+        return torch.zeros_like(lo).clamp(lo, hi)
+
+
+@dataclass
+class Plan:
+    """World-frame kinematic plan, T frames (float64, wxyz).
+
+    Attributes: wrist_pos (T, 3), wrist_quat (T, 4), fingers (T, F), obj_pos (T, 3), obj_quat (T, 4),
+    contact (T,), fast (T,) bool marking ballistic/catching frames (looser motion bound).
+    """
+
+    wrist_pos: torch.Tensor
+    wrist_quat: torch.Tensor
+    fingers: torch.Tensor
+    obj_pos: torch.Tensor
+    obj_quat: torch.Tensor
+    contact: torch.Tensor
+    fast: torch.Tensor
+
+    def __len__(self) -> int:
+        return int(self.wrist_pos.shape[0])
+
+    @staticmethod
+    def cat(plans: list[Plan]) -> Plan:
+        return Plan(**{k: torch.cat([getattr(p, k) for p in plans]) for k in Plan.__dataclass_fields__})
+
+    def pad(self, first: int = 0, last: int = 0) -> Plan:
+        idx = torch.cat([torch.zeros(first, dtype=torch.long), torch.arange(len(self)),
+                         torch.full((last,), len(self) - 1, dtype=torch.long)])
+        return Plan(**{k: getattr(self, k)[idx] for k in Plan.__dataclass_fields__})
+
+
+def reverse_plan(p: Plan) -> Plan:
+    """Exact time reversal."""
+    return Plan(**{k: torch.flip(getattr(p, k), [0]) for k in Plan.__dataclass_fields__})
+
+
+# ------------------------------------------------------------------------------------------ geometry
+
+
+def _attach(obj_pos, obj_quat, wp_o, wq_o):
+    """Wrist world pose from object poses ``(T, 3/4)`` and the grasp transform."""
+    wq = quat_mul(obj_quat, wq_o.expand_as(obj_quat))
+    return obj_pos + quat_rotate(obj_quat, wp_o.expand_as(obj_pos)), quat_normalize(wq)
+
+
+def _detach(w_pos, w_quat, wp_o, wq_o):
+    """Object world pose from wrist poses and the grasp transform."""
+    oq = quat_normalize(quat_mul(w_quat, quat_conj(wq_o).expand_as(w_quat)))
+    return w_pos - quat_rotate(oq, wp_o.expand_as(w_pos)), oq
+
+
+def _slerp(q0: torch.Tensor, q1: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    """Slerp between two quaternions at fractions ``s (T,)`` (shortest path)."""
+    if float((q0 * q1).sum()) < 0:
+        q1 = -q1
+    d = quat_mul(quat_conj(q0), q1)
+    e = quat_to_exp_map(d)
+    return quat_normalize(quat_mul(q0.expand(len(s), 4), quat_from_exp_map(e * s[:, None])))
+
+
+def _n_frames(dist: float, angle: float, cfg: SkillConfig) -> int:
+    return max(2, int(math.ceil(dist / cfg.step)), int(math.ceil(angle / cfg.max_rot_step)) + 1)
+
+
+def _segment(p0, q0, p1, q1, cfg: SkillConfig, n: int | None = None):
+    """Lerp/slerp from (p0, q0) to (p1, q1) inclusive, at most ``cfg.step`` m per frame."""
+    ang = float(quat_to_exp_map(quat_mul(quat_conj(q0), q1)).norm())
+    if n is None:
+        n = _n_frames(float((p1 - p0).norm()), ang, cfg)
+    s = torch.linspace(0, 1, n, dtype=torch.float64)
+    return p0 + (p1 - p0) * s[:, None], _slerp(q0, q1, s)
+
+
+def _yaw_quat(yaw: float) -> torch.Tensor:
+    return torch.tensor([math.cos(yaw / 2), 0.0, 0.0, math.sin(yaw / 2)], dtype=torch.float64)
+
+
+def _random_quat(rng: np.random.Generator) -> torch.Tensor:
+    q = rng.normal(size=4)
+    q /= np.linalg.norm(q)
+    return torch.tensor(q, dtype=torch.float64)
+
+
+def _const(x: torch.Tensor, n: int) -> torch.Tensor:
+    return x.unsqueeze(0).expand(n, *x.shape).clone()
+
+
+def _plan(wp, wq, f, op, oq, c, fast=False) -> Plan:
+    n = len(wp)
+    return Plan(wp, wq, f, op, oq, torch.as_tensor(c, dtype=torch.float64).expand(n).clone(),
+                torch.full((n,), bool(fast)))
+
+
+# ------------------------------------------------------------------------------------------ skills
+
+
+def _placement(ctx: SkillContext, s: int, rng: np.random.Generator):
+    """Random placement of stable pose ``s``: x, y in the workspace, random yaw."""
+    xy = rng.uniform(-ctx.cfg.workspace_xy, ctx.cfg.workspace_xy, size=2)
+    yaw = rng.uniform(-math.pi, math.pi)
+    pos = torch.tensor([xy[0], xy[1], float(ctx.poses.z[s])], dtype=torch.float64)
+    quat = quat_normalize(quat_mul(_yaw_quat(yaw), torch.tensor(ctx.poses.quat[s], dtype=torch.float64)))
+    return pos, quat
+
+
+def _pregrasp(ctx: SkillContext, w_pos, o_pos, rng: np.random.Generator):
+    """Start on the cone shell (radius 0.2 m, 45° about object->wrist), within 45° of +z, in the workspace."""
+    cfg = ctx.cfg
+    axis = torch.nn.functional.normalize(w_pos - o_pos, dim=0).numpy()
+    n = 512
+    cos_t = rng.uniform(math.cos(cfg.cone_half_angle), 1.0, n)
+    phi = rng.uniform(0, 2 * math.pi, n)
+    sin_t = np.sqrt(1 - cos_t**2)
+    tmp = np.array([1.0, 0, 0]) if abs(axis[0]) < 0.9 else np.array([0, 1.0, 0])
+    e1 = np.cross(axis, tmp)
+    e1 /= np.linalg.norm(e1)
+    e2 = np.cross(axis, e1)
+    d = cos_t[:, None] * axis + sin_t[:, None] * (np.cos(phi)[:, None] * e1 + np.sin(phi)[:, None] * e2)
+    start = w_pos.numpy() + cfg.cone_radius * d
+    inside = (
+        (np.abs(start[:, :2] - np.array(BASE_POS[:2])) <= cfg.workspace_xy).all(-1)
+        & (start[:, 2] >= float(w_pos[2]))
+        & (start[:, 2] <= cfg.workspace_z[1])
+    )
+    idx = np.nonzero(inside & (d[:, 2] >= math.cos(math.radians(45.0))))[0]
+    if len(idx) == 0:
+        # side grasps: the 45° cone about a near-horizontal axis never comes within 45° of +z;
+        # take the steepest sampled direction that still comes from above (documented deviation)
+        idx = np.nonzero(inside & (d[:, 2] > 0.2))[0]
+        if len(idx) == 0:
+            return None
+        idx = idx[np.argsort(-d[idx, 2], kind="stable")]
+    return torch.tensor(start[idx[0]], dtype=torch.float64)
+
+
+def _approach(ctx: SkillContext, g: int, o_pos, o_quat, rng) -> Plan | None:
+    """Pre-grasp -> grasp (object resting), fingers open -> grasp, labels 0 ... -1 x4; then hold 20."""
+    cfg = ctx.cfg
+    wp_o, wq_o, fingers = ctx.grasp_tf(g)
+    w_pos, w_quat = _attach(o_pos[None], o_quat[None], wp_o, wq_o)
+    w_pos, w_quat = w_pos[0], w_quat[0]
+    if float(w_pos[2]) < cfg.min_wrist_z:
+        return None
+    start = _pregrasp(ctx, w_pos, o_pos, rng)
+    if start is None:
+        return None
+    n = int(round(cfg.cone_radius / cfg.step))
+    s = torch.linspace(0, 1, n + 1, dtype=torch.float64)[:-1]
+    wp = start + (w_pos - start) * s[:, None]
+    f = ctx.q_open + (fingers - ctx.q_open) * s[:, None]
+    c = torch.zeros(n, dtype=torch.float64)
+    c[-4:] = -1
+    appr = Plan(wp, _const(w_quat, n), f, _const(o_pos, n), _const(o_quat, n), c, torch.zeros(n, dtype=torch.bool))
+    h = cfg.hold_frames
+    hold = _plan(_const(w_pos, h), _const(w_quat, h), _const(fingers, h), _const(o_pos, h), _const(o_quat, h), 1.0)
+    return Plan.cat([appr, hold])
+
+
+def _lift(ctx: SkillContext, g: int, last: Plan, height: float) -> Plan:
+    cfg = ctx.cfg
+    wp_o, wq_o, fingers = ctx.grasp_tf(g)
+    n = int(round(height / cfg.step))
+    dz = torch.zeros(n, 3, dtype=torch.float64)
+    dz[:, 2] = torch.arange(1, n + 1, dtype=torch.float64) * cfg.step
+    wp = last.wrist_pos[-1] + dz
+    wq = _const(last.wrist_quat[-1], n)
+    op, oq = _detach(wp, wq, wp_o, wq_o)
+    return _plan(wp, wq, _const(fingers, n), op, oq, 1.0)
+
+
+def skill_grasp(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
+    o_pos, o_quat = _placement(ctx, s, rng)
+    a = _approach(ctx, g, o_pos, o_quat, rng)
+    if a is None:
+        return None
+    lift = _lift(ctx, g, a, ctx.cfg.lift)
+    return Plan.cat([a, lift]).pad(last=ctx.cfg.tail_frames)
+
+
+def skill_place(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
+    p = skill_grasp(ctx, g, s, rng)
+    return None if p is None else reverse_plan(p)
+
+
+def skill_move(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
+    cfg = ctx.cfg
+    wp_o, wq_o, fingers = ctx.grasp_tf(g)
+
+    def rand_pos():
+        xy = rng.uniform(-cfg.workspace_xy, cfg.workspace_xy, 2)
+        return torch.tensor([xy[0], xy[1], rng.uniform(*cfg.workspace_z)], dtype=torch.float64)
+
+    p1, p2 = rand_pos(), rand_pos()
+    q1 = _random_quat(rng)
+    axis = torch.tensor(rng.normal(size=3), dtype=torch.float64)
+    axis = axis / axis.norm()
+    n = _n_frames(float((p2 - p1).norm()), math.pi, cfg)
+    s_ = torch.linspace(0, 1, n, dtype=torch.float64)
+    op = p1 + (p2 - p1) * s_[:, None]
+    d = quat_from_axis_angle(axis.expand(n, 3), math.pi * s_)  # the 180° turn, about the world axis
+    oq = quat_normalize(quat_mul(d, q1.expand(n, 4)))
+    wp, wq = _attach(op, oq, wp_o, wq_o)
+    p = _plan(wp, wq, _const(fingers, n), op, oq, 1.0)
+    mode = rng.integers(3)
+    k = int(rng.integers(1, 31))
+    return p.pad(last=k) if mode == 0 else (p.pad(first=k) if mode == 1 else p)
+
+
+def _release(ctx: SkillContext, g: int, last: Plan, retreat: float = 0.1, n_open: int = 15) -> Plan:
+    """Open the fingers while backing off along the wrist->object axis (object resting)."""
+    wp_o, wq_o, fingers = ctx.grasp_tf(g)
+    w_pos, w_quat = last.wrist_pos[-1], last.wrist_quat[-1]
+    o_pos, o_quat = last.obj_pos[-1], last.obj_quat[-1]
+    away = torch.nn.functional.normalize(w_pos - o_pos, dim=0)
+    n = max(n_open, int(round(retreat / ctx.cfg.step)))
+    s = torch.linspace(0, 1, n + 1, dtype=torch.float64)[1:]
+    wp = w_pos + away * retreat * s[:, None]
+    f = fingers + (ctx.q_open - fingers) * (s[:, None] * n / n_open).clamp(max=1.0)
+    c = torch.zeros(n, dtype=torch.float64)
+    c[:4] = -1
+    return Plan(wp, _const(w_quat, n), f, _const(o_pos, n), _const(o_quat, n), c, torch.zeros(n, dtype=torch.bool))
+
+
+def _transit(ctx: SkillContext, p0, q0, p1, q1, f, o_pos, o_quat, via=None) -> Plan:
+    """Free hand motion (label 0) through optional via points; orientation slerped over the whole path."""
+    pts = [p0] + ([] if via is None else list(via)) + [p1]
+    lens = [float((b - a).norm()) for a, b in zip(pts[:-1], pts[1:], strict=True)]
+    total = sum(lens)
+    ang = float(quat_to_exp_map(quat_mul(quat_conj(q0), q1)).norm())
+    n = _n_frames(total, ang, ctx.cfg)
+    s = torch.linspace(0, 1, n + 1, dtype=torch.float64)[1:]
+    # arc-length parameterisation of the polyline
+    cum = np.concatenate([[0.0], np.cumsum(lens)]) / max(total, 1e-9)
+    wp = torch.empty(n, 3, dtype=torch.float64)
+    for i, si in enumerate(s.tolist()):
+        k = min(int(np.searchsorted(cum, si, side="right")) - 1, len(lens) - 1)
+        u = (si - cum[k]) / max(cum[k + 1] - cum[k], 1e-12)
+        wp[i] = pts[k] + (pts[k + 1] - pts[k]) * u
+    wq = _slerp(q0, q1, s)
+    return _plan(wp, wq, _const(f, n), _const(o_pos, n), _const(o_quat, n), 0.0)
+
+
+def skill_regrasp(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
+    cands = [k for k in range(len(ctx.grasps)) if k != g]
+    if not cands:
+        return None
+    g2 = int(cands[int(rng.integers(len(cands)))])
+    o_pos, o_quat = _placement(ctx, s, rng)
+    wp_o, wq_o, fingers = ctx.grasp_tf(g)
+    w_pos, w_quat = _attach(o_pos[None], o_quat[None], wp_o, wq_o)
+    h = 10
+    hold = _plan(_const(w_pos[0], h), _const(w_quat[0], h), _const(fingers, h), _const(o_pos, h), _const(o_quat, h), 1.0)
+    rel = _release(ctx, g, hold)
+    second = _approach(ctx, g2, o_pos, o_quat, rng)
+    if second is None:
+        return None
+    via = [o_pos + torch.tensor([0.0, 0.0, 0.25], dtype=torch.float64)]
+    tr = _transit(ctx, rel.wrist_pos[-1], rel.wrist_quat[-1], second.wrist_pos[0], second.wrist_quat[0],
+                  ctx.q_open, o_pos, o_quat, via)
+    lift = _lift(ctx, g2, second, 0.3)
+    return Plan.cat([hold, rel, tr, second, lift]).pad(last=30)
+
+
+def skill_rotate(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
+    cfg = ctx.cfg
+    wp_o, wq_o, fingers = ctx.grasp_tf(g)
+    xy = rng.uniform(-0.3, 0.3, 2)
+    p = torch.tensor([xy[0], xy[1], rng.uniform(0.6, 0.9)], dtype=torch.float64)
+    q0 = _random_quat(rng)
+    axis = torch.tensor(rng.normal(size=3), dtype=torch.float64)
+    axis = axis / axis.norm()
+    angle = rng.uniform(math.pi / 2, math.pi)
+    n = int(math.ceil(angle / cfg.max_rot_step)) + 1
+    a = torch.linspace(0, angle, n, dtype=torch.float64)
+    oq = quat_normalize(quat_mul(quat_from_axis_angle(axis.expand(n, 3), a), q0.expand(n, 4)))
+    op = _const(p, n)
+    wp, wq = _attach(op, oq, wp_o, wq_o)
+    plan = _plan(wp, wq, _const(fingers, n), op, oq, 1.0)
+    return plan.pad(first=10, last=max(10, 120 - n - 10))
+
+
+def _catch(ctx: SkillContext, g: int, rng) -> Plan | None:
+    """Ballistic flight into the open hand, then fingers close while the hand absorbs the motion."""
+    wp_o, wq_o, fingers = ctx.grasp_tf(g)
+    # catch pose: random wrist orientation whose grasp opening (wrist -> object) is not pointing down
+    for _ in range(50):
+        wq_c = _random_quat(rng)
+        o_dir = quat_rotate(wq_c, -quat_rotate(quat_conj(wq_o), wp_o))  # wrist -> object, world
+        o_dir = o_dir / o_dir.norm()
+        if float(o_dir[2]) > 0.3:
+            break
+    else:
+        return None
+    xy = rng.uniform(-0.3, 0.3, 2)
+    w_c = torch.tensor([xy[0], xy[1], rng.uniform(0.5, 0.8)], dtype=torch.float64)
+    o_c, oq_c = _detach(w_c[None], wq_c[None], wp_o, wq_o)
+    o_c, oq_c = o_c[0], oq_c[0]
+    # launch point: in front of the opening, 0.4-0.7 m away, flight 0.3-0.5 s
+    t_f = rng.uniform(0.3, 0.5)
+    dist = rng.uniform(0.4, 0.7)
+    n_f = int(round(t_f * FPS))
+    t_f = n_f * DT
+    p0 = o_c.numpy() + dist * o_dir.numpy()
+    v0 = (o_c.numpy() - p0 - 0.5 * GRAVITY * t_f**2) / t_f
+    omega = rng.normal(size=3)
+    omega = omega / np.linalg.norm(omega) * rng.uniform(0.0, 3.0)  # rad/s
+    t = np.arange(n_f + 1) * DT
+    op = torch.tensor(p0 + v0 * t[:, None] + 0.5 * GRAVITY * t[:, None] ** 2)
+    oq = quat_normalize(quat_mul(quat_from_exp_map(torch.tensor(omega * (t - t_f)[:, None])), oq_c.expand(len(t), 4)))
+    v_c = v0 + GRAVITY * t_f
+    flight = _plan(_const(w_c, n_f + 1), _const(wq_c, n_f + 1), _const(ctx.q_open, n_f + 1), op, oq, 0.0, fast=True)
+    flight.contact[-4:] = -1
+    flight = Plan(**{k: getattr(flight, k)[:-1] for k in Plan.__dataclass_fields__})  # frame n_f = first held
+    # absorb: the held object decelerates exponentially from v_c (tau 0.1 s); fingers close in 8 frames
+    tau = 0.1
+    n_a = 30
+    ta = np.arange(n_a) * DT
+    disp = v_c[None] * tau * (1 - np.exp(-ta / tau))[:, None]
+    o_pa = o_c + torch.tensor(disp)
+    ang = quat_to_exp_map(quat_mul(quat_conj(oq[-2]), oq[-1])) * FPS  # ω at arrival
+    ang_disp = ang[None] * torch.tensor(tau * (1 - np.exp(-ta / tau)))[:, None]
+    oq_a = quat_normalize(quat_mul(quat_from_exp_map(ang_disp), oq_c.expand(n_a, 4)))
+    w_pa, wq_a = _attach(o_pa, oq_a, wp_o, wq_o)
+    sf = torch.tensor(np.clip(np.arange(n_a) / 8.0, 0, 1))
+    f = ctx.q_open + (fingers - ctx.q_open) * sf[:, None]
+    c = torch.ones(n_a, dtype=torch.float64)
+    c[:4] = -1
+    absorb = Plan(w_pa, wq_a, f, o_pa, oq_a, c, torch.ones(n_a, dtype=torch.bool))
+    return Plan.cat([flight, absorb]).pad(last=20)
+
+
+def skill_catch(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
+    return _catch(ctx, g, rng)
+
+
+def skill_throw(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
+    p = _catch(ctx, g, rng)
+    return None if p is None else reverse_plan(p)
+
+
+def skill_freemove(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
+    cfg = ctx.cfg
+    o_pos, o_quat = _placement(ctx, s, rng)
+    lo, hi = ctx.kin.finger_lo.double(), ctx.kin.finger_hi.double()
+    plans = []
+    p = None
+    for _ in range(3):
+        xy = rng.uniform(-cfg.workspace_xy, cfg.workspace_xy, 2)
+        p_new = torch.tensor([xy[0], xy[1], rng.uniform(*cfg.workspace_z)], dtype=torch.float64)
+        q_new = _random_quat(rng)
+        f_new = lo + (hi - lo) * torch.tensor(rng.uniform(0.0, 0.5, len(lo)))
+        if p is None:
+            p, q, f = p_new, q_new, f_new
+            continue
+        seg = _transit(ctx, p, q, p_new, q_new, f, o_pos, o_quat)
+        k = len(seg)
+        seg.fingers = f + (f_new - f) * torch.linspace(1.0 / k, 1.0, k, dtype=torch.float64)[:, None]
+        plans.append(seg)
+        p, q, f = p_new, q_new, f_new
+    first = plans[0]
+    start = _plan(first.wrist_pos[:1], first.wrist_quat[:1], first.fingers[:1], o_pos[None], o_quat[None], 0.0)
+    return Plan.cat([start] + plans).pad(last=10)
+
+
+def skill_long(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
+    def checked(fn):
+        for _ in range(20):
+            p = fn(ctx, g, s, rng)
+            if p is not None and check_plan(ctx, p) is None:
+                return p
+        return None
+
+    grasp = checked(skill_grasp)
+    place = checked(skill_place) if grasp is not None else None
+    if grasp is None or place is None:
+        return None
+    grasp = Plan(**{k: getattr(grasp, k)[: len(grasp) - ctx.cfg.tail_frames] for k in Plan.__dataclass_fields__})
+    place = Plan(**{k: getattr(place, k)[ctx.cfg.tail_frames :] for k in Plan.__dataclass_fields__})
+    wp_o, wq_o, fingers = ctx.grasp_tf(g)
+    op, oq = _segment(grasp.obj_pos[-1], grasp.obj_quat[-1], place.obj_pos[0], place.obj_quat[0], ctx.cfg)
+    op, oq = op[1:-1], oq[1:-1]
+    wp, wq = _attach(op, oq, wp_o, wq_o)
+    carry = _plan(wp, wq, _const(fingers, len(op)), op, oq, 1.0)
+    return Plan.cat([grasp, carry, place])
+
+
+SKILL_FNS = {
+    "grasp": skill_grasp, "move": skill_move, "place": skill_place, "regrasp": skill_regrasp,
+    "rotate": skill_rotate, "catch": skill_catch, "throw": skill_throw, "freemove": skill_freemove,
+    "long": skill_long,
+}
+
+
+# ------------------------------------------------------------------------------------------ checks
+
+
+def check_plan(ctx: SkillContext, p: Plan) -> str | None:
+    """Why ``p`` is rejected (None if it passes): motion bounds, platform, clearance on label-0 frames."""
+    cfg = ctx.cfg
+    if len(p) < 2:
+        return "too short"
+    dw = (p.wrist_pos[1:] - p.wrist_pos[:-1]).norm(dim=-1)
+    do = (p.obj_pos[1:] - p.obj_pos[:-1]).norm(dim=-1)
+    fast = p.fast[1:] | p.fast[:-1]
+    lim = torch.where(fast, torch.tensor(cfg.max_fast_step), torch.tensor(cfg.max_wrist_step)).double()
+    if (dw > lim).any() or (do > lim).any():
+        return "per-frame motion bound"
+    trans = p.wrist_pos.float()
+    rot = quat_to_matrix(p.wrist_quat).float()
+    with torch.no_grad():
+        pos, brot = ctx.kin.forward(trans, rot, p.fingers.float())
+        pts, _ = ctx.kin.surface(pos, brot)
+    if float(pts[..., 2].min()) < ctx.platform_top - 1e-3:
+        return "hand below the platform"
+    free = p.contact == 0
+    if free.any():
+        o_pts = quat_rotate(
+            quat_conj(p.obj_quat[free]).float()[:, None].expand(-1, pts.shape[1], 4),
+            pts[free] - p.obj_pos[free].float()[:, None],
+        )
+        sd, _ = ctx.sdf.query(o_pts, normals=False)
+        if float(sd.min()) < cfg.clearance:
+            return "hand touches the object on a no-contact frame"
+    return None
+
+
+def plan_to_clip(ctx: SkillContext, p: Plan) -> MotionClip | None:
+    """IK + key-body FK; None if any frame fails the IK check."""
+    ik = wrist_ik(ctx.chain, p.wrist_pos, p.wrist_quat)
+    if not bool(ik.ok.all()):
+        return None
+    t = len(p)
+    obj_quat = quat_sign_continuity(p.obj_quat)
+    vel = torch.zeros(t, 3, dtype=torch.float64)
+    if t > 1:
+        vel[1:-1] = (p.obj_pos[2:] - p.obj_pos[:-2]) * (FPS / 2)
+        vel[0] = (p.obj_pos[1] - p.obj_pos[0]) * FPS
+        vel[-1] = (p.obj_pos[-1] - p.obj_pos[-2]) * FPS
+    f32 = torch.float32
+    clip = MotionClip(
+        root_pos=torch.tensor(BASE_POS, dtype=f32).repeat(t, 1),
+        root_rot=identity_quat(t),
+        wrist_dof=ik.dofs.to(f32),
+        fingers_dof=p.fingers.to(f32),
+        body_pos=torch.zeros(t, ctx.hand.num_key_bodies, 3),
+        obj_pos=p.obj_pos.to(f32),
+        obj_rot=obj_quat.to(f32),
+        obj_pos_vel=vel.to(f32),
+        contact1=p.contact.to(f32),
+        contact2=torch.zeros(t),
+    )
+    if ctx.key_fk is None:
+        from hot.motion.fk import KeyBodyFK
+
+        ctx.key_fk = KeyBodyFK(ctx.hand)
+    return clip.replace(body_pos=ctx.key_fk(clip).to(f32))
+
+
+def make_clip(ctx: SkillContext, skill: str, g: int, s: int, rng: np.random.Generator):
+    """Up to ``cfg.max_tries`` attempts at one clip; returns ``(plan, clip, tries)`` or ``(None, None, tries)``."""
+    fn = SKILL_FNS[skill]
+    for tries in range(1, ctx.cfg.max_tries + 1):
+        p = fn(ctx, g, s, rng)
+        if p is None or check_plan(ctx, p) is not None:
+            continue
+        clip = plan_to_clip(ctx, p)
+        if clip is not None:
+            return p, clip, tries
+    return None, None, ctx.cfg.max_tries

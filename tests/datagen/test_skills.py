@@ -1,0 +1,91 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+from helpers import BOX_HALF, PLATFORM_TOP, standing_pose, top_grasp
+from tiny_assets import tiny_box, tiny_hand
+
+from hot.datagen.ik import WristChain
+from hot.datagen.kinematics import HandKinematics
+from hot.datagen.sdf import ObjectSDF
+from hot.datagen.skills import SKILL_FNS, SkillConfig, SkillContext, check_plan, make_clip, reverse_plan
+from hot.sim.scene import compile_scene
+
+
+@pytest.fixture(scope="module")
+def ctx(tmp_path_factory):
+    hand = tiny_hand()
+    obj = tiny_box(tmp_path_factory.mktemp("tall"), half=BOX_HALF, name="Tall")
+    model, _ = compile_scene(hand, obj)
+    return SkillContext(
+        hand=hand, chain=WristChain(model), kin=HandKinematics(hand), sdf=ObjectSDF.from_hull_paths(obj.hull_paths),
+        grasps=top_grasp(2), poses=standing_pose(), platform_top=PLATFORM_TOP,
+        cfg=SkillConfig(max_tries=40),
+    )
+
+
+def _bounded(plan, clip, ctx):
+    fast = (plan.fast[1:] | plan.fast[:-1]).numpy()
+    lim = np.where(fast, ctx.cfg.max_fast_step, ctx.cfg.max_wrist_step)
+    dw = (plan.wrist_pos[1:] - plan.wrist_pos[:-1]).norm(dim=-1).numpy()
+    do = (clip.obj_pos[1:] - clip.obj_pos[:-1]).norm(dim=-1).numpy()
+    assert (dw <= lim + 1e-9).all() and (do <= lim + 1e-6).all()
+    # wrist angles continuous (no 2*pi jumps)
+    assert (clip.wrist_dof[1:, 3:] - clip.wrist_dof[:-1, 3:]).abs().max() < 0.2
+
+
+def test_grasp_phases(ctx):
+    plan, clip, _ = make_clip(ctx, "grasp", 0, 0, np.random.default_rng(0))
+    assert clip is not None
+    c = clip.contact1.numpy()
+    n_app = int(round(ctx.cfg.cone_radius / ctx.cfg.step))
+    assert len(c) == n_app + 20 + 100 + 60
+    assert (c[: n_app - 4] == 0).all() and (c[n_app - 4 : n_app] == -1).all() and (c[n_app:] == 1).all()
+    # object rests during approach and hold, then rises 0.5 m rigidly with the wrist
+    op = clip.obj_pos.double()
+    assert torch.allclose(op[: n_app + 20], op[0].expand(n_app + 20, 3))
+    assert abs(float(op[-1, 2] - op[0, 2]) - 0.5) < 1e-5
+    rel = plan.obj_pos[n_app:] - plan.wrist_pos[n_app:]
+    assert (rel - rel[0]).abs().max() < 1e-9
+    # pre-grasp start 0.2 m from the grasp wrist, within 45 deg of +z
+    d = plan.wrist_pos[0] - plan.wrist_pos[n_app]
+    assert abs(float(d.norm()) - 0.2) < 1e-9 and float(d[2] / d.norm()) >= math.cos(math.radians(45)) - 1e-9
+    _bounded(plan, clip, ctx)
+    assert clip.body_pos.abs().sum() > 0  # key bodies filled
+
+
+def test_place_is_reversed_grasp(ctx):
+    plan, clip, _ = make_clip(ctx, "grasp", 0, 0, np.random.default_rng(5))
+    rev = reverse_plan(plan)
+    assert check_plan(ctx, rev) is None
+    for k in ("wrist_pos", "wrist_quat", "fingers", "obj_pos", "obj_quat", "contact"):
+        assert torch.equal(getattr(rev, k), torch.flip(getattr(plan, k), [0]))
+
+
+@pytest.mark.parametrize("skill", ["move", "rotate", "catch", "throw", "freemove", "regrasp", "long"])
+def test_skill_consistent(ctx, skill):
+    plan, clip, _ = make_clip(ctx, skill, 0, 0, np.random.default_rng(1))
+    assert clip is not None, skill
+    _bounded(plan, clip, ctx)
+    c = clip.contact1.numpy()
+    assert set(np.unique(c)) <= {-1.0, 0.0, 1.0}
+    held = plan.contact == 1
+    if skill in ("move", "rotate"):
+        assert held.all()
+    if skill == "freemove":
+        assert (c == 0).all() and (clip.obj_pos == clip.obj_pos[0]).all()
+    if skill == "catch":
+        # ballistic: constant second difference = g dt^2 while in flight (label 0)
+        fl = plan.obj_pos[plan.contact == 0]
+        acc = (fl[2:] - 2 * fl[1:-1] + fl[:-2]) * 3600
+        assert torch.allclose(acc, torch.tensor([0, 0, -9.81], dtype=torch.float64).expand_as(acc), atol=1e-6)
+        assert c[0] == 0 and c[-1] == 1
+    if skill == "throw":
+        assert c[0] == 1 and c[-1] == 0
+    if skill in ("regrasp", "long"):
+        assert (c == 1).any() and (c == 0).any()
+
+
+def test_all_skills_registered():
+    assert set(SKILL_FNS) == {"grasp", "move", "place", "regrasp", "rotate", "catch", "throw", "freemove", "long"}
