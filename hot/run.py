@@ -21,12 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     from hot.app import run_from_args
     from hot.cli_args import parse_args
     from hot.config.strict import ConfigError
+    from hot.learning.checkpoint import CheckpointError
     from hot.motion.schema import MotionFormatError
 
     args = parse_args(argv)
     try:
         return run_from_args(args)
-    except (ConfigError, MotionFormatError, FileNotFoundError) as e:
+    except (ConfigError, MotionFormatError, CheckpointError, FileNotFoundError) as e:
         print(f"hot/run.py: error: {e}", file=sys.stderr)
         return 2
 
