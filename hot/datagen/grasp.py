@@ -114,6 +114,11 @@ class GraspConfig:
     # validation
     squeeze: float = 0.005
     """How far past contact (m, along the inward normal) the finger targets are set."""
+    finger_kp_scale: float = 0.1
+    """Finger PD gains during validation, relative to the hand's (the task gains, e.g. MANO's
+    80-180 N·m/rad, turn a 0.1 rad squeeze into hundreds of newtons and eject the object)."""
+    max_squeeze_angle: float = 0.1
+    """Largest finger-target change of the squeeze (rad)."""
     duration: float = 1.0
     """Seconds of each gravity test."""
     max_drift: float = 0.02
@@ -378,8 +383,13 @@ def synthesize_grasps(
 
 
 def squeeze_targets(prob: GraspProblem, grasps: GraspSet, steps: int = 40) -> np.ndarray:
-    """Finger targets ``(G, F)`` moving each chosen contact ``cfg.squeeze`` m along the inward normal."""
+    """Finger targets ``(G, F)`` moving each chosen contact ``cfg.squeeze`` m along the inward normal.
+
+    Each joint moves at most ``cfg.max_squeeze_angle`` from the grasp, so unreachable goals cannot
+    turn into large PD forces.
+    """
     kin = prob.kin
+    max_angle = prob.cfg.max_squeeze_angle
     trans = torch.tensor(grasps.wrist_pos_o, dtype=torch.float32)
     rot = quat_to_matrix(torch.tensor(grasps.wrist_quat_o)).float()
     q0 = torch.tensor(grasps.fingers, dtype=torch.float32)
@@ -399,6 +409,8 @@ def squeeze_targets(prob: GraspProblem, grasps: GraspSet, steps: int = 40) -> np
         loss.backward()
         opt.step()
         with torch.no_grad():
+            # "slightly past contact": never more than max_squeeze_angle from the grasp
+            q.copy_(torch.minimum(torch.maximum(q, q0 - max_angle), q0 + max_angle))
             q.clamp_(kin.finger_lo, kin.finger_hi)
     return q.detach().double().numpy()
 
@@ -441,6 +453,13 @@ def validate_grasps(prob: GraspProblem, grasps: GraspSet, chain: WristChain | No
     c = np.zeros((g * nw, model.nu))
     c[:, index.actuator_ids] = np.repeat(np.concatenate([wrist, targets], axis=1), nw, axis=0)
     ctrl[:] = c
+    if cfg.finger_kp_scale != 1.0:
+        fa = index.actuator_ids[6:]
+        gain = sim.expand("actuator_gainprm")
+        bias = sim.expand("actuator_biasprm")
+        gain[:, fa, 0] *= cfg.finger_kp_scale
+        bias[:, fa, 1] *= cfg.finger_kp_scale
+        bias[:, fa, 2] *= math.sqrt(cfg.finger_kp_scale)
     sim.forward()
     dist = sens[:, index.sensor_slice(HAND_OBJ_DIST)][:, 0].reshape(g, nw)[:, 0].copy()
     penetration = np.clip(-dist, 0.0, None)

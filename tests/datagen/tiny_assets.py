@@ -56,7 +56,7 @@ def _build(**_: object) -> mujoco.MjSpec:
     for name, lo, hi in [(n, -2.0, 2.0) for n in WRIST_DOF_NAMES[:3]] + [
         (n, -2 * math.pi, 2 * math.pi) for n in WRIST_DOF_NAMES[3:]
     ] + [("f1_j1", -0.3, 1.6), ("f1_j2", -0.2, 1.6), ("f2_j1", -0.3, 1.6), ("f2_j2", -0.2, 1.6)]:
-        kp = 2000.0 if name.startswith("wrist_t") else (500.0 if name.startswith("wrist") else 1.0)
+        kp = 2000.0 if name.startswith("wrist_t") else (500.0 if name.startswith("wrist") else 10.0)
         act = spec.add_actuator(name=f"act_{name}", target=name, trntype=mujoco.mjtTrn.mjTRN_JOINT)
         act.set_to_position(kp=kp, kv=0.1 * math.sqrt(kp))
         act.ctrlrange = [lo, hi]
