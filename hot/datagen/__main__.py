@@ -68,8 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for r in reports:
         times = ", ".join(f"{k}={v:.1f}" for k, v in r.get("times", {}).items())
         print(
-            f"  {r.get('hand')}/{r.get('object')}: valid grasps {r.get('valid')}/{r.get('candidates')} "
-            f"(pass {100 * r.get('pass_rate', 0):.0f} %), penetration mean/max "
+            f"  {r.get('hand')}/{r.get('object')}: usable grasps {r.get('valid')}/{r.get('candidates')} "
+            f"(pass {100 * r.get('pass_rate', 0):.0f} %), passing the 6-direction hold test "
+            f"{r.get('hold_validated', r.get('valid'))}/{r.get('candidates')}, penetration mean/max "
             f"{r.get('penetration_mean_mm', float('nan')):.2f}/{r.get('penetration_max_mm', float('nan')):.2f} mm, "
             f"stable poses {r.get('stable_poses')}, clips {r.get('clips')}"
             + (" [skipped: already complete]" if r.get("skipped") else "")

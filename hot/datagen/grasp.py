@@ -166,13 +166,23 @@ class GraspSet:
         return int(self.wrist_pos_o.shape[0])
 
     def subset(self, idx: np.ndarray) -> GraspSet:
-        return GraspSet(**{k: getattr(self, k)[idx] for k in self.ARRAYS}, meta=dict(self.meta))
+        meta = dict(self.meta)
+        idx_list = np.arange(len(self))[idx].tolist()
+        for k, v in list(meta.items()):
+            if isinstance(v, list) and len(v) == len(self):
+                meta[k] = [v[i] for i in idx_list]
+        return GraspSet(**{k: getattr(self, k)[idx] for k in self.ARRAYS}, meta=meta)
 
     @staticmethod
     def concat(sets: list[GraspSet]) -> GraspSet:
+        meta = dict(sets[0].meta) if sets else {}
+        # per-grasp lists in meta (one entry per grasp) are concatenated too
+        for k, v in list(meta.items()):
+            if isinstance(v, list) and all(isinstance(s.meta.get(k), list) and len(s.meta[k]) == len(s) for s in sets):
+                meta[k] = [x for s in sets for x in s.meta[k]]
         return GraspSet(
             **{k: np.concatenate([getattr(s, k) for s in sets]) for k in GraspSet.ARRAYS},
-            meta=dict(sets[0].meta) if sets else {},
+            meta=meta,
         )
 
     def save(self, path: str | os.PathLike) -> None:

@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from hot.assets.hands.base import HandModel
+from hot.datagen.closing import generate_closing_grasps
 from hot.datagen.grasp import GraspConfig, GraspProblem, GraspSet, generate_grasps
 from hot.datagen.ik import WristChain
 from hot.datagen.skills import (
@@ -64,9 +65,19 @@ class DatagenConfig:
     """Clips per (stable pose, grasp) and skill."""
     seed: int = 0
     scale: float = 1.0
+    grasp_method: str = "closing"
+    """'closing' (approach and close, hot.datagen.closing) or 'fc' (force-closure optimisation)."""
     grasp: GraspConfig = field(default_factory=GraspConfig)
     stable: StablePoseConfig = field(default_factory=StablePoseConfig)
     skill: SkillConfig = field(default_factory=SkillConfig)
+
+
+def _usable(gs: GraspSet) -> np.ndarray:
+    """Grasps the clips may use: hold-validated ones, or for approach-and-close grasps the
+    kinematically usable ones (see hot.datagen.closing; their hold validation is reported apart)."""
+    if gs.meta.get("method") in ("closing",) and "usable" in gs.meta:
+        return np.asarray(gs.meta["usable"], dtype=bool) | np.asarray(gs.valid, dtype=bool)
+    return np.asarray(gs.valid, dtype=bool)
 
 
 def _stable_seed(*parts) -> list[int]:
@@ -125,9 +136,16 @@ def run_object(
         pbar = bar(total=budget, desc=f"grasps {obj.name}", unit="cand") if bar else None
         done_n = 0
         b = 0
-        while done_n < budget and sum(int(s.valid.sum()) for s in sets) < cfg.num_grasps:
+        while done_n < budget and sum(int(_usable(s).sum()) for s in sets) < cfg.num_grasps:
             n = min(cfg.grasp.batch_size, budget - done_n)
-            gs, tt = generate_grasps(prob, n, seed=(gen_seed + b) % (2**63), progress=pbar.update if pbar else None)
+            if cfg.grasp_method == "closing":
+                tc = time.perf_counter()
+                gs = generate_closing_grasps(
+                    hand, obj, cfg.scale, n, seed=(gen_seed + b) % (2**63), progress=pbar.update if pbar else None
+                )
+                tt = {"synthesis_s": time.perf_counter() - tc, "validation_s": 0.0}
+            else:
+                gs, tt = generate_grasps(prob, n, seed=(gen_seed + b) % (2**63), progress=pbar.update if pbar else None)
             sets.append(gs)
             for k in ("synthesis_s", "validation_s"):
                 t_g[k] += tt[k]
@@ -140,7 +158,8 @@ def run_object(
         grasps.save(gpath)
     report["times"]["grasp_synthesis_s"] = t_g["synthesis_s"]
     report["times"]["grasp_validation_s"] = t_g["validation_s"]
-    valid_idx = np.nonzero(grasps.valid)[0]
+    report["hold_validated"] = int(np.asarray(grasps.valid).sum())
+    valid_idx = np.nonzero(_usable(grasps))[0]
     order = valid_idx[np.argsort(grasps.energy[valid_idx], kind="stable")][: cfg.num_grasps]
     report["candidates"] = len(grasps)
     report["valid"] = int(len(valid_idx))

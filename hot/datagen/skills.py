@@ -18,9 +18,9 @@ Skill codes and folders (the metric factory reads the first ``_`` token of the f
 =====  ============  ================================================================
 code   folder        design
 =====  ============  ================================================================
-001    grasp_kp      §9.2 step 5: approach on a 45° cone, 5 mm/frame, hold 20, lift 0.5 m, 60 tail
-002    move_kp       §9.2 step 3: lerp/slerp between random poses, 180° turn, padding 1/3 each
-003    place_kp      exact time reversal of a grasp clip
+001    grasp_higher_kp §9.2 step 5: approach on a 45° cone, 5 mm/frame, hold 20, lift 0.5 m, 60 tail
+002    move_higher_kp  §9.2 step 3: lerp/slerp between random poses, 180° turn, padding 1/3 each
+003    place_higher_kp exact time reversal of a grasp clip
 005    regrasp_kp    hold grasp A on the platform, release and retreat, go over the top to grasp B, lift
 006    rotate_kp     held object reoriented about its own centre (wrist-driven; the object stays rigid
                      in the hand, so this is not finger gaiting)
@@ -66,9 +66,9 @@ DT = 1.0 / FPS
 GRAVITY = np.array([0.0, 0.0, -9.81])
 
 SKILLS: dict[str, tuple[int, str]] = {
-    "grasp": (1, "grasp_kp"),
-    "move": (2, "move_kp"),
-    "place": (3, "place_kp"),
+    "grasp": (1, "grasp_higher_kp"),
+    "move": (2, "move_higher_kp"),
+    "place": (3, "place_higher_kp"),
     "regrasp": (5, "regrasp_kp"),
     "rotate": (6, "rotate_kp"),
     "catch": (7, "catch_kp"),

@@ -39,8 +39,8 @@ def test_same_seed_byte_identical(tmp_path):
         digests.append(_digest(out))
     assert digests[0] == digests[1] and len(digests[0]) >= 6
     names = list(digests[0])
-    assert any(n.startswith("tall/grasp_kp/001_Tall_0_") for n in names)
-    assert any(n.startswith("tall/place_kp/003_Tall_0_") for n in names)
+    assert any(n.startswith("tall/grasp_higher_kp/001_Tall_0_") for n in names)
+    assert any(n.startswith("tall/place_higher_kp/003_Tall_0_") for n in names)
     # a file loads back through the project's loader, with key bodies filled
     clip = load_clip(tmp_path / "a" / names[0])
     assert clip.body_pos.abs().sum() > 0
