@@ -44,6 +44,11 @@ class SimBackend(ABC):
 
     @property
     @abstractmethod
+    def pd_gains(self) -> torch.Tensor:
+        """(D, 2) float32 PD gains (kp, kv) of the position actuators, ``hand.dof_names`` order."""
+
+    @property
+    @abstractmethod
     def object_scales(self) -> torch.Tensor:
         """(N,) float32 object scale actually simulated in each world (after any quantisation).
 

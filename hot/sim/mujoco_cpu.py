@@ -169,6 +169,15 @@ class MujocoCpuSim(SimBackend):
         return self._dof_limits
 
     @property
+    def pd_gains(self) -> torch.Tensor:
+        """(D, 2) float32 position-actuator gains (kp, kv) in ``hand.dof_names`` order."""
+        m = next(iter(self.models.values()))
+        ids = self._act_idx
+        kp = m.actuator_gainprm[ids, 0]
+        kv = -m.actuator_biasprm[ids, 2]
+        return torch.as_tensor(np.stack([kp, kv], 1), dtype=torch.float32, device=self._device)
+
+    @property
     def object_scales(self) -> torch.Tensor:
         return torch.as_tensor(self._scales, dtype=torch.float32, device=self._device)
 
