@@ -245,9 +245,14 @@ class TrackingEnv:
             terminate = terminate | diverged
             reset = reset | diverged
         self.last_state, self.last_ref, self.last_errors = state, ref, errors
-        episode_terms = {k: float(v.float().mean()) for k, v in terms.items()}
-        episode_terms.update({k: float(errors[k].mean()) for k in ("E_op", "E_or", "E_h")})
-        episode_terms["penetration_mm"] = float(state.penetration.mean() * 1000.0)
+        # logged means exclude diverged worlds (their state is garbage until they are reset)
+        ok = ~diverged
+        if ok.any():
+            episode_terms = {k: float(v.float()[ok].mean()) for k, v in terms.items()}
+            episode_terms.update({k: float(errors[k][ok].mean()) for k in ("E_op", "E_or", "E_h")})
+            episode_terms["penetration_mm"] = float(state.penetration[ok].mean() * 1000.0)
+        else:
+            episode_terms = {}
         episode_terms["diverged_total"] = float(self.diverged_count)
         info = {
             "time_outs": reset & ~terminate,
