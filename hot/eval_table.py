@@ -1,0 +1,131 @@
+"""Object x skill evaluation table (what upstream's ``test.sh`` greps from logs, computed directly).
+
+``python -m hot.eval_table --checkpoint CKPT --dataset hot/data/motions/dexgrasp_train_mano
+--objects Bottle Box --skills grasp move place --out output/test_table`` runs ``--test`` for every
+(object, skill) folder it finds and writes ``<out>.csv`` and ``<out>.md``. An object without data
+for a skill, or a missing checkpoint, is a row saying so, not a crash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+from pathlib import Path
+
+from hot.config.resolve import resolve_path
+from hot.config.strict import ConfigError
+
+SKILL_DIRS = {
+    "grasp": ("grasp_higher_kp", 180),
+    "move": ("move_higher_kp", 120),
+    "place": ("place_higher_kp", 220),
+    "regrasp": ("regrasp_kp", 180),
+    "rotate": ("rotate_kp", 120),
+    "catch": ("catch_kp", 100),
+    "throw": ("throw_kp", 50),
+    "freemove": ("freemove_kp", 120),
+    "long": ("long_kp", 300),
+}
+COLUMNS = ["object", "skill", "status", "episodes", "success_rate", "obj_pos_err_cm", "obj_rot_err_deg",
+           "key_pos_err_cm", "penetration_mean_mm", "penetration_max_mm"]
+
+
+def run_table(args: argparse.Namespace) -> list[dict]:
+    import torch
+
+    from hot.app import _load_train_cfg, _dense_from_train_cfg
+    from hot.cli_args import parse_args
+    from hot.config.resolve import resolve_env_config
+    from hot.envs.tracking import TrackingEnv
+    from hot.evaluate import evaluate
+
+    rows = []
+    ckpt = Path(args.checkpoint)
+    if not ckpt.is_file():
+        alt = Path(__file__).resolve().parents[1] / args.checkpoint
+        ckpt = alt if alt.is_file() else ckpt
+    dataset = resolve_path(args.dataset, "--dataset", must_exist=False)
+    for obj in args.objects:
+        for skill in args.skills:
+            sdir, length = SKILL_DIRS[skill]
+            folder = dataset / obj.lower() / sdir
+            base = {"object": obj, "skill": skill}
+            if not ckpt.is_file():
+                rows.append({**base, "status": f"missing checkpoint {args.checkpoint}"})
+                continue
+            if not folder.is_dir() or not any(folder.glob("*.pt")):
+                rows.append({**base, "status": f"no data ({folder})"})
+                continue
+            flags = [
+                "--test", "--task", "SkillMimicHandRand", "--cfg_env", args.cfg_env, "--cfg_train", args.cfg_train,
+                "--motion_file", str(folder), "--num_envs", str(args.num_envs), "--state_init", "2",
+                "--episode_length", str(length), "--objnames", obj, "--hand_model", args.hand_model,
+                "--checkpoint", str(ckpt), "--enable_obj_keypoints", "--enable_dof_obs", "--enable_ig_scale",
+                *(["--use_res_action"] if args.action == "residual" else ["--use_delta_action"]),
+            ]
+            a = parse_args(flags)
+            try:
+                cfg = resolve_env_config(a)
+                cfg.env.dense_obj = _dense_from_train_cfg(_load_train_cfg(a))
+                env = TrackingEnv(cfg, device=torch.device("cpu"), mode="test", seed=0)
+                from hot.learning.adapter import load_policy
+
+                policy = load_policy(ckpt, env)
+                res = evaluate(env, policy, rounds=1, show_progress=False)[-1]
+                rows.append({**base, "status": "ok", **{k: res[k] for k in COLUMNS[3:]}})
+            except (ConfigError, ValueError, RuntimeError) as e:
+                rows.append({**base, "status": f"error: {e}"})
+            print(f"[hot] {obj}/{skill}: {rows[-1]['status']}", flush=True)
+    return rows
+
+
+def write_table(rows: list[dict], out: str | os.PathLike) -> list[Path]:
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    csv_path, md_path = out.with_name(out.name + ".csv"), out.with_name(out.name + ".md")
+    tmp = csv_path.with_name("." + csv_path.name + ".tmp")
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k, "") for k in COLUMNS})
+    os.replace(tmp, csv_path)
+    lines = ["| object | skill | success | E_op (cm) | E_or (deg) | E_h (cm) | pen. max (mm) | status |",
+             "|---|---|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        if r.get("status") == "ok":
+            lines.append(f"| {r['object']} | {r['skill']} | {100 * r['success_rate']:.1f}% ({r['episodes']}) | "
+                         f"{r['obj_pos_err_cm']:.2f} | {r['obj_rot_err_deg']:.1f} | {r['key_pos_err_cm']:.2f} | "
+                         f"{r['penetration_max_mm']:.1f} | ok |")
+        else:
+            lines.append(f"| {r['object']} | {r['skill']} | – | – | – | – | – | {r['status']} |")
+    tmp = md_path.with_name("." + md_path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    os.replace(tmp, md_path)
+    return [csv_path, md_path]
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m hot.eval_table", description=__doc__.splitlines()[0])
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--dataset", default="hot/data/motions/dexgrasp_train_mano")
+    p.add_argument("--objects", nargs="+", default=["Bottle", "Box", "Hammer", "Sword"])
+    p.add_argument("--skills", nargs="+", default=["grasp", "move", "place"], choices=sorted(SKILL_DIRS))
+    p.add_argument("--hand_model", default="mano", choices=["mano", "shadow", "allegro"])
+    p.add_argument("--cfg_env", default="hot/data/cfg/mano/mano_stage1_precise_track.yaml")
+    p.add_argument("--cfg_train", default="hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml")
+    p.add_argument("--action", default="residual", choices=["residual", "delta"])
+    p.add_argument("--num_envs", type=int, default=16)
+    p.add_argument("--out", default="output/test_table")
+    args = p.parse_args(argv)
+    rows = run_table(args)
+    for path in write_table(rows, args.out):
+        print(f"[hot] wrote {path}")
+    print(Path(args.out).with_name(Path(args.out).name + ".md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
