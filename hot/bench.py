@@ -70,6 +70,31 @@ def _object_top_z(model: mujoco.MjModel, data: mujoco.MjData, body_id: int) -> t
     return 0.5 * (p.min(0) + p.max(0)), float(p[:, 2].max())
 
 
+def _held_states(hand: str, obj: str, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(dof_pos, obj_pos, obj_rot) of N envs at the first frames where shipped grasp clips label the
+    object as touched (hand closed on it, object on the platform); None without such data."""
+    from hot.config.resolve import REPO_ROOT
+    from hot.motion.io import load_folder
+
+    for root in (f"dexgrasp_train_{hand}_gmp", f"dexgrasp_train_{hand}"):
+        folder = REPO_ROOT / "hot/data/motions" / root / obj.lower() / "grasp_higher_kp"
+        if folder.is_dir() and any(folder.glob("*.pt")):
+            break
+    else:
+        return None
+    clips = load_folder(folder).clips
+    rows = []
+    for c in clips:
+        idx = np.nonzero(c.contact1.numpy() > 0.5)[0]
+        if len(idx):
+            f = int(idx[0]) + 5
+            rows.append((c.dof_pos[f].double().numpy(), c.obj_pos[f].double().numpy(), c.obj_rot[f].double().numpy()))
+    if not rows:
+        return None
+    pick = [rows[i % len(rows)] for i in range(n)]
+    return tuple(np.stack([r[j] for r in pick]) for j in range(3))
+
+
 def bench_sim(
     hand_name: str,
     object_name: str,
@@ -128,17 +153,29 @@ def bench_sim(
     press[2] -= 0.03
 
     t = torch.from_numpy
-    sim.reset(
-        torch.arange(n), t(np.tile(start, (n, 1))), torch.zeros(n, d), t(np.tile(obj_qpos[:3], (n, 1))),
-        t(np.tile(obj_qpos[3:], (n, 1))), torch.zeros(n, 3), torch.zeros(n, 3),
-    )
     phase = np.linspace(0.0, 2 * math.pi, n, endpoint=False)[:, None]
-    targets = np.tile(press, (n, 1))
     dt_ctrl = substeps * model.opt.timestep
+    held = _held_states(hand_name, object_name, n)
+    if held is not None:
+        # preferred: the hold frames of generated grasp clips (fingers closed on the object resting
+        # on the platform); fingers oscillate ±0.02 rad about the grasp to keep contacts changing
+        dof0, obj_p, obj_q = held
+        sim.reset(torch.arange(n), t(dof0), torch.zeros(n, d), t(obj_p), t(obj_q), torch.zeros(n, 3), torch.zeros(n, 3))
+        targets = dof0.copy()
 
-    def control(k: int) -> torch.Tensor:
-        targets[:, fingers] = _finger_targets(lo[fingers], hi[fingers], k * dt_ctrl, phase)
-        return torch.from_numpy(targets)
+        def control(k: int) -> torch.Tensor:
+            targets[:, fingers] = dof0[:, fingers] + 0.02 * np.sin(2 * math.pi * k * dt_ctrl + phase)
+            return torch.from_numpy(targets)
+    else:
+        sim.reset(
+            torch.arange(n), t(np.tile(start, (n, 1))), torch.zeros(n, d), t(np.tile(obj_qpos[:3], (n, 1))),
+            t(np.tile(obj_qpos[3:], (n, 1))), torch.zeros(n, 3), torch.zeros(n, 3),
+        )
+        targets = np.tile(press, (n, 1))
+
+        def control(k: int) -> torch.Tensor:
+            targets[:, fingers] = _finger_targets(lo[fingers], hi[fingers], k * dt_ctrl, phase)
+            return torch.from_numpy(targets)
 
     for k in range(60):  # 1 s warm-up: hand reaches the object
         sim.set_targets(control(k))

@@ -154,6 +154,7 @@ def generate_closing_grasps(
     sweep_steps: int = 40,
     nthread: int | None = None,
     progress=None,
+    contact_depth: float = 0.001,
 ) -> GraspSet:
     """Sample ``num_candidates`` approach-and-close grasps and validate them in MuJoCo."""
     rng = np.random.default_rng(seed)
@@ -241,16 +242,18 @@ def generate_closing_grasps(
             touching = {c[0] for c in set_pose(wd, q) if c[2] < 0.0 and c[0] >= 0}
             for k in touching:
                 if s_stop[k] < 0:
-                    # bisect back to the first touch so the stored grasp barely penetrates
+                    # bisect to the closure where this finger is ``contact_depth`` inside the object:
+                    # in contact (MuJoCo creates contacts only at negative distance), so a PD-held
+                    # replay presses on the object, while staying within the 2 mm penetration bound
                     lo_s, hi_s = max(s - 1.0 / sweep_steps, 0.0), s
                     gi = groups[k]
-                    for _ in range(6):
+                    for _ in range(7):
                         mid = 0.5 * (lo_s + hi_s)
                         q[gi] = open_q[gi] + mid * (frame.closed[gi] - open_q[gi])
-                        hit = any(c[0] == k and c[2] < -0.0005 for c in set_pose(wd, q))
+                        hit = any(c[0] == k and c[2] < -contact_depth for c in set_pose(wd, q))
                         lo_s, hi_s = (lo_s, mid) if hit else (mid, hi_s)
-                    q[gi] = open_q[gi] + lo_s * (frame.closed[gi] - open_q[gi])
-                    s_stop[k] = lo_s
+                    q[gi] = open_q[gi] + hi_s * (frame.closed[gi] - open_q[gi])
+                    s_stop[k] = hi_s
             if (s_stop >= 0).all():
                 break
         wrist_pos_o.append(pos - obj_pos)
