@@ -35,7 +35,7 @@ COLUMNS = ["object", "skill", "status", "episodes", "success_rate", "obj_pos_err
 def run_table(args: argparse.Namespace) -> list[dict]:
     import torch
 
-    from hot.app import _load_train_cfg, _dense_from_train_cfg
+    from hot.app import _dense_from_train_cfg, _load_train_cfg
     from hot.cli_args import parse_args
     from hot.config.resolve import resolve_env_config
     from hot.envs.tracking import TrackingEnv

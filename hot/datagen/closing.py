@@ -34,7 +34,7 @@ from hot.assets.hands.base import HandModel
 from hot.datagen.grasp import GRAVITY_DIRS, VALIDATION_OBJECT_POS, GraspSet
 from hot.datagen.ik import WristChain, wrist_ik
 from hot.sim.scene import HAND_OBJ_DIST, compile_scene
-from hot.utils.rotations import quat_from_matrix, quat_mul, quat_conj, quat_rotate_inv
+from hot.utils.rotations import quat_conj, quat_from_matrix, quat_mul, quat_rotate_inv
 
 __all__ = ["HandFrame", "hand_frame", "generate_closing_grasps"]
 

@@ -24,7 +24,7 @@ from hot.config.schema import TrackingCfg
 from hot.config.strict import ConfigError, to_dict
 from hot.envs.actions import action_to_targets
 from hot.envs.noise import StartNoiseConfig, apply_start_noise
-from hot.envs.observations import make_obs_layout, compute_observations
+from hot.envs.observations import compute_observations, make_obs_layout
 from hot.envs.state import RefFrame, SimState
 from hot.envs.terminations import TerminationThresholds, compute_reset
 from hot.metrics.errors import compute_errors

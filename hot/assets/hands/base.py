@@ -22,8 +22,8 @@ Conventions every hand's ``build_spec`` follows (tests check them):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import mujoco
 
