@@ -122,8 +122,7 @@ def play_dataset_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.
     """Kinematic replay: every frame of each env's clip is written into the simulator (no dynamics)."""
     from hot.envs.tracking import TrackingEnv
 
-    cfg.env.state_init = "2"
-    env = TrackingEnv(cfg, device=device, mode="refine", seed=args.seed)
+    env = TrackingEnv(cfg, device=device, mode="refine", seed=args.seed)  # every clip from frame 0
     env.reset()
     lib, ep = env.lib, env.ep
     steps = args.play_steps or int(lib.lengths.max())

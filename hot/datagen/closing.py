@@ -22,7 +22,6 @@ real hands, so the pipeline's default is a simpler, physically validated sampler
 
 from __future__ import annotations
 
-import copy
 import itertools
 
 import mujoco
@@ -297,16 +296,10 @@ def generate_closing_grasps(
 
 
 def _validate(model, index, chain, gs: GraspSet, nthread: int | None, targets: np.ndarray, seconds: float = 1.0,
-              finger_kp: float | None = None,
+
               max_pos: float = 0.02, max_deg: float = 15.0, max_pen: float = 0.002) -> None:
     g = len(gs)
     nw = len(GRAVITY_DIRS)
-    if finger_kp is not None:
-        model = copy.copy(model)
-        f_act = index.actuator_ids[6:]
-        model.actuator_gainprm[f_act, 0] = finger_kp
-        model.actuator_biasprm[f_act, 1] = -finger_kp
-        model.actuator_biasprm[f_act, 2] = -0.1 * finger_kp
     obj_pos = np.array(VALIDATION_OBJECT_POS)
     wp = torch.as_tensor(obj_pos + gs.wrist_pos_o)
     wq = torch.as_tensor(gs.wrist_quat_o)
@@ -344,7 +337,7 @@ def _validate(model, index, chain, gs: GraspSet, nthread: int | None, targets: n
     try:
         sim.step(nstep=steps, stage=mujoco.mjtStage.mjSTAGE_VEL)
     except mjbatch.SimulationError:
-        pass
+        pass  # the failed worlds keep a non-finite or far-off state and fail the drift check below
     p1, r1 = rel()
     dp = np.linalg.norm(p1 - p0, axis=1)
     dot = np.abs((r0 * r1).sum(1)).clip(0, 1)
@@ -356,167 +349,3 @@ def _validate(model, index, chain, gs: GraspSet, nthread: int | None, targets: n
     gs.penetration = pen
     gs.valid = ok & (pen <= max_pen)
 
-
-def settle_grasps(
-    hand: HandModel,
-    obj,
-    scale: float = 1.0,
-    num_candidates: int = 64,
-    seed: int = 0,
-    finger_torque: float = 0.3,
-    close_s: float = 0.6,
-    hold_s: float = 1.0,
-    nthread: int | None = None,
-    max_pos: float = 0.02,
-    max_deg: float = 15.0,
-    max_pen: float = 0.002,
-    object_damping: float = 30.0,
-    along_range: tuple[float, float] = (0.45, 0.85),
-) -> GraspSet:
-    """Approach, then close the fingers *in physics* on a free, weightless object, then validate.
-
-    The finger actuators are torque-limited to ``finger_torque`` (N·m) while closing towards the
-    closed pose, so fingers stop on the object and squeeze it with bounded force; the free object
-    settles where the finger forces balance. The grasp is the settled hand pose and object pose
-    relative to the wrist. Then gravity is switched on along each of ±x, ±y, ±z (one world per
-    direction) for ``hold_s`` seconds with the fingers still squeezing; a grasp is valid if in every
-    direction the object stays within ``max_pos`` m and ``max_deg`` degrees of its settled pose
-    relative to the wrist and the settled penetration is at most ``max_pen`` m.
-    """
-    rng = np.random.default_rng(seed)
-    frame = hand_frame(hand)
-    model, index = compile_scene(hand, obj, scale)
-    chain = WristChain(model)
-    nw = len(GRAVITY_DIRS)
-    f_act = index.actuator_ids[6:]
-    # soft fingers while closing and holding: kp such that the torque at ~1 rad of error is
-    # ``finger_torque`` (torque-limited actuators went unstable with implicitfast)
-    model.actuator_gainprm[f_act, 0] = finger_torque
-    model.actuator_biasprm[f_act, 1] = -finger_torque
-    model.actuator_biasprm[f_act, 2] = -0.1 * finger_torque
-    data = mujoco.MjData(model)
-    w_adr, f_adr, o_adr = index.dof_qpos_adr[:6], index.dof_qpos_adr[6:], index.obj_qpos_adr
-    obj_pos = np.array(VALIDATION_OBJECT_POS)
-    open_q = frame.opened.copy()
-    radius = float(getattr(obj, "bounding_radius", 0.15)) * scale
-    hand_geoms = {g for g in range(model.ngeom) if model.geom_contype[g] == 2}
-    obj_geoms = {g for g in range(model.ngeom) if model.geom_bodyid[g] == index.object_body_id}
-
-    def touches(wd: np.ndarray) -> bool:
-        data.qpos[:] = model.qpos0
-        data.qpos[w_adr] = wd
-        data.qpos[f_adr] = open_q
-        data.qpos[o_adr[:3]] = obj_pos
-        data.qpos[o_adr[3:]] = [1.0, 0.0, 0.0, 0.0]
-        mujoco.mj_forward(model, data)
-        for c in data.contact[: data.ncon]:
-            pair = {int(c.geom1), int(c.geom2)}
-            if pair & hand_geoms and pair & obj_geoms and c.dist < 0:
-                return True
-        return False
-
-    # 1. approach poses (kinematic): slide along -d until the open hand touches, back off 3 mm
-    starts = []
-    for _ in range(num_candidates):
-        d = rng.normal(size=3)
-        d /= np.linalg.norm(d)
-        perp = np.cross(d, rng.normal(size=3))
-        perp /= np.linalg.norm(perp)
-        r = _rot_from_axes(-d, perp, frame)
-        q_w = quat_from_matrix(torch.as_tensor(r)).numpy()
-        # where along the fingers the object centre sits: from the palm centre to the middle phalanges
-        along = rng.uniform(*along_range)
-        palm_off = r @ (frame.palm_center * along / 0.45)
-        dist = radius + 0.08
-        while dist > -0.02:
-            wp = obj_pos + d * dist - palm_off
-            wd = wrist_ik(chain, torch.as_tensor(wp)[None, None], torch.as_tensor(q_w)[None, None], refine=False)
-            if touches(wd.dofs[0, 0].numpy()):
-                wp = obj_pos + d * (dist + 0.003) - palm_off
-                wd = wrist_ik(chain, torch.as_tensor(wp)[None, None], torch.as_tensor(q_w)[None, None])
-                starts.append(wd.dofs[0, 0].numpy())
-                break
-            dist -= 0.004
-    g = len(starts)
-    if g == 0:
-        raise RuntimeError(f"{hand.name}/{obj.name}: no approach pose touched the object")
-    wrist = np.array(starts)
-    # 2. close in physics, weightless object, nw copies per candidate
-    sim = mjbatch.Batch(model, nsim=g * nw, nthread=nthread or 0)
-    grav = sim.expand("opt.gravity")
-    grav[:] = 0.0
-    # heavy damping on the object while the fingers close, so a first touch nudges rather than
-    # throws the weightless object; it settles where the finger forces balance
-    damp = sim.expand("dof_damping")
-    o_dof = index.obj_qvel_adr if hasattr(index, "obj_qvel_adr") else np.arange(model.nv - 6, model.nv)
-    damp_free = damp[:, o_dof].copy()
-    damp[:, o_dof] = object_damping
-    qpos, qvel, ctrl = sim.bind("qpos"), sim.bind("qvel"), sim.bind("ctrl")
-    sens, xpos, xquat = sim.bind("sensordata"), sim.bind("xpos"), sim.bind("xquat")
-    sim.reset()
-    q0 = np.tile(model.qpos0, (g * nw, 1))
-    q0[:, w_adr] = np.repeat(wrist, nw, axis=0)
-    q0[:, f_adr] = open_q
-    q0[:, o_adr[:3]] = obj_pos
-    q0[:, o_adr[3:]] = [1.0, 0.0, 0.0, 0.0]
-    qpos[:] = q0
-    qvel[:] = 0.0
-    ctrl[:, index.actuator_ids[:6]] = np.repeat(wrist, nw, axis=0)
-    ctrl[:, f_act] = open_q
-    sim.forward()
-    n_close = int(round(close_s / model.opt.timestep))
-    for k in range(n_close):
-        s = min(1.0, (k + 1) / (0.6 * n_close))
-        ctrl[:, f_act] = open_q + s * (frame.closed - open_q)
-        try:
-            sim.step(nstep=1, stage=mujoco.mjtStage.mjSTAGE_VEL)
-        except mjbatch.SimulationError:
-            pass
-    w = index.key_body_ids[-1]
-    o = index.object_body_id
-
-    def rel() -> tuple[np.ndarray, np.ndarray]:
-        wq_ = torch.as_tensor(xquat[:, w].copy())
-        p = quat_rotate_inv(wq_, torch.as_tensor(xpos[:, o] - xpos[:, w])).numpy()
-        rq = quat_mul(quat_conj(wq_), torch.as_tensor(xquat[:, o].copy())).numpy()
-        return p, rq
-
-    p0, r0 = rel()
-    settled_fingers = qpos[::nw, f_adr].copy()
-    settled_wrist = qpos[::nw, w_adr].copy()
-    dist_adr = index.sensor_adr[HAND_OBJ_DIST][0]
-    pen = np.maximum(-sens[::nw, dist_adr], 0.0)
-    # 3. gravity on, normal object damping, hold
-    damp[:, o_dof] = damp_free
-    grav[:] = np.tile(GRAVITY_DIRS * 9.81, (g, 1))
-    try:
-        sim.step(nstep=int(round(hold_s / model.opt.timestep)), stage=mujoco.mjtStage.mjSTAGE_VEL)
-    except mjbatch.SimulationError:
-        pass
-    p1, r1 = rel()
-    dp = np.linalg.norm(p1 - p0, axis=1)
-    dang = np.degrees(2 * np.arccos(np.abs((r0 * r1).sum(1)).clip(0, 1)))
-    ok_dir = ((dp < max_pos) & (dang < max_deg) & np.isfinite(dp)).reshape(g, nw)
-    # grasp in the object frame: wrist pose relative to the settled object pose
-    wq_w = torch.as_tensor(xquat[::nw, w].copy())
-    # (re-derive from settled state: the wrist barely moves, the object moved while settling)
-    obj_rel_p = torch.as_tensor(p0[::nw])
-    obj_rel_q = torch.as_tensor(r0[::nw])
-    wrist_pos_o = -quat_rotate_inv(obj_rel_q, obj_rel_p).numpy()
-    wrist_quat_o = quat_conj(obj_rel_q).numpy()
-    del wq_w
-    valid = ok_dir.all(1) & (pen <= max_pen)
-    nan = np.full(g, np.nan)
-    return GraspSet(
-        wrist_pos_o=wrist_pos_o,
-        wrist_quat_o=wrist_quat_o,
-        fingers=settled_fingers,
-        contact_idx=np.zeros((g, 0), dtype=np.int64),
-        energy=pen + (1.0 - ok_dir.mean(1)),
-        e_fc=nan.copy(), e_dis=nan.copy(), e_pen=nan.copy(), e_prior=nan.copy(), e_spen=nan.copy(),
-        penetration=pen,
-        valid=valid,
-        meta={"hand": hand.name, "object": obj.name, "scale": scale, "seed": seed, "method": "settle",
-              "finger_torque": finger_torque, "hold_per_dir": ok_dir.tolist(),
-              "settled_wrist": settled_wrist.tolist(), "dp": dp.tolist(), "dang": dang.tolist()},
-    )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import numbers
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ import numpy as np
 import torch
 
 import hot
+from hot.utils.files import atomic_torch_save
 
 FORMAT = "hot-checkpoint-v1"
 
@@ -55,24 +55,6 @@ def sanitize(obj: Any, where: str = "state") -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"checkpoint {where}: cannot store a {type(obj).__name__} in a weights-only checkpoint")
-
-
-def atomic_torch_save(obj: Any, path: str | os.PathLike) -> Path:
-    """``torch.save`` to ``path`` via a temp file in the same folder and ``os.replace`` (never half-written)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def save_checkpoint(path: str | os.PathLike, rlg_state: dict, meta: dict) -> Path:

@@ -17,10 +17,8 @@ Writes are atomic: a temporary file in the destination folder, then ``os.replace
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -28,6 +26,7 @@ from typing import Any, NamedTuple
 import torch
 
 from hot.motion.schema import MotionClip, MotionFormatError
+from hot.utils.files import atomic_torch_save
 from hot.utils.rotations import wxyz_to_xyzw, xyzw_to_wxyz
 
 __all__ = [
@@ -88,27 +87,6 @@ class MotionFolder(NamedTuple):
 
 # --------------------------------------------------------------------------------------------
 # writing
-
-
-def atomic_torch_save(obj: Any, path: str | os.PathLike) -> None:
-    """``torch.save`` to ``path`` atomically: write a temp file beside it, then ``os.replace``.
-
-    The parent folder is created if needed. On any failure the temp file is removed and the
-    destination is left untouched.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def clip_to_dict(clip: MotionClip) -> dict[str, torch.Tensor | None]:
