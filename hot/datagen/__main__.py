@@ -33,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="dataset root, e.g. hot/data/motions/dexgrasp_train_mano")
     p.add_argument("--no_progress", action="store_true", help="no tqdm bars")
+    p.add_argument(
+        "--grasp_method",
+        default="closing",
+        choices=["closing", "wrap", "fc"],
+        help="grasp sampler: closing (approach and close, default), wrap (balanced wrap grasps, "
+        "experimental), fc (force-closure optimisation)",
+    )
     return p
 
 
@@ -55,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cfg = DatagenConfig(
         skills=tuple(args.skills), num_grasps=args.num_grasps, max_candidates=args.max_candidates,
         num_stable=args.num_stable, clips_per_grasp=args.clips_per_grasp, seed=args.seed, scale=args.scale,
-        grasp=GraspConfig(batch_size=args.grasp_batch, iters=args.grasp_iters),
+        grasp=GraspConfig(batch_size=args.grasp_batch, iters=args.grasp_iters), grasp_method=args.grasp_method,
     )
     bar = None
     if not args.no_progress:

@@ -143,6 +143,41 @@ def _rot_from_axes(normal_w: np.ndarray, finger_w: np.ndarray, frame: HandFrame)
     return b @ a.T
 
 
+def sweep_close(set_pose, wd: np.ndarray, q_start: np.ndarray, q_goal: np.ndarray, groups: list[list[int]],
+                which, steps: int, contact_depth: float) -> tuple[np.ndarray, np.ndarray]:
+    """Close the fingers ``which`` (indices into ``groups``) from ``q_start`` towards ``q_goal``.
+
+    Each finger sweeps along its straight joint-space path and stops, by bisection, at the first
+    closure where one of its geoms is ``contact_depth`` inside the object (MuJoCo creates contacts
+    only at negative distance, so a PD-held replay presses on the object). ``set_pose(wd, q)``
+    returns ``(finger, geom, dist)`` for each hand-object contact. Returns the final finger angles
+    and a bool per group: it touched.
+    """
+    q = q_start.copy()
+    stopped = np.zeros(len(groups), dtype=bool)
+    active = np.zeros(len(groups), dtype=bool)
+    active[list(which)] = True
+    for s in np.linspace(0.0, 1.0, steps + 1):
+        for k in np.nonzero(active & ~stopped)[0]:
+            gi = groups[k]
+            q[gi] = q_start[gi] + s * (q_goal[gi] - q_start[gi])
+        touching = {c[0] for c in set_pose(wd, q) if c[2] < 0.0 and c[0] >= 0}
+        for k in touching:
+            if active[k] and not stopped[k]:
+                lo_s, hi_s = max(s - 1.0 / steps, 0.0), s
+                gi = groups[k]
+                for _ in range(7):
+                    mid = 0.5 * (lo_s + hi_s)
+                    q[gi] = q_start[gi] + mid * (q_goal[gi] - q_start[gi])
+                    hit = any(c[0] == k and c[2] < -contact_depth for c in set_pose(wd, q))
+                    lo_s, hi_s = (lo_s, mid) if hit else (mid, hi_s)
+                q[gi] = q_start[gi] + hi_s * (q_goal[gi] - q_start[gi])
+                stopped[k] = True
+        if stopped[active].all():
+            break
+    return q, stopped
+
+
 def generate_closing_grasps(
     hand: HandModel,
     obj,
@@ -232,29 +267,9 @@ def generate_closing_grasps(
         ik = wrist_ik(chain, torch.as_tensor(pos)[None, None], torch.as_tensor(q_w)[None, None], refine=False)
         wd = ik.dofs[0, 0].numpy()
         # kinematic closing, finger by finger in parallel
-        s_stop = np.full(len(groups), -1.0)
-        q = open_q.copy()
-        for s in np.linspace(0.0, 1.0, sweep_steps + 1):
-            for k, gi in enumerate(groups):
-                if s_stop[k] < 0:
-                    q[gi] = open_q[gi] + s * (frame.closed[gi] - open_q[gi])
-            touching = {c[0] for c in set_pose(wd, q) if c[2] < 0.0 and c[0] >= 0}
-            for k in touching:
-                if s_stop[k] < 0:
-                    # bisect to the closure where this finger is ``contact_depth`` inside the object:
-                    # in contact (MuJoCo creates contacts only at negative distance), so a PD-held
-                    # replay presses on the object, while staying within the 2 mm penetration bound
-                    lo_s, hi_s = max(s - 1.0 / sweep_steps, 0.0), s
-                    gi = groups[k]
-                    for _ in range(7):
-                        mid = 0.5 * (lo_s + hi_s)
-                        q[gi] = open_q[gi] + mid * (frame.closed[gi] - open_q[gi])
-                        hit = any(c[0] == k and c[2] < -contact_depth for c in set_pose(wd, q))
-                        lo_s, hi_s = (lo_s, mid) if hit else (mid, hi_s)
-                    q[gi] = open_q[gi] + hi_s * (frame.closed[gi] - open_q[gi])
-                    s_stop[k] = hi_s
-            if (s_stop >= 0).all():
-                break
+        q, touched_k = sweep_close(set_pose, wd, open_q, frame.closed, groups, range(len(groups)), sweep_steps,
+                                   contact_depth)
+        s_stop = np.where(touched_k, 1.0, -1.0)
         wrist_pos_o.append(pos - obj_pos)
         wrist_quat_o.append(q_w)
         fingers_out.append(q.copy())

@@ -30,6 +30,7 @@ import torch
 
 from hot.assets.hands.base import HandModel
 from hot.datagen.closing import generate_closing_grasps
+from hot.datagen.wrap import generate_wrap_grasps
 from hot.datagen.grasp import GraspConfig, GraspProblem, GraspSet, generate_grasps
 from hot.datagen.ik import WristChain
 from hot.datagen.skills import (
@@ -66,7 +67,8 @@ class DatagenConfig:
     seed: int = 0
     scale: float = 1.0
     grasp_method: str = "closing"
-    """'closing' (approach and close, hot.datagen.closing) or 'fc' (force-closure optimisation)."""
+    """'closing' (approach and close, hot.datagen.closing), 'wrap' (balanced wrap grasps,
+    hot.datagen.wrap, experimental) or 'fc' (force-closure optimisation)."""
     grasp: GraspConfig = field(default_factory=GraspConfig)
     stable: StablePoseConfig = field(default_factory=StablePoseConfig)
     skill: SkillConfig = field(default_factory=SkillConfig)
@@ -75,7 +77,7 @@ class DatagenConfig:
 def _usable(gs: GraspSet) -> np.ndarray:
     """Grasps the clips may use: hold-validated ones, or for approach-and-close grasps the
     kinematically usable ones (see hot.datagen.closing; their hold validation is reported apart)."""
-    if gs.meta.get("method") in ("closing",) and "usable" in gs.meta:
+    if gs.meta.get("method") in ("closing", "wrap") and "usable" in gs.meta:
         return np.asarray(gs.meta["usable"], dtype=bool) | np.asarray(gs.valid, dtype=bool)
     return np.asarray(gs.valid, dtype=bool)
 
@@ -138,7 +140,13 @@ def run_object(
         b = 0
         while done_n < budget and sum(int(_usable(s).sum()) for s in sets) < cfg.num_grasps:
             n = min(cfg.grasp.batch_size, budget - done_n)
-            if cfg.grasp_method == "closing":
+            if cfg.grasp_method == "wrap":
+                tc = time.perf_counter()
+                gs = generate_wrap_grasps(
+                    hand, obj, cfg.scale, n, seed=(gen_seed + b) % (2**63), progress=pbar.update if pbar else None
+                )
+                tt = {"synthesis_s": time.perf_counter() - tc, "validation_s": 0.0}
+            elif cfg.grasp_method == "closing":
                 tc = time.perf_counter()
                 gs = generate_closing_grasps(
                     hand, obj, cfg.scale, n, seed=(gen_seed + b) % (2**63), progress=pbar.update if pbar else None

@@ -1,0 +1,553 @@
+"""Wrap grasps with balanced contact forces: an experimental grasp sampler (not the default yet).
+
+Status (session 2, measured with ``tests/datagen/test_wrap.py`` and the commands in
+``docs/dev/GRASPS.md``): the sampler produces kinematically clean five-finger grasps (all five
+fingers touching in 31 of 32 MANO/Bottle candidates, penetration 0.2-1.0 mm) whose contact forces
+balance (net-wrench residual ~0 N for most candidates), but they still do **not** pass the
+6-direction hold test (0 of 32; single directions 0-6 %). Diagnosis and next steps: GRASPS.md.
+
+1. **Wrap axis.** The object's principal axes (inertia of its surface mesh); an axis can be
+   wrapped when the object's extent across it is at most ``max_wrap`` (hand-dependent). Axes are
+   drawn with probability proportional to their length.
+2. **Palm placement.** A point on the axis away from its ends (``end_margin``), an approach
+   direction ``d`` perpendicular to the axis, the fingers pointing around the axis, small random
+   tilts, the axis crossing the hand at ``along`` × the wrist-to-fingertip length. The open hand
+   slides in along ``-d`` until it touches and backs off 2 mm.
+3. **Fingers, then thumb.** The four fingers sweep closed (``closing.sweep_close``) until each
+   touches ``contact_depth`` deep. The thumb pose is then chosen among ``thumb_samples`` random
+   poses so that its tip rests on the surface where the outward normal points along the fingers'
+   net push (the thumb pushes back), with no other thumb geom inside the object (object SDF), and
+   the thumb sweeps towards it until it touches.
+4. **Balanced squeeze.** Contact forces in friction pyramids (``friction``), normal force in
+   ``[min_force, max_force]`` N, minimising the net force and torque on the object (SLSQP); the
+   finger torques ``τ = Σ Jᵢᵀ fᵢ`` become position-target offsets ``τ / kp`` (scene gains, or
+   ``hold_kp`` for compliant fingers).
+5. **Hold test** (issue 3): gravity along each of ±x, ±y, ±z for 1 s, one world each; the object
+   must stay within 2 cm and 15° of its start pose relative to the wrist, and the hand-object
+   penetration at the grasp must be ≤ 2 mm.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import mujoco
+import numpy as np
+import torch
+import trimesh
+from mujoco import batch as mjbatch
+
+from hot.assets.hands.base import HandModel
+from hot.datagen.closing import HandFrame, _rot_from_axes, hand_frame
+from hot.datagen.grasp import GRAVITY_DIRS, VALIDATION_OBJECT_POS, GraspSet
+from hot.datagen.ik import WristChain, wrist_ik
+from hot.sim.scene import HAND_OBJ_DIST, compile_scene
+from hot.utils.rotations import quat_conj, quat_from_matrix, quat_mul, quat_rotate_inv
+
+__all__ = ["WrapConfig", "wrap_axes", "generate_wrap_grasps"]
+
+_MAX_WRAP = {"mano": 0.10, "shadow": 0.10, "allegro": 0.11}
+"""Largest object extent across the wrap axis each hand can enclose (m), measured on the hands'
+closed poses; other hands default to 0.10."""
+
+
+class WrapConfig:
+    """Knobs of the wrap sampler (defaults used by the pipeline)."""
+
+    def __init__(
+        self,
+        sweep_steps: int = 40,
+        contact_depth: float = 0.001,
+        hold_s: float = 1.0,
+        along: tuple[float, float] = (0.3, 0.6),
+        thumb_samples: int = 2048,
+        friction: float = 1.0,
+        min_force: float = 1.0,
+        max_force: float = 10.0,
+        hold_kp: float = 0.0,
+        hold_kv: float = 0.3,
+        tilt_deg: float = 15.0,
+        end_margin: float = 0.04,
+        max_pos: float = 0.02,
+        max_deg: float = 15.0,
+        max_pen: float = 0.002,
+    ):
+        self.sweep_steps = sweep_steps
+        self.contact_depth = contact_depth
+        self.along = tuple(along)
+        self.thumb_samples = thumb_samples
+        self.friction = friction
+        self.min_force = min_force
+        self.max_force = max_force
+        self.hold_kp = hold_kp
+        self.hold_kv = hold_kv
+        self.hold_s = hold_s
+        self.tilt_deg = tilt_deg
+        self.end_margin = end_margin
+        self.max_pos = max_pos
+        self.max_deg = max_deg
+        self.max_pen = max_pen
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+def wrap_axes(obj, scale: float, max_wrap: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Principal axes of the object's surface, their extents along and across, and which can be wrapped.
+
+    Returns ``(axes (3, 3) rows, lo (3,), hi (3,), wrappable (3,) bool)``: ``lo``/``hi`` are the
+    vertex projections' range on each axis (object frame, scaled).
+    """
+    mesh = trimesh.load(obj.mesh_path, force="mesh", process=False)
+    v = np.asarray(mesh.vertices, dtype=np.float64) * scale
+    axes = np.asarray(mesh.principal_inertia_vectors, dtype=np.float64)
+    proj = v @ axes.T
+    lo, hi = proj.min(0), proj.max(0)
+    ext = hi - lo
+    across = np.array([max(ext[(k + 1) % 3], ext[(k + 2) % 3]) for k in range(3)])
+    return axes, lo, hi, across <= max_wrap
+
+
+def _random_rot(rng: np.random.Generator, max_angle: float) -> np.ndarray:
+    axis = rng.normal(size=3)
+    axis /= np.linalg.norm(axis)
+    a = rng.uniform(0.0, max_angle)
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    return np.eye(3) + math.sin(a) * k + (1 - math.cos(a)) * k @ k
+
+
+def _approaches(hand, obj, scale, frame: HandFrame, model, index, chain, n, rng, cfg: WrapConfig):
+    """Wrist DoFs of ``n`` open-hand poses resting 2 mm off the object (object at the validation pose)."""
+    data = mujoco.MjData(model)
+    axes, lo, hi, ok = wrap_axes(obj, scale, _MAX_WRAP.get(hand.name, 0.10))
+    cand = np.nonzero(ok)[0]
+    if len(cand) == 0:  # nothing wrappable: wrap the axis with the thinnest cross-section anyway
+        ext = hi - lo
+        across = np.array([max(ext[(k + 1) % 3], ext[(k + 2) % 3]) for k in range(3)])
+        cand = np.array([int(np.argmin(across))])
+    length = (hi - lo)[cand]
+    p_axis = length / length.sum()
+    obj_pos = np.array(VALIDATION_OBJECT_POS)
+    w_adr, f_adr, o_adr = index.dof_qpos_adr[:6], index.dof_qpos_adr[6:], index.obj_qpos_adr
+    hand_geoms = {g for g in range(model.ngeom) if model.geom_contype[g] == 2}
+    obj_geoms = {g for g in range(model.ngeom) if model.geom_bodyid[g] == index.object_body_id}
+    radius = float(obj.bounding_radius) * scale
+
+    def touches(wd: np.ndarray) -> bool:
+        data.qpos[:] = model.qpos0
+        data.qpos[w_adr] = wd
+        data.qpos[f_adr] = frame.opened
+        data.qpos[o_adr[:3]] = obj_pos
+        data.qpos[o_adr[3:]] = [1.0, 0.0, 0.0, 0.0]
+        mujoco.mj_kinematics(model, data)
+        mujoco.mj_collision(model, data)
+        for c in data.contact[: data.ncon]:
+            pair = {int(c.geom1), int(c.geom2)}
+            if pair & hand_geoms and pair & obj_geoms and c.dist < 0:
+                return True
+        return False
+
+    out = []
+    tilt = math.radians(cfg.tilt_deg)
+    for _ in range(n):
+        k = int(rng.choice(cand, p=p_axis))
+        a = axes[k]
+        lo_t, hi_t = lo[k] + cfg.end_margin, hi[k] - cfg.end_margin
+        t = rng.uniform(lo_t, hi_t) if hi_t > lo_t else 0.5 * (lo[k] + hi[k])
+        u = axes[(k + 1) % 3]
+        v = np.cross(a, u)
+        phi = rng.uniform(0, 2 * math.pi)
+        d = math.cos(phi) * u + math.sin(phi) * v  # from the axis towards the palm
+        f = np.cross(a, d) * (1.0 if rng.random() < 0.5 else -1.0)  # fingers around the axis
+        rt = _random_rot(rng, tilt)
+        d, f = rt @ d, rt @ f
+        r = _rot_from_axes(-d, f, frame)
+        q_w = quat_from_matrix(torch.as_tensor(r)).numpy()
+        target = obj_pos + t * a
+        # where the axis crosses the hand, as a fraction of the wrist-to-open-fingertips length
+        palm = r @ (frame.palm_center * rng.uniform(*cfg.along) / 0.45)
+        dist = radius + 0.05
+        found = None
+        while dist > -0.03:
+            wp = target + d * dist - palm
+            wd = wrist_ik(
+                chain, torch.as_tensor(wp)[None, None], torch.as_tensor(q_w)[None, None], refine=False
+            )
+            if touches(wd.dofs[0, 0].numpy()):
+                wp = target + d * (dist + 0.002) - palm
+                found = wrist_ik(
+                    chain, torch.as_tensor(wp)[None, None], torch.as_tensor(q_w)[None, None]
+                ).dofs[0, 0]
+                break
+            dist -= 0.003
+        if found is not None:
+            out.append(found.numpy())
+    return np.array(out).reshape(-1, 6)
+
+
+def _thumb_dofs(model, hand: HandModel) -> list[int]:
+    from hot.datagen.closing import _finger_groups
+
+    return _finger_groups(model, hand)[-1]
+
+
+def _thumb_samples(
+    hand: HandModel, model, frame: HandFrame, thumb: list[int], n: int, rng: np.random.Generator
+):
+    """``n`` random thumb poses with their collision-geom centres and radii in the wrist frame.
+
+    Returns ``(q (n, T), centres (n, K, 3), radii (K,))``; the last geom is the tip (farthest from
+    the wrist at the open pose).
+    """
+    f_adr = np.array([model.jnt_qposadr[model.joint(nm).id] for nm in hand.finger_dof_names])
+    lim = np.array([model.jnt_range[model.joint(nm).id] for nm in hand.finger_dof_names])
+    w = model.body(hand.wrist_body).id
+    data = mujoco.MjData(model)
+    tip = model.body(hand.fingertip_bodies[-1]).id
+    chain = []
+    b = tip
+    while b > 0 and b != w:
+        chain.append(b)
+        b = int(model.body_parentid[b])
+    geoms = [gid for gid in range(model.ngeom) if model.geom_bodyid[gid] in chain and model.geom_contype[gid]]
+    q = rng.uniform(lim[thumb, 0], lim[thumb, 1], size=(n, len(thumb)))
+    cen = np.zeros((n, len(geoms), 3))
+    for i in range(n):
+        data.qpos[:] = model.qpos0
+        data.qpos[f_adr] = frame.opened
+        data.qpos[f_adr[thumb]] = q[i]
+        mujoco.mj_kinematics(model, data)
+        r = data.xmat[w].reshape(3, 3)
+        cen[i] = (data.geom_xpos[geoms] - data.xpos[w]) @ r
+    order = np.argsort(np.linalg.norm(cen[0], axis=1))  # tip last
+    radii = np.array([model.geom_size[gid][0] for gid in geoms])[order]
+    return q, cen[:, order], radii
+
+
+class _Probe:
+    """Kinematic contact queries on one MjData: hand pose in, hand-object contacts out."""
+
+    def __init__(self, model, index, hand: HandModel):
+        from hot.datagen.closing import _finger_groups
+
+        self.model, self.index = model, index
+        self.data = mujoco.MjData(model)
+        self.groups = _finger_groups(model, hand)
+        self.obj_geoms = {gid for gid in range(model.ngeom) if model.geom_bodyid[gid] == index.object_body_id}
+        tips = [model.body(b).id for b in hand.fingertip_bodies]
+        self.owner = {}
+        for gid in range(model.ngeom):
+            if model.geom_contype[gid] != 2:
+                continue
+            self.owner[gid] = -1
+            b = int(model.geom_bodyid[gid])
+            for k, t in enumerate(tips):
+                x = t
+                while x > 0 and x != b:
+                    x = int(model.body_parentid[x])
+                if x == b:
+                    self.owner[gid] = k
+                    break
+        self.obj_pos = np.array(VALIDATION_OBJECT_POS)
+        self.finger_names = list(hand.finger_dof_names)
+
+    def set_pose(self, wd: np.ndarray, q: np.ndarray) -> list[tuple[int, int, float]]:
+        m, d, ix = self.model, self.data, self.index
+        d.qpos[:] = m.qpos0
+        d.qpos[ix.dof_qpos_adr[:6]] = wd
+        d.qpos[ix.dof_qpos_adr[6:]] = q
+        d.qpos[ix.obj_qpos_adr[:3]] = self.obj_pos
+        d.qpos[ix.obj_qpos_adr[3:]] = [1.0, 0.0, 0.0, 0.0]
+        mujoco.mj_kinematics(m, d)
+        mujoco.mj_collision(m, d)
+        out = []
+        for c in d.contact[: d.ncon]:
+            g1, g2 = int(c.geom1), int(c.geom2)
+            if g1 in self.obj_geoms and g2 in self.owner:
+                out.append((self.owner[g2], g2, float(c.dist)))
+            elif g2 in self.obj_geoms and g1 in self.owner:
+                out.append((self.owner[g1], g1, float(c.dist)))
+        return out
+
+    def balance_torques(self, mu: float, f_min: float, f_max: float) -> tuple[np.ndarray, float]:
+        """Finger joint torques whose contact forces leave the object in equilibrium (no gravity).
+
+        Contact forces ``f_i = λ_i n_i + t_i`` at the current hand-object contacts (``n_i`` the
+        inward normal), with ``f_min <= λ_i <= f_max`` and ``|t_i|_∞ <= μ λ_i / √2`` (a pyramid inside
+        the friction cone), minimise the squared net force and torque (about the object centre, in
+        N and N·m / 5 cm). The torques are ``τ = Σ_i J_iᵀ f_i`` over the finger DoFs, with ``J_i``
+        the translational Jacobian of the touching hand body at the contact point. Returns
+        ``(τ (F,), residual wrench norm)``.
+        """
+        from scipy.optimize import minimize
+
+        m, d, ix = self.model, self.data, self.index
+        mujoco.mj_comPos(m, d)  # mj_jac reads cdof
+        rows, pts, bodies = [], [], []
+        for c in d.contact[: d.ncon]:
+            g1, g2 = int(c.geom1), int(c.geom2)
+            if c.dist >= 0:
+                continue
+            fr = np.asarray(c.frame).reshape(3, 3)
+            if g2 in self.obj_geoms and g1 in self.owner:
+                fr, body = fr.copy(), int(m.geom_bodyid[g1])
+            elif g1 in self.obj_geoms and g2 in self.owner:
+                fr, body = -fr, int(m.geom_bodyid[g2])
+            else:
+                continue
+            rows.append(fr)  # inward normal, two tangents (world)
+            pts.append(np.asarray(c.pos).copy())
+            bodies.append(body)
+        f_dofs = np.array([m.jnt_dofadr[m.joint(n).id] for n in self.finger_names])
+        if not rows:
+            return np.zeros(len(f_dofs)), float("inf")
+        n = len(rows)
+        basis = np.stack(rows)  # (n, 3, 3)
+        arm = (np.stack(pts) - d.xpos[ix.object_body_id]) / 0.05
+
+        def wrench(x):
+            f = np.einsum("nk,nkj->nj", x.reshape(n, 3), basis)
+            return np.concatenate([f.sum(0), np.cross(arm, f).sum(0)])
+
+        def obj(x):
+            return float(wrench(x) @ wrench(x))
+
+        k = mu / math.sqrt(2.0)
+        cons = []
+        for i in range(n):
+            for j in (1, 2):
+                for sgn in (1.0, -1.0):
+                    cons.append(
+                        {"type": "ineq", "fun": (lambda x, i=i, j=j, s=sgn: k * x[3 * i] - s * x[3 * i + j])}
+                    )
+        x0 = np.zeros(3 * n)
+        x0[0::3] = f_min
+        bounds = [(f_min, f_max) if r == 0 else (None, None) for _ in range(n) for r in range(3)]
+        res = minimize(obj, x0, method="SLSQP", bounds=bounds, constraints=cons, options={"maxiter": 200})
+        x = res.x
+        f = np.einsum("nk,nkj->nj", x.reshape(n, 3), basis)
+        tau = np.zeros(m.nv)
+        jacp = np.zeros((3, m.nv))
+        for fi, p, b in zip(f, pts, bodies, strict=True):
+            mujoco.mj_jac(m, d, jacp, None, p, b)
+            tau += jacp.T @ fi
+        return tau[f_dofs], float(np.linalg.norm(wrench(x)))
+
+    def push_on_object(self) -> np.ndarray:
+        """Sum of unit inward normals at the current hand-object contacts (world frame)."""
+        d = self.data
+        net = np.zeros(3)
+        for c in d.contact[: d.ncon]:
+            g1, g2 = int(c.geom1), int(c.geom2)
+            if c.dist >= 0:
+                continue
+            nrm = np.asarray(c.frame[:3])  # from geom1 to geom2
+            if g2 in self.obj_geoms and g1 in self.owner:
+                net += nrm
+            elif g1 in self.obj_geoms and g2 in self.owner:
+                net -= nrm
+        return net
+
+
+def generate_wrap_grasps(
+    hand: HandModel,
+    obj,
+    scale: float = 1.0,
+    num_candidates: int = 64,
+    seed: int = 0,
+    cfg: WrapConfig | None = None,
+    nthread: int | None = None,
+    progress=None,
+) -> GraspSet:
+    """Sample ``num_candidates`` wrap grasps, close them and hold-test them in MuJoCo."""
+    from hot.datagen.closing import sweep_close
+    from hot.datagen.sdf import ObjectSDF
+
+    cfg = cfg or WrapConfig()
+    rng = np.random.default_rng(seed)
+    frame = hand_frame(hand)
+    model, index = compile_scene(hand, obj, scale)
+    chain = WristChain(model)
+    wrist = _approaches(hand, obj, scale, frame, model, index, chain, num_candidates, rng, cfg)
+    g = len(wrist)
+    if progress:
+        progress(num_candidates - g)
+    if g == 0:
+        return _empty(hand, obj, scale, seed, cfg)
+    w_adr, f_adr = index.dof_qpos_adr[:6], index.dof_qpos_adr[6:]
+    w_act, f_act = index.actuator_ids[:6], index.actuator_ids[6:]
+    kp_real = model.actuator_gainprm[f_act, 0].copy()
+    probe = _Probe(model, index, hand)
+    groups = probe.groups
+    thumb = groups[-1]
+    sdf = ObjectSDF.from_hull_paths(obj.hull_paths, scale)
+    q_s, cen, radii = _thumb_samples(hand, model, frame, thumb, cfg.thumb_samples, rng)
+    w_body = model.body(hand.wrist_body).id
+    fingers = np.zeros((g, len(f_adr)))
+    touched = np.zeros((g, len(groups)), dtype=bool)
+    goal = np.tile(frame.closed, (g, 1))
+    tau = np.zeros((g, len(f_adr)))
+    resid = np.full(g, np.inf)
+    for i in range(g):
+        # fingers close until they touch; then the thumb goes where it opposes their push
+        q, t = sweep_close(
+            probe.set_pose,
+            wrist[i],
+            frame.opened,
+            frame.closed,
+            groups,
+            range(len(groups) - 1),
+            cfg.sweep_steps,
+            cfg.contact_depth,
+        )
+        probe.set_pose(wrist[i], q)
+        push = probe.push_on_object()
+        d = probe.data
+        rw, pw = d.xmat[w_body].reshape(3, 3), d.xpos[w_body]
+        npush = np.linalg.norm(push)
+        fdir = push / npush if npush > 1e-9 else -(rw @ frame.palm_normal)
+        pts = (cen @ rw.T + pw) - probe.obj_pos  # object frame (identity orientation)
+        sd, n = sdf.query(torch.as_tensor(pts), normals=True)
+        sd, n = sd.numpy(), n.numpy()
+        pen_other = np.maximum(radii[None, :-1] - sd[:, :-1], 0.0).sum(1)
+        cost = np.abs(sd[:, -1] - radii[-1]) / 0.005 + (1.0 - n[:, -1] @ fdir) + pen_other / 0.002
+        best = int(np.argmin(cost))
+        th_goal = frame.opened.copy()
+        th_goal[thumb] = frame.opened[thumb] + 1.3 * (q_s[best] - frame.opened[thumb])
+        lim = np.array([model.jnt_range[model.joint(hand.finger_dof_names[k]).id] for k in thumb])
+        th_goal[thumb] = np.clip(th_goal[thumb], lim[:, 0], lim[:, 1])
+        q2, t2 = sweep_close(
+            probe.set_pose,
+            wrist[i],
+            q,
+            np.where(np.isin(np.arange(len(q)), thumb), th_goal, q),
+            groups,
+            [len(groups) - 1],
+            cfg.sweep_steps,
+            cfg.contact_depth,
+        )
+        fingers[i], touched[i] = q2, t | t2
+        probe.set_pose(wrist[i], q2)
+        tau[i], resid[i] = probe.balance_torques(cfg.friction, cfg.min_force, cfg.max_force)
+        goal[i, thumb] = th_goal[thumb]
+        if progress:
+            progress(1)
+    rest_q = np.tile(model.qpos0, (g, 1))
+    rest_q[:, w_adr] = wrist
+    rest_q[:, f_adr] = fingers
+    rest_q[:, index.obj_qpos_adr[:3]] = probe.obj_pos
+    rest_q[:, index.obj_qpos_adr[3:]] = [1.0, 0.0, 0.0, 0.0]
+
+    # ---- hold test with the scene's gains, one world per gravity direction
+    nw = len(GRAVITY_DIRS)
+    hmodel = model
+    if cfg.hold_kp > 0:
+        # compliant fingers (hold_kp > 0): the same torques, larger target offsets, so fingers follow the object
+        hmodel = copy.copy(model)
+        hmodel.actuator_gainprm[f_act, 0] = cfg.hold_kp
+        hmodel.actuator_biasprm[f_act, 1] = -cfg.hold_kp
+        hmodel.actuator_biasprm[f_act, 2] = -cfg.hold_kv
+        kp_real = np.full_like(kp_real, cfg.hold_kp)
+    hold = mjbatch.Batch(hmodel, nsim=g * nw, nthread=nthread or 0)
+    grav = hold.expand("opt.gravity")
+    grav[:] = np.tile(GRAVITY_DIRS * 9.81, (g, 1))
+    hq, hv, hc = hold.bind("qpos"), hold.bind("qvel"), hold.bind("ctrl")
+    sens, xpos, xquat = hold.bind("sensordata"), hold.bind("xpos"), hold.bind("xquat")
+    hold.reset()
+    hq[:] = np.repeat(rest_q, nw, axis=0)
+    hv[:] = 0.0
+    # the fingers press with the balancing torques
+    targets = fingers + tau / kp_real
+    lim = np.array([model.jnt_range[model.joint(nm).id] for nm in hand.finger_dof_names])
+    targets = np.clip(targets, lim[:, 0], lim[:, 1])
+    hc[:, w_act] = np.repeat(rest_q[:, w_adr], nw, axis=0)
+    hc[:, f_act] = np.repeat(targets, nw, axis=0)
+    hold.forward()
+    pen = np.maximum(-sens[::nw, index.sensor_adr[HAND_OBJ_DIST][0]], 0.0)
+    w = model.body(hand.wrist_body).id
+    o = index.object_body_id
+
+    def rel() -> tuple[np.ndarray, np.ndarray]:
+        wq = torch.as_tensor(xquat[:, w].copy())
+        p = quat_rotate_inv(wq, torch.as_tensor(xpos[:, o] - xpos[:, w])).numpy()
+        r = quat_mul(quat_conj(wq), torch.as_tensor(xquat[:, o].copy())).numpy()
+        return p, r
+
+    p0, r0 = rel()
+    finite = np.isfinite(rest_q).all(1)
+    try:
+        hold.step(nstep=int(round(cfg.hold_s / model.opt.timestep)), stage=mujoco.mjtStage.mjSTAGE_VEL)
+    except mjbatch.SimulationError:
+        pass
+    p1, r1 = rel()
+    dp = np.linalg.norm(p1 - p0, axis=1)
+    dang = np.degrees(2 * np.arccos(np.abs((r0 * r1).sum(1)).clip(0, 1)))
+    ok_dir = ((dp < cfg.max_pos) & (dang < cfg.max_deg) & np.isfinite(dp)).reshape(g, nw) & finite[:, None]
+    # grasp = wrist pose in the object frame at rest
+    p_ow, q_ow = torch.as_tensor(p0[::nw]), torch.as_tensor(r0[::nw])
+    wrist_quat_o = quat_conj(q_ow)
+    wrist_pos_o = -quat_rotate_inv(q_ow, p_ow)
+    # contacts at rest: which fingers touch (thumb last)
+    touching = touched
+    valid = ok_dir.all(1) & (pen <= cfg.max_pen)
+    nan = np.full(g, np.nan)
+    gs = GraspSet(
+        wrist_pos_o=wrist_pos_o.numpy(),
+        wrist_quat_o=wrist_quat_o.numpy(),
+        fingers=rest_q[:, f_adr].copy(),
+        contact_idx=np.zeros((g, 0), dtype=np.int64),
+        # energy orders grasps: fewer failed directions, then shallower penetration
+        energy=(1.0 - ok_dir.mean(1)) + pen,
+        e_fc=nan.copy(),
+        e_dis=nan.copy(),
+        e_pen=nan.copy(),
+        e_prior=nan.copy(),
+        e_spen=nan.copy(),
+        penetration=pen,
+        valid=valid,
+        meta={
+            "hand": hand.name,
+            "object": obj.name,
+            "scale": scale,
+            "seed": seed,
+            "method": "wrap",
+            "config": cfg.as_dict(),
+            "hold_per_dir": ok_dir.tolist(),
+            "hold_ok": ok_dir.all(1).tolist(),
+            "drift_m": dp.reshape(g, nw).tolist(),
+            "balance_residual": resid.tolist(),
+            "drift_deg": dang.reshape(g, nw).tolist(),
+            "squeeze_targets": targets.tolist(),
+            "fingers_touching": touching.sum(1).tolist(),
+            # kinematic reference quality, as for the closing sampler: thumb + >= 2 fingers, shallow
+            "usable": ((pen <= cfg.max_pen) & touching[:, -1] & (touching[:, :-1].sum(1) >= 2)).tolist(),
+        },
+    )
+    return gs
+
+
+def _empty(hand, obj, scale, seed, cfg) -> GraspSet:
+    z = np.zeros(0)
+    return GraspSet(
+        wrist_pos_o=np.zeros((0, 3)),
+        wrist_quat_o=np.zeros((0, 4)),
+        fingers=np.zeros((0, len(hand.finger_dof_names))),
+        contact_idx=np.zeros((0, 0), dtype=np.int64),
+        energy=z,
+        e_fc=z,
+        e_dis=z,
+        e_pen=z,
+        e_prior=z,
+        e_spen=z,
+        penetration=z,
+        valid=np.zeros(0, dtype=bool),
+        meta={
+            "hand": hand.name,
+            "object": obj.name,
+            "scale": scale,
+            "seed": seed,
+            "method": "wrap",
+            "config": cfg.as_dict(),
+        },
+    )
