@@ -68,6 +68,27 @@ def _finger_groups(model: mujoco.MjModel, hand: HandModel) -> list[list[int]]:
     return groups
 
 
+def finger_geom_owner(model: mujoco.MjModel, hand: HandModel) -> dict[int, int]:
+    """Hand collision geom -> index of the finger (``hand.fingertip_bodies`` order) whose chain holds
+    it, or -1 for palm / wrist geoms."""
+    tips = [model.body(b).id for b in hand.fingertip_bodies]
+    owner = {}
+    for g in range(model.ngeom):
+        if model.geom_contype[g] != 2:
+            continue
+        b = int(model.geom_bodyid[g])
+        owner[g] = -1
+        for k, t in enumerate(tips):
+            # a geom belongs to finger k if its body is an ancestor-or-self of the fingertip
+            x = t
+            while x > 0 and x != b:
+                x = int(model.body_parentid[x])
+            if x == b:
+                owner[g] = k
+                break
+    return owner
+
+
 def _tip_points(model: mujoco.MjModel, data: mujoco.MjData, hand: HandModel) -> np.ndarray:
     """A point near the end of each fingertip: the centre of its farthest collision geom."""
     pts = []
@@ -200,25 +221,9 @@ def generate_closing_grasps(
     w_adr = index.dof_qpos_adr[:6]
     obj_adr = index.obj_qpos_adr
     groups = _finger_groups(model, hand)
-    hand_geoms = np.array([g for g in range(model.ngeom) if model.geom_contype[g] == 2])
     obj_body = index.object_body_id
     obj_geoms = set(g for g in range(model.ngeom) if model.geom_bodyid[g] == obj_body)
-    # geom -> finger group (or -1 for palm / wrist)
-    geom_group = {}
-    for g in hand_geoms:
-        b = model.geom_bodyid[g]
-        geom_group[g] = -1
-        for k, tipname in enumerate(hand.fingertip_bodies):
-            t = model.body(tipname).id
-            # a geom belongs to finger k if its body is an ancestor-or-self of the fingertip
-            x = t
-            while x > 0:
-                if x == b:
-                    geom_group[g] = k
-                    break
-                x = model.body_parentid[x]
-            if geom_group[g] != -1:
-                break
+    geom_group = finger_geom_owner(model, hand)
     radius = float(getattr(obj, "bounding_radius", 0.15)) * scale
     obj_pos = np.array(VALIDATION_OBJECT_POS)
     lim = np.array([model.jnt_range[model.joint(nm).id] for nm in hand.finger_dof_names])
@@ -269,11 +274,10 @@ def generate_closing_grasps(
         # kinematic closing, finger by finger in parallel
         q, touched_k = sweep_close(set_pose, wd, open_q, frame.closed, groups, range(len(groups)), sweep_steps,
                                    contact_depth)
-        s_stop = np.where(touched_k, 1.0, -1.0)
         wrist_pos_o.append(pos - obj_pos)
         wrist_quat_o.append(q_w)
         fingers_out.append(q.copy())
-        touched.append(s_stop >= 0)
+        touched.append(touched_k)
         if progress:
             progress(1)
     g = len(fingers_out)

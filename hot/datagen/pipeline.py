@@ -30,7 +30,6 @@ import torch
 
 from hot.assets.hands.base import HandModel
 from hot.datagen.closing import generate_closing_grasps
-from hot.datagen.wrap import generate_wrap_grasps
 from hot.datagen.grasp import GraspConfig, GraspProblem, GraspSet, generate_grasps
 from hot.datagen.ik import WristChain
 from hot.datagen.skills import (
@@ -43,6 +42,7 @@ from hot.datagen.skills import (
     reverse_plan,
 )
 from hot.datagen.stable_poses import StablePoseConfig, load_or_find_stable_poses
+from hot.datagen.wrap import generate_wrap_grasps
 from hot.motion.io import save_clip
 
 __all__ = ["DatagenConfig", "run_object", "run"]
@@ -140,20 +140,14 @@ def run_object(
         b = 0
         while done_n < budget and sum(int(_usable(s).sum()) for s in sets) < cfg.num_grasps:
             n = min(cfg.grasp.batch_size, budget - done_n)
-            if cfg.grasp_method == "wrap":
+            seed_b = (gen_seed + b) % (2**63)
+            sampler = {"closing": generate_closing_grasps, "wrap": generate_wrap_grasps}.get(cfg.grasp_method)
+            if sampler is not None:
                 tc = time.perf_counter()
-                gs = generate_wrap_grasps(
-                    hand, obj, cfg.scale, n, seed=(gen_seed + b) % (2**63), progress=pbar.update if pbar else None
-                )
-                tt = {"synthesis_s": time.perf_counter() - tc, "validation_s": 0.0}
-            elif cfg.grasp_method == "closing":
-                tc = time.perf_counter()
-                gs = generate_closing_grasps(
-                    hand, obj, cfg.scale, n, seed=(gen_seed + b) % (2**63), progress=pbar.update if pbar else None
-                )
+                gs = sampler(hand, obj, cfg.scale, n, seed=seed_b, progress=pbar.update if pbar else None)
                 tt = {"synthesis_s": time.perf_counter() - tc, "validation_s": 0.0}
             else:
-                gs, tt = generate_grasps(prob, n, seed=(gen_seed + b) % (2**63), progress=pbar.update if pbar else None)
+                gs, tt = generate_grasps(prob, n, seed=seed_b, progress=pbar.update if pbar else None)
             sets.append(gs)
             for k in ("synthesis_s", "validation_s"):
                 t_g[k] += tt[k]
