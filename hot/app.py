@@ -12,7 +12,15 @@ from hot.config.resolve import resolve_env_config, resolve_path
 from hot.config.schema import TrackingCfg
 from hot.config.strict import ConfigError
 
-__all__ = ["run_from_args", "pick_device", "build_env", "train_mode", "test_mode", "play_dataset_mode"]
+__all__ = [
+    "run_from_args",
+    "pick_device",
+    "build_env",
+    "build_test_policy",
+    "train_mode",
+    "test_mode",
+    "play_dataset_mode",
+]
 
 NOT_YET = {
     "Distill": "multi-skill distillation (Distill) is not implemented yet",
@@ -82,40 +90,94 @@ def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device)
     return 0
 
 
-def test_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device) -> int:
-    from hot.evaluate import evaluate, format_table, write_results, zero_policy
+def _video_recorder(args: argparse.Namespace, env, total_frames: int):
+    """The ``--save_video`` recorder for ``env`` (None without the flag)."""
+    if not args.save_video:
+        return None
+    from hot.viz.recorder import VideoRecorder
+
+    w, h = args.video_size
+    return VideoRecorder(
+        env, args.save_video, num_envs=args.video_envs, width=w, height=h, total_frames=total_frames
+    )
+
+
+def build_test_policy(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device, mode: str = "test"):
+    """The env and policy of a ``--test`` run: ``(env, policy, what)``.
+
+    ``--task OpenLoop`` gives open-loop replay (zero residual actions); otherwise ``--checkpoint``
+    is loaded (and must be given). ``what`` describes the policy in words.
+    """
+    from hot.evaluate import zero_policy
 
     open_loop = args.task == "OpenLoop"
     if open_loop:
         cfg.env.action_mode = "residual"
-    train_cfg = None
-    if not open_loop:
+    else:
         if not args.checkpoint:
             raise ConfigError("--test needs --checkpoint PATH (or --task OpenLoop for open-loop replay)")
         train_cfg = _load_train_cfg(args)
         cfg.env.dense_obj = _dense_from_train_cfg(train_cfg)
-    mode = "refine" if args.save_refined_data else "test"
     env = build_env(cfg, device, mode, args.seed)
     if open_loop:
-        policy = zero_policy(env.num_actions)
-        what = "open-loop replay (PD targets = reference)"
-    else:
-        from hot.learning.adapter import load_policy
+        return env, zero_policy(env.num_actions), "open-loop replay (PD targets = reference)"
+    from hot.learning.adapter import load_policy
 
-        ckpt = resolve_path(args.checkpoint, "--checkpoint")
-        policy = load_policy(ckpt, env)
-        what = f"checkpoint {ckpt}"
+    ckpt = resolve_path(args.checkpoint, "--checkpoint")
+    return env, load_policy(ckpt, env), f"checkpoint {ckpt}"
+
+
+def test_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device) -> int:
+    from hot.evaluate import evaluate, format_table, write_results
+
+    mode = "refine" if args.save_refined_data else "test"
+    env, policy, what = build_test_policy(args, cfg, device, mode)
     print(
         f"[hot] testing {what}: {cfg.env.hand_model} / {cfg.env.object_names}, {env.lib.num_clips} clips, "
         f"{env.num_envs} envs x {args.test_rounds} rounds, episode length {cfg.env.episode_length}"
     )
-    rows = evaluate(env, policy, rounds=args.test_rounds, save_refined=args.save_refined_data)
+    observers = []
+    traces = None
+    if args.results:
+        from hot.viz.traces import ErrorTraces
+
+        traces = ErrorTraces()
+        observers.append(traces)
+    recorder = _video_recorder(args, env, args.test_rounds * (cfg.env.episode_length + 1))
+    if recorder is not None:
+        observers.append(recorder)
+    try:
+        rows = evaluate(
+            env, policy, rounds=args.test_rounds, save_refined=args.save_refined_data, observers=observers
+        )
+    except BaseException:
+        if recorder is not None:
+            recorder.abort()
+        raise
+    if recorder is not None:
+        _close_video(recorder)
     print(format_table(rows))
     if args.results:
         meta = {"what": what, "motion_file": cfg.env.motion_file, "episode_length": cfg.env.episode_length}
         for p in write_results(rows, args.results, meta):
             print(f"[hot] wrote {p}")
+        _write_tracking_outputs(traces.finish(), args.results, args.plot_episodes)
     return 0
+
+
+def _close_video(recorder) -> None:
+    path = recorder.close()
+    print(f"[hot] wrote video {path} ({recorder.writer.frames} frames, {len(recorder.env_ids)} envs)")
+
+
+def _write_tracking_outputs(traces, prefix: str, max_episodes: int) -> None:
+    """Per-step error series (CSV) and tracking plots (PNG) next to the ``--results`` files."""
+    from hot.viz.plots import write_tracking_plots
+    from hot.viz.traces import write_traces_csv
+
+    csv_path = write_traces_csv(traces, f"{prefix}_errors.csv")
+    pngs = write_tracking_plots(traces, prefix, max_episodes=max_episodes)
+    print(f"[hot] wrote {csv_path}, {pngs[0]} and {len(pngs) - 1} episode plots in {pngs[0].parent}")
 
 
 def play_dataset_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device) -> int:
@@ -128,13 +190,21 @@ def play_dataset_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.
     steps = args.play_steps or int(lib.lengths.max())
     pen_sum, pen_max, agree, counted = 0.0, 0.0, 0, 0
     ids = torch.arange(env.num_envs, device=device)
+    recorder = _video_recorder(args, env, steps)
+    lengths = lib.clip_length(ep.clip)
     for t in range(steps):
-        frames = torch.minimum(torch.full_like(ep.clip, t), lib.clip_length(ep.clip) - 1)
+        frames = torch.minimum(torch.full_like(ep.clip, t), lengths - 1)
         s0 = lib.initial_state(ep.clip, frames)
         zero = torch.zeros_like
         env.sim.reset(ids, s0["dof_pos"], zero(s0["dof_vel"]), s0["obj_pos"], s0["obj_rot"],
                       zero(s0["obj_lin_vel"]), zero(s0["obj_ang_vel"]))
         s = env.sim.state()
+        if recorder is not None:
+            try:
+                recorder.capture(s, lib.ref_frames(ep.clip, frames), frames, t < lengths, lengths=lengths)
+            except BaseException:
+                recorder.abort()
+                raise
         pen = s.penetration * 1000.0
         pen_sum += float(pen.sum())
         pen_max = max(pen_max, float(pen.max()))
@@ -143,6 +213,8 @@ def play_dataset_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.
         care = label >= 0
         agree += int(((touching == (label > 0)) & care).sum())
         counted += int(care.sum())
+    if recorder is not None:
+        _close_video(recorder)
     n = steps * env.num_envs
     print(f"[hot] play_dataset: replayed {steps} frames x {env.num_envs} envs ({lib.num_clips} clips)")
     print(f"[hot] penetration mean {pen_sum / n:.2f} mm, max {pen_max:.2f} mm; "
@@ -160,6 +232,10 @@ def run_from_args(args: argparse.Namespace) -> int:
         raise ConfigError("--ball_size: a global object scale is not supported; use --obj_rand_scale")
     if cfg.sim.backend == "mjwarp":
         raise ConfigError("--sim mjwarp: the MuJoCo Warp backend is not implemented yet; use --sim mujoco")
+    if getattr(args, "save_video", ""):
+        from hot.viz.gl import select_gl_backend
+
+        select_gl_backend()  # before the simulator imports mujoco: MUJOCO_GL is read at import
     device = pick_device(args.device)
     torch.manual_seed(args.seed)
     if args.play_dataset:

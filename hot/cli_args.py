@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["build_parser", "parse_args", "MEANINGLESS_FLAGS", "TASKS"]
+__all__ = ["build_parser", "parse_args", "parse_size", "MEANINGLESS_FLAGS", "TASKS"]
 
 TASKS = (
     "SkillMimicHandRand",
@@ -27,7 +27,7 @@ MEANINGLESS_FLAGS: dict[str, str] = {
     "--sim_device": "Isaac Gym's simulation device; use --sim and --device",
     "--rl_device": "use --device",
     "--pipeline": "Isaac Gym's CPU/GPU tensor pipeline; use --sim and --device",
-    "--graphics_device_id": "Isaac Gym viewer device; rendering is headless MuJoCo here",
+    "--graphics_device_id": "Isaac Gym viewer device; rendering is headless MuJoCo here (--save_video)",
     "--num_threads": "PhysX worker threads; MuJoCo's thread count is sim.nthread in the env YAML",
     "--subscenes": "PhysX subscenes do not exist in MuJoCo",
     "--slices": "PhysX client threads do not exist in MuJoCo",
@@ -40,7 +40,7 @@ MEANINGLESS_FLAGS: dict[str, str] = {
     "--obj_rand_force": "has no consumer in upstream HOT (applyDisturbance is never read)",
     "--init_vel": "unused upstream",
     "--enable_future_target_obs": "future-target observations are not implemented (unused by released scripts)",
-    "--save_images": "viewer frame dumps are Isaac Gym specific",
+    "--save_images": "viewer frame dumps are Isaac Gym specific; use --save_video PATH.mp4",
     "--projtype": "SkillMimic humanoid projectile option, meaningless for hands",
     "--llc_checkpoint": "SkillMimic hierarchical-controller option, meaningless for hands",
     "--randomize": "IsaacGymEnvs domain randomisation; use --obj_rand_scale / --state_noise_prob",
@@ -106,7 +106,34 @@ def build_parser() -> argparse.ArgumentParser:
     a("--test_rounds", type=int, default=1, help="test: rounds of num_envs episodes")
     a("--results", default="", help="test: write results (JSON + CSV) with this path prefix")
     a("--play_steps", type=int, default=0, help="play_dataset: steps to replay (0 = one pass of the longest clip)")
+    a(
+        "--save_video",
+        default="",
+        metavar="PATH.mp4",
+        help="test / play_dataset: write an H.264 video (hand, object, reference ghost) of the first --video_envs envs",
+    )
+    a("--video_envs", type=int, default=1, help="envs tiled into the --save_video video")
+    a("--video_size", default="640x480", metavar="WxH", help="size of one env's tile in the video")
+    a(
+        "--plot_episodes",
+        type=int,
+        default=8,
+        help="test with --results: per-episode tracking-error plots for this many episodes",
+    )
     return p
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"640x480"`` -> (640, 480); SystemExit with a message for anything else."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise SystemExit(
+            f"hot/run.py: error: --video_size {text!r}: expected WIDTHxHEIGHT, e.g. 640x480"
+        ) from None
+    if not (16 <= w <= 4096 and 16 <= h <= 4096):
+        raise SystemExit(f"hot/run.py: error: --video_size {text!r}: width and height must be in [16, 4096]")
+    return w, h
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -121,4 +148,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.test = True
     if args.use_delta_action and args.use_res_action:
         raise SystemExit("hot/run.py: error: --use_delta_action and --use_res_action are mutually exclusive")
+    if args.save_video:
+        if not (args.test or args.play_dataset or args.task == "OpenLoop"):
+            raise SystemExit(
+                "hot/run.py: error: --save_video records --test, --task OpenLoop or --play_dataset runs"
+            )
+        if not args.save_video.lower().endswith(".mp4"):
+            raise SystemExit(
+                f"hot/run.py: error: --save_video {args.save_video}: the file name must end in .mp4"
+            )
+        if args.video_envs < 1:
+            raise SystemExit(f"hot/run.py: error: --video_envs must be >= 1, got {args.video_envs}")
+    args.video_size = parse_size(args.video_size)
     return args

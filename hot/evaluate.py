@@ -11,8 +11,9 @@ import csv
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import torch
 from tqdm import tqdm
@@ -24,9 +25,22 @@ from hot.motion.schema import MotionClip
 from hot.rewards.terms import object_in_contact
 from hot.utils.rotations import identity_quat
 
-__all__ = ["evaluate", "write_results", "format_table", "zero_policy"]
+__all__ = ["evaluate", "write_results", "format_table", "zero_policy", "RolloutObserver"]
 
 Policy = Callable[[torch.Tensor], torch.Tensor]
+
+
+class RolloutObserver(Protocol):
+    """Watches test rollouts (videos, error traces); it reads the env and must not change it."""
+
+    def on_reset(self, env: TrackingEnv) -> None:
+        """Called after each round's ``env.reset()``; ``env.last_state`` is the start state."""
+
+    def on_step(self, env: TrackingEnv, active: torch.Tensor, info: dict) -> None:
+        """Called after each ``env.step``; ``active (N,)`` bool marks envs whose episode was still
+        running during this step (``env.last_state`` / ``last_ref`` / ``last_errors`` describe it),
+        ``info`` is what ``env.step`` returned (``terminate``, ``time_outs``, ...)."""
+
 
 COLUMNS = [
     "skill",
@@ -79,6 +93,7 @@ def evaluate(
     rounds: int = 1,
     save_refined: bool = False,
     show_progress: bool = True,
+    observers: Sequence[RolloutObserver] = (),
 ) -> list[dict]:
     """Run ``rounds`` x ``num_envs`` deterministic episodes; one result row per skill folder + "all".
 
@@ -106,6 +121,8 @@ def evaluate(
         rec = _Recorder(env) if save_refined else None
         if rec is not None:
             rec.add(env.last_state)
+        for o in observers:
+            o.on_reset(env)
         for _step in range(length):
             with torch.no_grad():
                 act = policy(obs)
@@ -143,6 +160,10 @@ def evaluate(
                         a.rew_n += ka
             if rec is not None:
                 rec.add(s)
+            if observers:
+                active = alive.clone()
+                for o in observers:
+                    o.on_step(env, active, info)
             alive &= ~done
             pbar.update(1)
             if not alive.any():

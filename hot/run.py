@@ -23,11 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     from hot.config.strict import ConfigError
     from hot.learning.checkpoint import CheckpointError
     from hot.motion.schema import MotionFormatError
+    from hot.viz.gl import GLUnavailableError
 
     args = parse_args(argv)
     try:
         return run_from_args(args)
-    except (ConfigError, MotionFormatError, CheckpointError, FileNotFoundError) as e:
+    except (ConfigError, MotionFormatError, CheckpointError, FileNotFoundError, GLUnavailableError) as e:
         print(f"hot/run.py: error: {e}", file=sys.stderr)
         return 2
 

@@ -1,0 +1,13 @@
+"""Suite-wide setup: pick MuJoCo's headless OpenGL backend before any test imports ``mujoco``.
+
+``mujoco`` reads ``MUJOCO_GL`` once, at import; the rendering tests (tests/viz) need EGL or
+OSMesa there. Only the shared library is looked for here (no probe subprocess); a backend that
+is found but does not work makes the rendering tests skip with the renderer's message.
+"""
+
+from hot.viz.gl import GLUnavailableError, select_gl_backend
+
+try:
+    select_gl_backend(probe=False)
+except GLUnavailableError:
+    pass  # the rendering tests skip and say why
