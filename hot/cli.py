@@ -17,6 +17,8 @@ commands:
   bench     benchmarks                      (= python -m hot.bench ...)
   objects   list / add / build objects      (= python -m hot.assets.objects ...)
   fk        fill key-body positions (_kp)   (= python -m hot.motion.fk ...)
+  play      interactive viewer              (= python -m hot.play ...)
+  plot      training curves of a run        (= python -m hot.plot_training RUN_DIR)
 """
 
 
@@ -35,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         "bench": "hot.bench",
         "objects": "hot.assets.objects.__main__",
         "fk": "hot.motion.fk",
+        "play": "hot.play",
+        "plot": "hot.plot_training",
     }
     if cmd not in modules:
         print(f"hot: unknown command '{cmd}'\n\n{USAGE}", file=sys.stderr)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["VideoWriter", "read_video", "video_info"]
+__all__ = ["VideoWriter", "read_video", "video_info", "save_png"]
 
 
 class VideoWriter:
@@ -131,3 +131,47 @@ def read_video(path: str | os.PathLike) -> np.ndarray:
     w, h = meta["size"]
     frames = [np.frombuffer(b, dtype=np.uint8).reshape(h, w, 3) for b in gen]
     return np.stack(frames) if frames else np.zeros((0, h, w, 3), np.uint8)
+
+
+def save_png(frame: np.ndarray, path: str | os.PathLike) -> Path:
+    """Write one ``(H, W, 3) uint8`` frame as PNG (through a temporary file)."""
+    from PIL import Image
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp.png")
+    Image.fromarray(np.asarray(frame, np.uint8)).save(tmp, optimize=True)
+    os.replace(tmp, path)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m hot.viz.video still VIDEO.mp4 OUT.png [--frame N]``: one frame of a video as PNG."""
+    import argparse
+    import sys
+
+    p = argparse.ArgumentParser(prog="python -m hot.viz.video", description="video helpers")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    still = sub.add_parser("still", help="save one frame of a video as PNG")
+    still.add_argument("video")
+    still.add_argument("out", help="output .png")
+    still.add_argument("--frame", type=int, default=-1, help="frame index (default: the middle frame)")
+    args = p.parse_args(argv)
+    if not Path(args.video).is_file():
+        print(f"hot.viz.video: error: {args.video}: no such file", file=sys.stderr)
+        return 2
+    frames = read_video(args.video)
+    if len(frames) == 0:
+        print(f"hot.viz.video: error: {args.video}: no frames", file=sys.stderr)
+        return 2
+    i = len(frames) // 2 if args.frame < 0 else args.frame
+    if not 0 <= i < len(frames):
+        print(f"hot.viz.video: error: --frame {i}: the video has {len(frames)} frames", file=sys.stderr)
+        return 2
+    out = save_png(frames[i], args.out)
+    print(f"[hot] wrote {out} (frame {i} of {len(frames)}, {frames.shape[2]}x{frames.shape[1]})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -47,3 +47,18 @@ def test_bad_frames_and_names_are_refused(tmp_path):
         w.write(_frame(0).astype(np.float32))
     w.abort()
     assert list(tmp_path.iterdir()) == []  # aborting leaves nothing behind
+
+
+def test_still_command_saves_one_frame(tmp_path, capsys):
+    from PIL import Image
+
+    from hot.viz.video import main
+
+    with VideoWriter(tmp_path / "v.mp4") as w:
+        for i in range(5):
+            w.write(_frame(i))
+    assert main(["still", str(tmp_path / "v.mp4"), str(tmp_path / "f.png"), "--frame", "3"]) == 0
+    img = np.asarray(Image.open(tmp_path / "f.png"))
+    assert img.shape == (96, 128, 3) and abs((img[48, :, 0] > 100).sum() - 38) <= 2
+    assert main(["still", str(tmp_path / "v.mp4"), str(tmp_path / "g.png"), "--frame", "9"]) == 2
+    assert "has 5 frames" in capsys.readouterr().err
