@@ -118,10 +118,17 @@ def select_gl_backend(probe: bool = True) -> str:
         ``mujoco`` was imported already, the backend it is bound to is returned.
 
     Raises:
-        GLUnavailableError: no candidate works; the message names the system packages.
+        GLUnavailableError: no candidate works, or ``MUJOCO_GL`` names a backend whose library is
+            missing (``import mujoco`` would then fail with an unrelated-looking error); the
+            message names the system packages.
     """
     user = os.environ.get("MUJOCO_GL", "").strip().lower()
     if user:
+        if user in _LIBRARY and ctypes.util.find_library(_LIBRARY[user]) is None:
+            raise GLUnavailableError(
+                f"MUJOCO_GL={user} is set but lib{_LIBRARY[user]} is not installed (Debian/Ubuntu package: "
+                f"{SYSTEM_PACKAGES[user]}); install it, or unset MUJOCO_GL to let hot pick a backend"
+            )
         return user
     bound = bound_backend()
     if bound is not None:

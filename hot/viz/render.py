@@ -283,23 +283,16 @@ def _unit(q: np.ndarray) -> np.ndarray:
 
 
 def _make_renderer(model: mujoco.MjModel, width: int, height: int) -> mujoco.Renderer:
+    """``mujoco.Renderer`` on the chosen backend; failures become :class:`GLUnavailableError`."""
     backend = select_gl_backend()
     try:
         return mujoco.Renderer(model, height, width)
     except Exception as exc:  # the GL backends raise many types (ImportError, RuntimeError, GLError)
-        hint = SYSTEM_PACKAGES.get(backend)
-        if backend == "glfw":
-            hint = "set MUJOCO_GL=egl (or osmesa) before Python starts; glfw needs a display"
-        raise GLUnavailableError(
-            f"mujoco.Renderer failed with MUJOCO_GL={backend}: {exc}"
-            + (
-                f" (Debian/Ubuntu package: {hint})"
-                if hint and backend != "glfw"
-                else f"; {hint}"
-                if hint
-                else ""
-            )
-        ) from exc
+        if backend in SYSTEM_PACKAGES:
+            hint = f"is the Debian/Ubuntu package {SYSTEM_PACKAGES[backend]} installed?"
+        else:
+            hint = "for headless rendering set MUJOCO_GL=egl (or osmesa) before Python starts"
+        raise GLUnavailableError(f"mujoco.Renderer failed with MUJOCO_GL={backend}: {exc}; {hint}") from exc
 
 
 class SceneRenderer:

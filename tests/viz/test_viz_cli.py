@@ -26,11 +26,16 @@ TEST = [
 
 
 @pytest.fixture
-def in_repo(monkeypatch, renderer):
-    """Run from the repo root (relative config paths) once rendering is known to work."""
+def repo_root(monkeypatch):
+    """Run from the repo root (the configs' relative paths)."""
     from tests.viz.conftest import ROOT
 
     monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture
+def in_repo(repo_root, renderer):
+    """The repo root, once rendering is known to work (else the test skips, saying why)."""
 
 
 def test_save_video_on_a_test_run(in_repo, tmp_path, capsys):
@@ -97,9 +102,12 @@ def test_unknown_flags_still_error(capsys):
 def test_gl_backend_choice(monkeypatch):
     from hot.viz import gl
 
+    monkeypatch.setattr(gl.ctypes.util, "find_library", lambda name: f"lib{name}.so.1")
     monkeypatch.setenv("MUJOCO_GL", "osmesa")
     assert gl.select_gl_backend() == "osmesa"  # a user's choice is kept
     monkeypatch.setattr(gl.ctypes.util, "find_library", lambda name: None)
+    with pytest.raises(gl.GLUnavailableError, match="MUJOCO_GL=osmesa is set but libOSMesa is not installed"):
+        gl.select_gl_backend()
     with pytest.raises(gl.GLUnavailableError) as e:
         gl._choose.__wrapped__(probe=False)
     assert "libegl1" in str(e.value) and "libosmesa6" in str(e.value)
@@ -153,7 +161,7 @@ class _FakeViewer:
 
 
 @pytest.mark.parametrize("with_policy", [False, True])
-def test_play_viewer_loop(in_repo, monkeypatch, with_policy):
+def test_play_viewer_loop(repo_root, monkeypatch, with_policy):
     import mujoco.viewer
 
     from hot.play import _viewer_loop
