@@ -87,10 +87,12 @@ def _viewer_loop(env, policy, speed: float, rounds: int) -> None:
             for step in range(length):
                 tick = time.perf_counter()
                 done = False
-                if policy is None or step == 0:
-                    # the reference frame itself (kinematic replay; also every episode's start state)
+                if policy is None:  # kinematic replay: draw the reference frame itself
                     ref = env.lib.ref_frames(env.ep.clip, env.ep.start + step)
                     view = make_views(_state_of(ref, env.last_state), ref, [0], scales)[0]
+                elif step == 0:  # the start state, compared with the start frame
+                    ref = env.lib.ref_frames(env.ep.clip, env.ep.start)
+                    view = make_views(env.last_state, ref, [0], scales)[0]
                 else:
                     with torch.no_grad():
                         obs, _, d, _ = env.step(policy(obs))

@@ -111,7 +111,10 @@ class TrackingCamera:
         mid = 0.5 * (np.asarray(wrist_pos, np.float64) + np.asarray(obj_pos, np.float64))
         sep = float(np.linalg.norm(np.asarray(wrist_pos) - np.asarray(obj_pos)))
         dist = min(max(self.margin + 1.5 * sep, self.min_distance), self.max_distance)
-        if self._lookat is None or not np.all(np.isfinite(self._lookat)):
+        if not (np.all(np.isfinite(mid)) and np.isfinite(sep)):  # a diverged world: hold the view
+            mid = self._lookat if self._lookat is not None else np.array([0.0, 0.0, 0.3])
+            dist = self._distance if self._lookat is not None else self.max_distance
+        if self._lookat is None:
             self._lookat, self._distance = mid, dist
         else:
             a = self.smoothing
@@ -201,8 +204,7 @@ def tile(frames: Sequence[np.ndarray], cols: int | None = None) -> np.ndarray:
     if not frames:
         raise ValueError("no frames to tile")
     h, w, c = frames[0].shape
-    rows, default_cols = grid_shape(len(frames))
-    cols = cols or default_cols
+    cols = cols or grid_shape(len(frames))[1]
     rows = math.ceil(len(frames) / cols)
     out = np.zeros((rows * h, cols * w, c), dtype=frames[0].dtype)
     for i, f in enumerate(frames):
@@ -268,12 +270,12 @@ class RenderModel:
         return self.data.xpos[self.wrist_body].copy(), self.data.xpos[self.index.object_body_id].copy()
 
 
-class _Scene(RenderModel):
+@dataclass
+class _Scene:
     """A render model with its offscreen renderer."""
 
-    def __init__(self, hand: HandModel, obj: ObjectLike, scale: float, width: int, height: int) -> None:
-        super().__init__(hand, obj, scale, width, height)
-        self.renderer = _make_renderer(self.model, width, height)
+    rm: RenderModel
+    renderer: mujoco.Renderer
 
 
 def _unit(q: np.ndarray) -> np.ndarray:
@@ -311,21 +313,20 @@ class SceneRenderer:
         self._scenes: dict[float, _Scene] = {}
 
     def scene(self, scale: float = 1.0) -> _Scene:
-        """The compiled render scene for object ``scale`` (built on first use)."""
+        """The render model and renderer for object ``scale`` (built on first use)."""
         key = round(float(scale), 6)
         if key not in self._scenes:
-            self._scenes[key] = _Scene(self.hand, self.obj, key, self.width, self.height)
+            rm = RenderModel(self.hand, self.obj, key, self.width, self.height)
+            self._scenes[key] = _Scene(rm, _make_renderer(rm.model, self.width, self.height))
         return self._scenes[key]
 
     def _prepare(self, view: View, camera: TrackingCamera | mujoco.MjvCamera | None) -> _Scene:
         s = self.scene(view.scale)
-        s.pose(view)
-        cam = camera
-        if cam is None:
-            cam = TrackingCamera(smoothing=0.0)
+        s.rm.pose(view)
+        cam = TrackingCamera(smoothing=0.0) if camera is None else camera
         if isinstance(cam, TrackingCamera):
-            cam = cam.update(*s.wrist_and_object())
-        s.renderer.update_scene(s.data, cam)
+            cam = cam.update(*s.rm.wrist_and_object())
+        s.renderer.update_scene(s.rm.data, cam)
         return s
 
     def render(self, view: View, camera: TrackingCamera | mujoco.MjvCamera | None = None) -> np.ndarray:
@@ -347,7 +348,7 @@ class SceneRenderer:
         finally:
             r.disable_segmentation_rendering()
         geom = np.where(seg[..., 1] == int(mujoco.mjtObj.mjOBJ_GEOM), seg[..., 0], -1)
-        return s.parts[geom]
+        return s.rm.parts[geom]
 
     def close(self) -> None:
         """Free the GL contexts."""
