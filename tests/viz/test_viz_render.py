@@ -129,3 +129,21 @@ def test_ghost_drawn_only_with_a_reference(renderer, mano_bottle):
     with_ghost = renderer.render_parts(_view(lib, ghost_offset=[0.0, 0.0, 0.08]), _camera(cam_at))
     assert not (without == PART_GHOST).any()
     assert (with_ghost == PART_GHOST).mean() > 0.01
+
+
+@pytest.mark.parametrize("hand_name", ["shadow", "allegro"])
+def test_every_hand_renders(renderer, mano_bottle, hand_name):
+    from hot.assets.hands import get_hand
+    from hot.motion.dataset import MotionLibrary
+    from hot.viz.render import SceneRenderer
+    from tests.viz.conftest import ROOT
+
+    hand, obj = get_hand(hand_name), mano_bottle[1]
+    folder = ROOT / f"hot/data/motions/dexgrasp_train_{hand_name}/bottle/grasp_higher_kp"
+    lib = MotionLibrary.from_folder(folder, num_dofs=hand.num_dofs, num_key_bodies=hand.num_key_bodies)
+    with SceneRenderer(hand, obj, 160, 120) as r:
+        parts = r.render_parts(_view(lib, frame=60), _camera(lib.key_pos[CLIP, 60].mean(0).double().numpy()))
+    hand_px = parts == PART_HAND
+    assert hand_px.mean() > 0.01
+    cx, cy = _centroid(hand_px)
+    assert abs(cx - 80) < 0.2 * 160 and abs(cy - 60) < 0.2 * 120
