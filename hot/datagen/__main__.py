@@ -35,10 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no_progress", action="store_true", help="no tqdm bars")
     p.add_argument(
         "--grasp_method",
-        default="closing",
-        choices=["closing", "wrap", "fc"],
-        help="grasp sampler: closing (approach and close, default), wrap (balanced wrap grasps, "
-        "experimental), fc (force-closure optimisation)",
+        default="wrap",
+        choices=["wrap", "closing", "fc"],
+        help="grasp sampler: wrap (wrap grasps squeezed in physics and hold-tested; default), "
+        "closing (kinematic approach and close; its grasps do not hold), fc (force-closure optimisation)",
     )
     return p
 

@@ -66,18 +66,19 @@ class DatagenConfig:
     """Clips per (stable pose, grasp) and skill."""
     seed: int = 0
     scale: float = 1.0
-    grasp_method: str = "closing"
-    """'closing' (approach and close, hot.datagen.closing), 'wrap' (balanced wrap grasps,
-    hot.datagen.wrap, experimental) or 'fc' (force-closure optimisation)."""
+    grasp_method: str = "wrap"
+    """'wrap' (wrap grasps squeezed in physics and hold-tested, hot.datagen.wrap), 'closing'
+    (kinematic approach and close, hot.datagen.closing; does not hold) or 'fc' (force-closure
+    optimisation)."""
     grasp: GraspConfig = field(default_factory=GraspConfig)
     stable: StablePoseConfig = field(default_factory=StablePoseConfig)
     skill: SkillConfig = field(default_factory=SkillConfig)
 
 
 def _usable(gs: GraspSet) -> np.ndarray:
-    """Grasps the clips may use: hold-validated ones, or for approach-and-close grasps the
-    kinematically usable ones (see hot.datagen.closing; their hold validation is reported apart)."""
-    if gs.meta.get("method") in ("closing", "wrap") and "usable" in gs.meta:
+    """Grasps the clips may use: hold-validated ones, or for kinematic approach-and-close grasps
+    (which do not hold) the kinematically usable ones (see hot.datagen.closing)."""
+    if gs.meta.get("method") == "closing" and "usable" in gs.meta:
         return np.asarray(gs.meta["usable"], dtype=bool) | np.asarray(gs.valid, dtype=bool)
     return np.asarray(gs.valid, dtype=bool)
 
@@ -155,8 +156,7 @@ def run_object(
             b += 1
         if pbar:
             pbar.close()
-        grasps = GraspSet.concat(sets)
-        grasps.meta = sets[0].meta if sets else {}
+        grasps = GraspSet.concat(sets)  # per-grasp meta lists are concatenated too
         grasps.save(gpath)
     report["times"]["grasp_synthesis_s"] = t_g["synthesis_s"]
     report["times"]["grasp_validation_s"] = t_g["validation_s"]
@@ -177,6 +177,10 @@ def run_object(
         _write_json(marker, {"settings": settings, "report": report})
         return report
     used = grasps.subset(order)
+    if used.meta.get("method") == "wrap" and "squeeze_targets" in used.meta:
+        # the clips' finger reference is the hold test's PD target: the settled pose plus the
+        # offset tau / kp (a few mrad) that makes the servos press with the settled torques
+        used.fingers = np.asarray(used.meta["squeeze_targets"], dtype=used.fingers.dtype)
 
     # ---- stage 2: stable poses
     t1 = time.perf_counter()

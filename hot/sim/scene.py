@@ -124,6 +124,19 @@ class SceneOptions:
     """Height of the platform's centre (m); its top is at platform_z + size_z / 2."""
     object_pos: tuple[float, float, float] = (0.0, 0.0, 0.3)
     """Object position in the model's default state (qpos0)."""
+    damping_armature: bool = True
+    """Give every actuated hand joint an armature of at least ``timestep * kv``. With implicitfast
+    the servos' damping ``kv`` is integrated implicitly, so a joint moves as if its inertia were
+    ``M + timestep * kv`` -- but the contact solver only sees ``M``. On MANO's few-gram segments
+    (``M`` ~1e-5 kg m^2 against ``timestep * kv`` ~0.2) that mismatch makes contacts far too soft
+    for the servo pushing through them, and a PD-held grasp ejects its object. Adding the same
+    amount as armature lets the solver see the inertia the integrator uses; free motion barely
+    changes (the servos are overdamped, their slow pole kp/kv stays where it was). Measured in
+    docs/dev/GRASPS.md."""
+    noslip_iterations: int = 10
+    """Iterations of MuJoCo's no-slip post-solver. Soft friction creeps under a steady load (an
+    object held against gravity slides out of a grasp at mm/s); the no-slip pass removes that creep.
+    0 turns it off."""
 
 
 @dataclass
@@ -212,6 +225,15 @@ def _add_object(spec: mujoco.MjSpec, obj: ObjectLike, scale: float, opts: SceneO
         )
 
 
+def _armature_from_damping(spec: mujoco.MjSpec, timestep: float) -> None:
+    """Raise each servo-driven joint's armature to ``timestep * kv`` (see ``SceneOptions``)."""
+    for act in spec.actuators:
+        kv = -float(act.biasprm[2])
+        joint = spec.joint(act.target)
+        if joint is not None and kv > 0:
+            joint.armature = max(float(joint.armature), timestep * kv)
+
+
 def build_scene_spec(
     hand: HandModel,
     obj: ObjectLike | None,
@@ -244,6 +266,9 @@ def build_scene_spec(
     o.tolerance = opts.tolerance
     o.impratio = opts.impratio
     o.gravity = list(opts.gravity)
+    o.noslip_iterations = opts.noslip_iterations
+    if opts.damping_armature:
+        _armature_from_damping(spec, opts.timestep)
 
     world = spec.worldbody
     world.add_geom(

@@ -34,6 +34,19 @@ def test_scene_options(tiny_hand, box_object):
     np.testing.assert_allclose(plat.pos, [0, 0, 0.1])
 
 
+def test_servo_armature_and_noslip(tiny_hand, box_object):
+    """Every servo-driven joint gets armature >= timestep * kv; no-slip is on by default."""
+    m, ix = compile_scene(tiny_hand, box_object)
+    assert m.opt.noslip_iterations == SceneOptions().noslip_iterations > 0
+    kv = -m.actuator_biasprm[ix.actuator_ids, 2]
+    dof = m.jnt_dofadr[m.actuator_trnid[ix.actuator_ids, 0]]
+    assert (kv > 0).all()
+    np.testing.assert_array_less(m.opt.timestep * kv - 1e-12, m.dof_armature[dof])
+    off, _ = compile_scene(tiny_hand, box_object, options=SceneOptions(damping_armature=False, noslip_iterations=0))
+    assert off.opt.noslip_iterations == 0
+    assert (off.dof_armature[dof] < m.dof_armature[dof]).all()
+
+
 def test_collision_bits_and_object(tiny_hand, box_object):
     m, ix = compile_scene(tiny_hand, box_object, scale=1.2)
     hand_bodies = {i for i in range(m.nbody) if m.body_rootid[i] == ix.hand_base_body_id}
