@@ -90,6 +90,10 @@ class SkillConfig:
     cone_radius: float = 0.2
     cone_half_angle: float = math.radians(45.0)
     hold_frames: int = 20
+    close_frames: int = 12
+    """The fingers stay open on the approach and close over its last ``close_frames`` frames. Closing
+    them over the whole approach (as upstream) sweeps half-closed wrap fingers through the object
+    before the wrist arrives: open-loop replay then knocks the object aside and lifts an empty hand."""
     lift: float = 0.5
     tail_frames: int = 60
     workspace_xy: float = 0.5
@@ -267,7 +271,8 @@ def _pregrasp(ctx: SkillContext, w_pos, o_pos, rng: np.random.Generator):
 
 
 def _approach(ctx: SkillContext, g: int, o_pos, o_quat, rng) -> Plan | None:
-    """Pre-grasp -> grasp (object resting), fingers open -> grasp, labels 0 ... -1 x4; then hold 20."""
+    """Pre-grasp -> grasp (object resting), fingers open until the last ``close_frames`` frames,
+    then closing to the grasp; labels 0 ... -1 x4; then hold 20."""
     cfg = ctx.cfg
     wp_o, wq_o, fingers = ctx.grasp_tf(g)
     w_pos, w_quat = _attach(o_pos[None], o_quat[None], wp_o, wq_o)
@@ -280,7 +285,9 @@ def _approach(ctx: SkillContext, g: int, o_pos, o_quat, rng) -> Plan | None:
     n = int(round(cfg.cone_radius / cfg.step))
     s = torch.linspace(0, 1, n + 1, dtype=torch.float64)[:-1]
     wp = start + (w_pos - start) * s[:, None]
-    f = ctx.q_open + (fingers - ctx.q_open) * s[:, None]
+    k = min(cfg.close_frames, n)
+    s_f = ((torch.arange(n, dtype=torch.float64) - (n - k)) / k).clamp(min=0.0)
+    f = ctx.q_open + (fingers - ctx.q_open) * s_f[:, None]
     c = torch.zeros(n, dtype=torch.float64)
     c[-4:] = -1
     appr = Plan(wp, _const(w_quat, n), f, _const(o_pos, n), _const(o_quat, n), c, torch.zeros(n, dtype=torch.bool))
