@@ -1,7 +1,7 @@
-"""Grasps by approach-and-close: the default grasp sampler of ``hot.datagen``.
+"""Grasps by kinematic approach-and-close (``--grasp_method closing``; the default is ``wrap.py``).
 
-Force-closure optimisation (``grasp.py``) did not yet produce grasps that hold in MuJoCo for the
-real hands, so the pipeline's default is a simpler, physically validated sampler:
+Its grasps are clean contact poses but do not pass the hold test (docs/dev/GRASPS.md); the wrap
+sampler, which squeezes in physics, reuses its hand frame, sweep and hold test:
 
 1. **Hand frame.** From forward kinematics of the open hand, the finger direction (wrist origin →
    mean fingertip) and the palm normal (the way fingertips move when the fingers flex) are

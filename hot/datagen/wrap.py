@@ -359,7 +359,7 @@ def generate_wrap_grasps(
     _validate(
         model,
         index,
-        WristChain(model),
+        chain,
         gs,
         nthread,
         targets,
