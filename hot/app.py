@@ -231,7 +231,10 @@ def run_from_args(args: argparse.Namespace) -> int:
     if args.ball_size > 0:
         raise ConfigError("--ball_size: a global object scale is not supported; use --obj_rand_scale")
     if cfg.sim.backend == "mjwarp":
-        raise ConfigError("--sim mjwarp: the MuJoCo Warp backend is not implemented yet; use --sim mujoco")
+        from hot.sim import mjwarp_missing
+
+        if (why := mjwarp_missing()) is not None:
+            raise ConfigError(f"--sim mjwarp: {why}")
     if getattr(args, "save_video", ""):
         from hot.viz.gl import select_gl_backend
 
