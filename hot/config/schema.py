@@ -116,6 +116,10 @@ class EnvCfg:
     residual_scale: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
     """Residual-action scale [wrist slides (m), wrist hinges (rad), fingers (rad)] per unit action;
     0 keeps upstream's half joint range (±2 m / ±2π for the wrist)."""
+    velocity_feedforward: Literal["all", "wrist", "none"] = "all"
+    """Residual mode: PD target q* = q_ref + (kv/kp)·q̇_ref on these DoFs, so the heavily damped
+    servos track the reference velocity (hot.envs.tracking). 'wrist' was the default before
+    session 4; checkpoints trained with it need it set again."""
     enable_dof_obs: bool = False
     """Add the target contact, target DoFs and DoF residual blocks."""
     enable_early_termination: bool = False

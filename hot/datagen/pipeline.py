@@ -45,7 +45,7 @@ from hot.datagen.stable_poses import StablePoseConfig, load_or_find_stable_poses
 from hot.datagen.wrap import generate_wrap_grasps
 from hot.motion.io import save_clip
 
-__all__ = ["DatagenConfig", "run_object", "run"]
+__all__ = ["DatagenConfig", "run_object", "run", "sampler_open_pose"]
 
 STABLE_SKILLS = ("grasp", "place", "regrasp", "freemove", "long")
 """Skills that start from a stable pose on the platform (the file's ``<stable>`` field)."""
@@ -73,6 +73,16 @@ class DatagenConfig:
     grasp: GraspConfig = field(default_factory=GraspConfig)
     stable: StablePoseConfig = field(default_factory=StablePoseConfig)
     skill: SkillConfig = field(default_factory=SkillConfig)
+
+
+def sampler_open_pose(hand: HandModel, method: str) -> np.ndarray | None:
+    """The open hand the clips start from: the wrap/closing samplers' own (``closing.hand_frame``),
+    whose grasps were swept closed from it; None (zeros) for the force-closure optimiser."""
+    if method in ("wrap", "closing"):
+        from hot.datagen.closing import hand_frame
+
+        return hand_frame(hand).opened
+    return None
 
 
 def _usable(gs: GraspSet) -> np.ndarray:
@@ -200,6 +210,7 @@ def run_object(
     ctx = SkillContext(
         hand=hand, chain=WristChain(model), kin=prob.kin, sdf=prob.sdf, grasps=used, poses=poses,
         platform_top=opts.platform_z + opts.platform_size[2] / 2, cfg=cfg.skill,
+        open_pose=sampler_open_pose(hand, cfg.grasp_method),
     )
     jobs = []
     n_stable = min(cfg.num_stable, len(poses))

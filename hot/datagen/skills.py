@@ -95,6 +95,10 @@ class SkillConfig:
     them over the whole approach (as upstream) sweeps half-closed wrap fingers through the object
     before the wrist arrives: open-loop replay then knocks the object aside and lifts an empty hand."""
     lift: float = 0.5
+    ramp_frames: int = 15
+    """The lift (and so the place's descent) speeds up to ``step`` per frame and slows down to rest
+    linearly over this many frames (upstream starts and stops at full speed). An instant 0.3 m/s
+    start shook the object out of an open-loop replay of the place clips (0/5 held)."""
     tail_frames: int = 60
     workspace_xy: float = 0.5
     workspace_z: tuple[float, float] = (0.5, 1.0)
@@ -121,6 +125,11 @@ class SkillContext:
     platform_top: float
     cfg: SkillConfig = field(default_factory=SkillConfig)
     key_fk: object = None
+    open_pose: object = None
+    """Finger angles of the open hand (F,); None: zeros within the joint limits. The pipeline passes
+    the grasp sampler's own open pose (``closing.hand_frame``: fingers straight, thumb tucked behind
+    the palm plane): a MANO thumb at zero sticks out in front of the palm, through the object at
+    the wrap grasps' wrist pose (8-14 mm deep), and knocked the object aside while closing."""
 
     def grasp_tf(self, g: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Wrist pose in the object frame and fingers of grasp ``g`` (float64)."""
@@ -134,7 +143,9 @@ class SkillContext:
     @property
     def q_open(self) -> torch.Tensor:
         lo, hi = self.kin.finger_lo.double(), self.kin.finger_hi.double()
-        return torch.zeros_like(lo).clamp(lo, hi)
+        if self.open_pose is None:
+            return torch.zeros_like(lo).clamp(lo, hi)
+        return torch.as_tensor(self.open_pose, dtype=torch.float64).clamp(lo, hi)
 
 
 @dataclass
@@ -285,23 +296,34 @@ def _approach(ctx: SkillContext, g: int, o_pos, o_quat, rng) -> Plan | None:
     n = int(round(cfg.cone_radius / cfg.step))
     s = torch.linspace(0, 1, n + 1, dtype=torch.float64)[:-1]
     wp = start + (w_pos - start) * s[:, None]
+    c = torch.zeros(n, dtype=torch.float64)
+    c[-4:] = -1
     k = min(cfg.close_frames, n)
     s_f = ((torch.arange(n, dtype=torch.float64) - (n - k)) / k).clamp(min=0.0)
     f = ctx.q_open + (fingers - ctx.q_open) * s_f[:, None]
-    c = torch.zeros(n, dtype=torch.float64)
-    c[-4:] = -1
     appr = Plan(wp, _const(w_quat, n), f, _const(o_pos, n), _const(o_quat, n), c, torch.zeros(n, dtype=torch.bool))
     h = cfg.hold_frames
     hold = _plan(_const(w_pos, h), _const(w_quat, h), _const(fingers, h), _const(o_pos, h), _const(o_quat, h), 1.0)
     return Plan.cat([appr, hold])
 
 
+def _eased(dist: float, step: float, ramp: int) -> torch.Tensor:
+    """Cumulative distances (n,) ending at ``dist``: speed ``step`` per frame, reached and left
+    linearly over ``ramp`` frames (n = dist/step + ramp frames)."""
+    n = int(round(dist / step)) + ramp
+    i = torch.arange(n, dtype=torch.float64) + 0.5
+    v = torch.minimum(torch.minimum(i / max(ramp, 1), (n - i) / max(ramp, 1)), torch.ones(n, dtype=torch.float64))
+    c = torch.cumsum(v, 0)
+    return c * (dist / float(c[-1]))
+
+
 def _lift(ctx: SkillContext, g: int, last: Plan, height: float) -> Plan:
     cfg = ctx.cfg
     wp_o, wq_o, fingers = ctx.grasp_tf(g)
-    n = int(round(height / cfg.step))
+    z = _eased(height, cfg.step, cfg.ramp_frames)
+    n = len(z)
     dz = torch.zeros(n, 3, dtype=torch.float64)
-    dz[:, 2] = torch.arange(1, n + 1, dtype=torch.float64) * cfg.step
+    dz[:, 2] = z
     wp = last.wrist_pos[-1] + dz
     wq = _const(last.wrist_quat[-1], n)
     op, oq = _detach(wp, wq, wp_o, wq_o)

@@ -40,12 +40,15 @@ def test_grasp_phases(ctx):
     assert clip is not None
     c = clip.contact1.numpy()
     n_app = int(round(ctx.cfg.cone_radius / ctx.cfg.step))
-    assert len(c) == n_app + 20 + 100 + 60
+    assert len(c) == n_app + 20 + 100 + ctx.cfg.ramp_frames + 60
     assert (c[: n_app - 4] == 0).all() and (c[n_app - 4 : n_app] == -1).all() and (c[n_app:] == 1).all()
     # object rests during approach and hold, then rises 0.5 m rigidly with the wrist
     op = clip.obj_pos.double()
     assert torch.allclose(op[: n_app + 20], op[0].expand(n_app + 20, 3))
     assert abs(float(op[-1, 2] - op[0, 2]) - 0.5) < 1e-5
+    # the lift eases in and out: speed at most 5 mm/frame, small at both ends
+    dz = (op[n_app + 20 + 1 :, 2] - op[n_app + 20 : -1, 2]).numpy()
+    assert dz.max() <= ctx.cfg.step + 1e-6 and dz[0] < 0.2 * ctx.cfg.step and abs(dz[-1]) < 1e-6
     rel = plan.obj_pos[n_app:] - plan.wrist_pos[n_app:]
     assert (rel - rel[0]).abs().max() < 1e-9
     # pre-grasp start 0.2 m from the grasp wrist, within 45 deg of +z
@@ -89,3 +92,23 @@ def test_skill_consistent(ctx, skill):
 
 def test_all_skills_registered():
     assert set(SKILL_FNS) == {"grasp", "move", "place", "regrasp", "rotate", "catch", "throw", "freemove", "long"}
+
+
+
+def test_open_hand_is_the_samplers_open_pose():
+    # a MANO thumb at zero sticks out in front of the palm, through the object at the grasp's wrist
+    # pose; clips of wrap grasps open the hand to the sampler's pose, thumb tucked behind the palm
+    from hot.assets.hands import get_hand
+    from hot.datagen.closing import hand_frame
+    from hot.datagen.pipeline import sampler_open_pose
+
+    hand = get_hand("mano")
+    kin = HandKinematics(hand)
+    frame = hand_frame(hand)
+    pose = sampler_open_pose(hand, "wrap")
+    c = SkillContext(hand=hand, chain=None, kin=kin, sdf=None, grasps=None, poses=None, platform_top=0.0,
+                     open_pose=pose)
+    assert torch.allclose(c.q_open, torch.as_tensor(frame.opened, dtype=torch.float64))
+    c0 = SkillContext(hand=hand, chain=None, kin=kin, sdf=None, grasps=None, poses=None, platform_top=0.0)
+    assert not torch.allclose(c.q_open, c0.q_open)
+    assert sampler_open_pose(hand, "fc") is None

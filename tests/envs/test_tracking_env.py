@@ -87,3 +87,35 @@ def test_hand_mismatch_is_refused(clip_dirs):
 def test_missing_motion_file():
     with pytest.raises(ConfigError, match="motion_file is empty"):
         TrackingEnv(TrackingCfg(env=EnvCfg(num_envs=2, motion_file="")))
+
+
+def _finger_lag(clip_dirs, ff: str) -> float:
+    cfg = _cfg(clip_dirs["mano"], "mano", velocity_feedforward=ff)
+    cfg.env.action_mode = "residual"
+    cfg.env.enable_early_termination = False
+    env = TrackingEnv(cfg, mode="test")
+    env.reset()
+    err = []
+    for _ in range(15):
+        env.step(torch.zeros(4, env.num_actions))
+        err.append((env.last_state.dof_pos[:, 6:] - env.last_ref.dof_pos[:, 6:]).abs().mean())
+    return float(torch.stack(err).mean())
+
+
+def test_finger_velocity_feedforward_removes_servo_lag(clip_dirs):
+    # the fixture's fingers flex at a constant rate; the damped servos trail a ramp by (kv/kp)·q̇
+    # unless the target leads by that much
+    lag_wrist_only = _finger_lag(clip_dirs, "wrist")
+    lag_all = _finger_lag(clip_dirs, "all")
+    assert lag_all < 0.5 * lag_wrist_only, (lag_all, lag_wrist_only)
+
+
+def test_feedforward_setting_is_part_of_the_action_mode(clip_dirs):
+    metas = {}
+    for ff in ("all", "wrist", "none"):
+        cfg = _cfg(clip_dirs["mano"], "mano", velocity_feedforward=ff)
+        cfg.env.action_mode = "residual"
+        metas[ff] = TrackingEnv(cfg, mode="test").metadata()["action_mode"]
+    assert len(set(metas.values())) == 3
+    # checkpoints trained before the option existed (wrist-only) keep matching
+    assert "ff=" not in metas["wrist"] and "ff=all" in metas["all"]
