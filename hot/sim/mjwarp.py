@@ -141,7 +141,7 @@ def _guard_worlds(
     """A world with a non-finite or huge qpos/qvel is put back at qpos0 at rest and flagged, as
     C MuJoCo's mj_checkPos/Vel/Acc do (warning + mj_resetData), so NaNs never reach observations."""
     w = wp.tid()
-    ok = int(1)
+    ok = int(1)  # noqa: UP018 -- Warp needs the call to make a mutable (dynamic) loop variable
     for i in range(qpos.shape[1]):
         if not (wp.abs(qpos[w, i]) <= maxval):  # False for NaN too
             ok = 0
@@ -498,8 +498,10 @@ class MjWarpSim(SimBackend):
             self._dist_adr = ix.sensor_adr[HAND_OBJ_DIST][0]
             self._obj_qa, self._obj_va = lt(ix.obj_qpos_adr), lt(ix.obj_qvel_adr)
         self._dof_limits = torch.as_tensor(ix.dof_limits, dtype=torch.float32, device=self._device)
-        # every world at the model default (qpos0, targets 0) with derived quantities, like the CPU backend
-        self._all_worlds_forward()
+        # every world at the model default (qpos0, targets 0) with its kinematics. No collision pass:
+        # the default state overlaps hand and object, and its contacts could overflow buffers sized
+        # for real scenes before the first reset places anything (contact sensors read 0 until then).
+        self._run("kinematics", self._kinematics_work)
 
     # ---- interface properties -------------------------------------------------------------------
     @property
@@ -566,10 +568,12 @@ class MjWarpSim(SimBackend):
                 inputs=[m.qpos0, d.qpos, d.qvel, d.qacc_warmstart, d.sensordata, _MAXVAL],
                 outputs=[self._bad],
             )
-        # kinematics + COM velocities of the new state: the CPU backend's mjSTAGE_VEL readings
-        mjw.kinematics(m, d)
-        mjw.com_pos(m, d)
-        mjw.com_vel(m, d)
+        self._kinematics_work()  # the new state's poses and velocities (CPU backend: mjSTAGE_VEL)
+
+    def _kinematics_work(self) -> None:
+        mjw.kinematics(self.m, self.d)
+        mjw.com_pos(self.m, self.d)
+        mjw.com_vel(self.m, self.d)
 
     def _reset_work(self) -> None:
         mjw.reset_data(self.m, self.d, reset=self._reset_mask)
@@ -592,10 +596,6 @@ class MjWarpSim(SimBackend):
                     graph = self._graphs[key] = capture.graph
                 wp.capture_launch(graph)
             self._warp_before_torch()
-
-    def _all_worlds_forward(self) -> None:
-        self._run("forward", self._forward_work)
-        self.check_buffers()
 
     # ---- control --------------------------------------------------------------------------------
     def reset(
