@@ -694,10 +694,13 @@ class MjWarpSim(SimBackend):
         problems = []
         need = max(p["contacts"], p["broadphase_pairs"])
         if need > naconmax:
+            # the narrowphase only runs the pairs that fit, so after a broadphase overflow the
+            # contact count is a lower bound (the suggestion may need a second round)
+            bound = " at least" if p["broadphase_pairs"] > naconmax else ""
             problems.append(
                 f"{p['contacts']} contacts ({p['broadphase_pairs']} broadphase pairs) in one step across {n} worlds, "
                 f"but the contact buffer holds naconmax = {naconmax} (nconmax {self.nconmax} per world); "
-                f"use nconmax >= {math.ceil(need / n)} (MjWarpSim(nconmax=...) or {NCONMAX_ENV})"
+                f"use nconmax >= {math.ceil(need / n)}{bound} (MjWarpSim(nconmax=...) or {NCONMAX_ENV})"
             )
         if p["rows_per_world"] > self.njmax:
             problems.append(

@@ -4,8 +4,8 @@ Scene: Allegro + Bottle (the cheapest real hand), states taken from the shipped 
 so both backends simulate the exact model the env uses. Tolerances come from measurements on this
 scene (docs/dev/MJWARP.md, "Parity"): without hand contact the two agree to float32 rounding
 (~1e-7 over 10 control steps); with the fingers on the object the contact sets are identical but
-forces differ by ~0.3 % (float32 + mujoco_warp's solver tolerance floor of 1e-6), and contact
-making/breaking amplifies that to ~4e-4 rad / 0.1 mm over 10 control steps.
+forces differ by < 0.1 % (float32 + mujoco_warp's solver tolerance floor of 1e-6), and the contact
+dynamics amplify that to ~3e-4 rad / 0.3 mm over 10 control steps.
 
 First run on a machine compiles the Warp kernels (about a minute, cached in ~/.cache/warp or
 ``WARP_CACHE_PATH``); later runs load them in a few seconds.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 
 import numpy as np
 import pytest
@@ -32,13 +33,13 @@ HAVE_WARP = importlib.util.find_spec("mujoco_warp") is not None and importlib.ut
 needs_warp = pytest.mark.skipif(not HAVE_WARP, reason="MuJoCo Warp not installed (pip install -e .[gpu])")
 GRASP_CLIPS = REPO_ROOT / "hot/data/motions/dexgrasp_train_allegro/bottle/grasp_higher_kp"
 FREE_FRAME = 20  # hand above the bottle, bottle lying on the platform
-TOUCH_FRAME = 60  # fingers on the bottle (contact label from frame 40)
+TOUCH_FRAME = 50  # fingers on the bottle in every world for the next 10 control steps (C backend)
 N = 3
 
 # measured maxima x ~10 (see module docstring): free motion, 10 control steps
 FREE_TOL = {"pos": 2e-6, "rot": 5e-6, "vel": 2e-5, "ang_vel": 2e-4}
-# with hand contact, 10 control steps (measured dof 3.7e-4 rad, object 1.3e-4 m, key bodies 1.4e-5 m)
-CONTACT_TOL = {"dof_pos": 3e-3, "key_pos": 1e-3, "obj_pos": 1e-3}
+# with hand contact, 10 control steps (measured: dof 3.0e-4 rad, key bodies 3.1e-4 m, object 1.6e-4 m)
+CONTACT_TOL = {"dof_pos": 3e-3, "key_pos": 3e-3, "obj_pos": 2e-3}
 
 
 def _cuda() -> bool:
@@ -183,6 +184,7 @@ def test_contact_readings_parity_at_a_grasp_state(wsim, csim, clips):
 @needs_warp
 def test_contact_sequence_parity_and_a_different_sequence_breaks_it(wsim, csim, clips):
     err = _run_pair(wsim, csim, clips, TOUCH_FRAME, steps=10)
+    assert wsim.state().hand_contact.all()
     for name, tol in CONTACT_TOL.items():
         assert err[name] < tol, (name, err)
     # the same check with the fingers commanded 0.05 rad differently from step 3 on must fail
@@ -202,6 +204,7 @@ def test_subset_reset_leaves_other_worlds_bitwise_untouched(allegro, bottle, cli
             sim.set_targets(_targets(clips, TOUCH_FRAME + k + 1))
             sim.step(2)
     before = a.state()
+    assert before.hand_contact.all()  # so the kept worlds' contact sensors are non-trivial
     _reset(a, clips, FREE_FRAME, ids=[1])
     after = a.state()
     for name in SimState.__dataclass_fields__:
@@ -234,13 +237,23 @@ def test_contact_buffer_overflow_is_reported_with_the_size_to_use(allegro, bottl
     ok = grasp()
     peaks = ok.buffer_peaks()  # default sizes hold the grasp: 2 worlds x (fingers + platform contacts)
     assert 0 < peaks["contacts"] <= 2 * ok.nconmax and 0 < peaks["rows_per_world"] <= ok.njmax
-    # a pool smaller than the contacts of one forward pass: raised, with the per-world size that fits
-    with pytest.raises(BufferOverflowError, match=r"use nconmax >= (\d+)") as info:
-        grasp(nconmax=2)
-    need = int(info.value.args[0].split("use nconmax >= ")[1].split()[0])
-    # the pool must hold the broadphase's candidate pairs as well as the contacts: ceil(max / worlds)
-    assert need == -(-max(peaks["contacts"], peaks["broadphase_pairs"]) // 2)
-    assert grasp(nconmax=need).buffer_peaks() == peaks  # the suggestion is enough, same contacts
+    # a pool smaller than the contacts of one forward pass: raised, with the per-world size to use.
+    # After a broadphase overflow the dropped pairs' contacts are uncounted, so the size is a lower
+    # bound ("at least") and following the message may take a second round; it must converge.
+    size, rounds = 2, 0
+    while True:
+        try:
+            sim = grasp(nconmax=size)
+            break
+        except BufferOverflowError as exc:
+            msg = exc.args[0]
+            assert re.search(r"\d+ contacts \(\d+ broadphase pairs\) in one step across 2 worlds", msg), msg
+            new = int(re.search(r"use nconmax >= (\d+)", msg).group(1))
+            assert new > size, msg
+            size, rounds = new, rounds + 1
+    assert 1 <= rounds <= 3
+    assert sim.buffer_peaks() == peaks  # same contacts as with the default sizes, nothing dropped
+    assert size == -(-max(peaks["contacts"], peaks["broadphase_pairs"]) // 2)  # ceil(need / worlds)
     # constraint rows: per-world hard limit
     with pytest.raises(BufferOverflowError, match=r"use njmax >= (\d+)") as info:
         grasp(njmax=4)
