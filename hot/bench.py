@@ -2,8 +2,9 @@
 
 Commands:
 
-* ``sim``: physics throughput of the CPU backend (``mujoco.batch``) with the hand pressed and
-  closing on the object (contacts active), against single-thread ``mj_step`` on the same model.
+* ``sim``: physics throughput of a simulator backend (``--sim mujoco``: ``mujoco.batch`` on CPU
+  threads; ``--sim mjwarp``: MuJoCo Warp on ``--device``) with the hand pressed and closing on the
+  object (contacts active), against single-thread ``mj_step`` on the same model.
 * ``train``: end-to-end PPO training-loop env-steps/s, the raw batched-physics rate measured in the
   same run, their ratio and where the time goes.
 
@@ -44,6 +45,14 @@ class SimBenchResult:
     mean_hand_contact: float
     """Fraction of worlds whose hand touches the object during the timed run."""
     single_mean_contacts: float
+    backend: str = "mujoco"
+    """Simulator backend (``--sim``)."""
+    device: str = "cpu"
+    """Where the physics ran: ``cpu`` (threads) or the Warp device (``cpu`` / ``cuda:N``)."""
+    setup_s: float = 0.0
+    """Building the simulator (MuJoCo Warp: model/data upload), seconds."""
+    first_step_s: float = 0.0
+    """First ``step`` (MuJoCo Warp: kernel compile or cache load), seconds."""
 
     @property
     def ratio(self) -> float:
@@ -102,18 +111,27 @@ def bench_sim(
     seconds: float = 5.0,
     nthread: int | None = None,
     substeps: int = 2,
+    sim_backend: str = "mujoco",
+    device: str = "cpu",
 ) -> SimBenchResult:
-    """Time the CPU batch with the hand pressing and closing on the object (see module docstring)."""
+    """Time a backend's batch with the hand pressing and closing on the object (see module docstring).
+
+    ``sim_backend``: ``"mujoco"`` or ``"mjwarp"``; ``device``: where MuJoCo Warp runs (``cpu`` or
+    ``cuda``; ignored by the CPU backend).
+    """
     from hot.assets.hands import get_hand
     from hot.assets.objects import get_object
-    from hot.sim.mujoco_cpu import MujocoCpuSim
+    from hot.sim import make_sim
     from hot.sim.scene import HAND_CONTACT_COUNT
 
     hand = get_hand(hand_name)
     obj = get_object(object_name)
-    sim = MujocoCpuSim(hand, obj, num_envs, nthread=nthread)
+    t_setup = time.perf_counter()
+    kwargs = {"device": device} if sim_backend == "mjwarp" else {}
+    sim = make_sim(sim_backend, hand, obj, num_envs, nthread=nthread, **kwargs)
+    setup_s = time.perf_counter() - t_setup
     ix = sim.index
-    model = sim.batch.get_model(0)
+    model = next(iter(sim.models.values()))  # one object scale here
     n, d = num_envs, hand.num_dofs
     lo, hi = ix.dof_limits[:, 0], ix.dof_limits[:, 1]
     fingers = slice(6, d)
@@ -177,9 +195,13 @@ def bench_sim(
             targets[:, fingers] = _finger_targets(lo[fingers], hi[fingers], k * dt_ctrl, phase)
             return torch.from_numpy(targets)
 
-    for k in range(60):  # 1 s warm-up: hand reaches the object
+    t_first = time.perf_counter()
+    for k in range(60):  # 1 s warm-up: hand reaches the object (MuJoCo Warp: compiles on the first)
         sim.set_targets(control(k))
         sim.step(substeps)
+        if k == 0:
+            _sync(sim)
+            first_step_s = time.perf_counter() - t_first
 
     def timed(read_state: bool, budget: float) -> tuple[float, float, float]:
         ncon, touch, calls = 0.0, 0.0, 0
@@ -192,6 +214,7 @@ def bench_sim(
                 touch += float(sim.state().hand_contact.float().mean())
             ncon += float(sim.num_contacts().mean())
             calls += 1
+        _sync(sim)
         el = time.perf_counter() - t0
         return calls * n * substeps / el, ncon / calls, touch / calls
 
@@ -199,7 +222,7 @@ def bench_sim(
     state_rate, _, touch = timed(True, max(1.0, seconds / 2))
 
     # 3) single-thread mj_step on world 0's state and model, same control pattern
-    single = sim.batch.get_data(0)
+    single = _world_data(sim, model, 0)
     steps, ncon_sum, ctrl = 0, 0.0, np.zeros(model.nu)
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < max(1.0, seconds / 2):
@@ -214,29 +237,72 @@ def bench_sim(
         hand=hand_name,
         object=object_name,
         num_envs=n,
-        nthread=sim.batch.nthread,
+        nthread=sim.batch.nthread if hasattr(sim, "batch") else 1,
         batch_steps_per_s=batch_rate,
         batch_with_state_steps_per_s=state_rate,
         single_steps_per_s=single_rate,
         mean_contacts=mean_con,
         mean_hand_contact=touch,
         single_mean_contacts=ncon_sum / steps,
+        backend=sim_backend,
+        device=getattr(sim, "warp_device", "cpu"),
+        setup_s=setup_s,
+        first_step_s=first_step_s,
     )
+
+
+def _sync(sim) -> None:
+    """Wait for queued device work (MuJoCo Warp on CUDA launches asynchronously)."""
+    if getattr(sim, "warp_device", "cpu").startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def _world_data(sim, model: mujoco.MjModel, world: int) -> mujoco.MjData:
+    """A C MjData holding world ``world``'s state (the CPU batch's own copy, or one filled from MuJoCo Warp)."""
+    if hasattr(sim, "batch"):
+        return sim.batch.get_data(world)
+    data = mujoco.MjData(model)
+    s = sim.state()
+    ix = sim.index
+    data.qpos[ix.dof_qpos_adr] = s.dof_pos[world].double().cpu().numpy()
+    data.qvel[ix.dof_qvel_adr] = s.dof_vel[world].double().cpu().numpy()
+    data.qpos[ix.obj_qpos_adr] = np.concatenate([s.obj_pos[world].double().cpu().numpy(),
+                                                 s.obj_rot[world].double().cpu().numpy()])
+    mujoco.mj_forward(model, data)
+    return data
 
 
 def add_sim_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hand", choices=("mano", "shadow", "allegro"), default="mano", help="hand model")
     p.add_argument("--object", default="bottle", help="object name (hot.assets.objects)")
-    p.add_argument("--num_envs", type=int, default=256, help="worlds in the batch")
+    p.add_argument("--num_envs", type=int, nargs="+", default=[256], help="worlds in the batch (several: one run each)")
     p.add_argument("--seconds", type=float, default=5.0, help="timed duration of the batch run")
     p.add_argument("--nthread", type=int, default=None, help="batch threads (default: all CPUs)")
     p.add_argument("--substeps", type=int, default=2, help="physics steps per control step")
+    p.add_argument("--sim", choices=("mujoco", "mjwarp"), default="mujoco", help="simulator backend")
+    p.add_argument("--device", default=None, help="MuJoCo Warp device: cpu or cuda (default: cuda if available)")
+
+
+def _warp_device(arg: str | None) -> str:
+    if arg:
+        return arg
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def run_sim(args: argparse.Namespace) -> None:
-    r = bench_sim(args.hand, args.object, args.num_envs, args.seconds, args.nthread, args.substeps)
-    print(f"hand={r.hand} object={r.object} num_envs={r.num_envs} nthread={r.nthread} dt=1/120 s")
-    print(f"  batch (mujoco.batch):       {r.batch_steps_per_s:10.0f} physics steps/s")
+    dev = _warp_device(args.device)
+    for n in args.num_envs:
+        r = bench_sim(args.hand, args.object, n, args.seconds, args.nthread, args.substeps, args.sim, dev)
+        _print_sim(r)
+
+
+def _print_sim(r: SimBenchResult) -> None:
+    where = f"nthread={r.nthread}" if r.backend == "mujoco" else f"warp device={r.device}"
+    print(f"hand={r.hand} object={r.object} sim={r.backend} num_envs={r.num_envs} {where} dt=1/120 s")
+    if r.backend == "mjwarp":
+        print(f"  setup {r.setup_s:.1f} s, first step (compile / kernel cache) {r.first_step_s:.1f} s")
+    label = "mujoco.batch" if r.backend == "mujoco" else "MuJoCo Warp"
+    print(f"{f'  batch ({label}):':30}{r.batch_steps_per_s:10.0f} physics steps/s")
     print(f"  batch + state() each step:  {r.batch_with_state_steps_per_s:10.0f} physics steps/s")
     print(f"  single-thread mj_step:      {r.single_steps_per_s:10.0f} physics steps/s")
     print(f"  ratio batch / single:       {r.ratio:10.2f} x")
@@ -260,7 +326,14 @@ def _default_motion(hand: str) -> str:
 
 
 def bench_train(
-    hand: str, num_envs: int, epochs: int, motion_file: str, cfg_train: str, nthread: int | None = None
+    hand: str,
+    num_envs: int,
+    epochs: int,
+    motion_file: str,
+    cfg_train: str,
+    nthread: int | None = None,
+    sim_backend: str = "mujoco",
+    device: str = "cpu",
 ) -> dict:
     """End-to-end PPO (rl-games) env-steps/s and, in the same run, the raw batched-physics rate.
 
@@ -281,7 +354,8 @@ def bench_train(
         enable_obj_keypoints=True, enable_ig_scale=True, enable_dof_obs=True, enable_early_termination=True,
         action_mode="delta",
     )
-    env = TrackingEnv(TrackingCfg(env=env_cfg, sim=SimCfg(nthread=nthread or 0)), seed=0)
+    sim_cfg = SimCfg(backend=sim_backend, nthread=nthread or 0)
+    env = TrackingEnv(TrackingCfg(env=env_cfg, sim=sim_cfg), device=device, seed=0)
     timers = {"physics": 0.0, "env": 0.0}
     sim_step, env_step = env.sim.step, env.step
 
@@ -338,6 +412,8 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
         "--cfg_train", default="hot/data/cfg/train/rlg/skillmimic_denseobj.yaml", help="rl-games train YAML"
     )
     p.add_argument("--nthread", type=int, default=None, help="physics threads (default: all CPUs)")
+    p.add_argument("--sim", choices=("mujoco", "mjwarp"), default="mujoco", help="simulator backend")
+    p.add_argument("--device", default="cpu", help="torch device of env and policy (MuJoCo Warp runs there too)")
 
 
 def run_train(args: argparse.Namespace) -> None:
@@ -345,9 +421,9 @@ def run_train(args: argparse.Namespace) -> None:
 
     motion = args.motion_file if args.motion_file is not None else _default_motion(args.hand)
     r = bench_train(args.hand, args.num_envs, args.epochs, motion, str(resolve_path(args.cfg_train, "--cfg_train")),
-                    args.nthread)
-    print(f"hand={r['hand']} num_envs={r['num_envs']} epochs={r['epochs']} env_steps={r['env_steps']} "
-          f"wall={r['wall_s']:.1f}s")
+                    args.nthread, args.sim, args.device)
+    print(f"hand={r['hand']} sim={args.sim} device={args.device} num_envs={r['num_envs']} epochs={r['epochs']} "
+          f"env_steps={r['env_steps']} wall={r['wall_s']:.1f}s")
     print(f"  training loop:          {r['train_env_steps_per_s']:10.0f} env-steps/s")
     print(f"  raw batched physics:    {r['raw_physics_env_steps_per_s']:10.0f} env-steps/s (2 substeps each)")
     print(f"  ratio train / physics:  {r['ratio']:10.2f}")
