@@ -402,6 +402,8 @@ class MjWarpSim(SimBackend):
             warp_device = str(self._device) if self._device.type == "cuda" else "cpu"
         self._wdev = wp.get_device(warp_device)
         self._cuda = self._wdev.is_cuda
+        self._torch_dev = torch.device(wp.device_to_torch(self._wdev))
+        self._torch_streams: dict[int, object] = {}
         if cuda_graph and not self._cuda:
             raise ValueError(
                 "cuda_graph=True needs a CUDA warp_device (graphs do not exist on Warp's CPU device)"
@@ -462,8 +464,8 @@ class MjWarpSim(SimBackend):
             self._reset_mask = wp.zeros(self._n, dtype=wp.bool)
         self.put_seconds = time.perf_counter() - t0
         self.first_step_seconds: float | None = None
-        self._graphs: dict[int, object] = {}
-        self._reset_graph = None
+        self._graphs: dict[object, object] = {}
+        self._warmed: set[object] = set()
 
         # zero-copy torch views of the device arrays (shared memory, same device)
         t = wp.to_torch
@@ -539,13 +541,24 @@ class MjWarpSim(SimBackend):
         return torch.as_tensor(self._scales, dtype=torch.float32, device=self._device)
 
     # ---- torch <-> warp stream order (CUDA only; Warp's CPU launches are synchronous) --------------
+    def _torch_stream(self):
+        """Torch's current stream as a Warp stream, or None for the legacy default stream, which
+        already orders itself against Warp's (blocking) streams."""
+        ts = torch.cuda.current_stream(self._torch_dev)
+        if ts.cuda_stream == 0:
+            return None
+        ws = self._torch_streams.get(ts.cuda_stream)
+        if ws is None:
+            ws = self._torch_streams[ts.cuda_stream] = wp.stream_from_torch(ts)
+        return ws
+
     def _torch_before_warp(self) -> None:
-        if self._cuda:
-            wp.get_stream(self._wdev).wait_stream(wp.stream_from_torch(self._wdev))
+        if self._cuda and (ts := self._torch_stream()) is not None:
+            wp.get_stream(self._wdev).wait_stream(ts)
 
     def _warp_before_torch(self) -> None:
-        if self._cuda:
-            wp.stream_from_torch(self._wdev).wait_stream(wp.get_stream(self._wdev))
+        if self._cuda and (ts := self._torch_stream()) is not None:
+            ts.wait_stream(wp.get_stream(self._wdev))
 
     # ---- warp work --------------------------------------------------------------------------------
     def _record(self) -> None:
@@ -583,17 +596,21 @@ class MjWarpSim(SimBackend):
         self._record()
 
     def _run(self, key: object, work, *args) -> None:
-        """Run ``work(*args)`` on the Warp device: replay its CUDA graph (captured on first use) or call it."""
+        """Run ``work(*args)`` on the Warp device. With CUDA graphs: the first call runs plainly (it
+        compiles and loads the kernels, which cannot happen inside a capture), the second captures
+        the work as a graph and launches it, later calls replay the graph."""
         with wp.ScopedDevice(self._wdev):
             self._torch_before_warp()
-            if not self._use_graph:
+            graph = self._graphs.get(key)
+            if graph is not None:
+                wp.capture_launch(graph)
+            elif not self._use_graph or key not in self._warmed:
                 work(*args)
+                self._warmed.add(key)
             else:
-                graph = self._graphs.get(key)
-                if graph is None:
-                    with wp.ScopedCapture() as capture:
-                        work(*args)
-                    graph = self._graphs[key] = capture.graph
+                with wp.ScopedCapture() as capture:
+                    work(*args)
+                graph = self._graphs[key] = capture.graph
                 wp.capture_launch(graph)
             self._warp_before_torch()
 
