@@ -19,5 +19,5 @@ echo "== 2/2: test of the shipped checkpoint on held-out grasp clips =="
 $PY hot/run.py --test "${COMMON[@]}" --num_envs 32 --state_init 2 --episode_length 180 \
   --cfg_train hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml \
   --motion_file hot/data/motions/dexgrasp_train_mano/bottle/grasp_higher_kp \
-  --checkpoint checkpoint/mano/mano_bottle_grasp.pth \
+  --checkpoint checkpoint/mano/mano_bottle_grasp-move-place.pth \
   --results output/quickstart/test_results

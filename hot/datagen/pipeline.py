@@ -76,8 +76,9 @@ class DatagenConfig:
 
 
 def sampler_open_pose(hand: HandModel, method: str) -> np.ndarray | None:
-    """The open hand the clips start from: the wrap/closing samplers' own (``closing.hand_frame``),
-    whose grasps were swept closed from it; None (zeros) for the force-closure optimiser."""
+    """The open hand the clips start from, by the method recorded in the grasp set's meta: the
+    wrap/closing samplers' own (``closing.hand_frame``), whose grasps were swept closed from it;
+    None (zeros) for the force-closure optimiser or grasps of unknown origin."""
     if method in ("wrap", "closing"):
         from hot.datagen.closing import hand_frame
 
@@ -210,7 +211,7 @@ def run_object(
     ctx = SkillContext(
         hand=hand, chain=WristChain(model), kin=prob.kin, sdf=prob.sdf, grasps=used, poses=poses,
         platform_top=opts.platform_z + opts.platform_size[2] / 2, cfg=cfg.skill,
-        open_pose=sampler_open_pose(hand, cfg.grasp_method),
+        open_pose=sampler_open_pose(hand, str(used.meta.get("method", ""))),
     )
     jobs = []
     n_stable = min(cfg.num_stable, len(poses))
