@@ -1,4 +1,4 @@
-"""The simulator interface every env uses; backends: ``mujoco_cpu`` (mujoco.batch), later MuJoCo Warp.
+"""The simulator interface every env uses; backends: ``mujoco_cpu`` (mujoco.batch), ``mjwarp`` (MuJoCo Warp).
 
 Only torch tensors and plain Python types cross this interface, so envs never see a backend's
 native types. Shapes: N = ``num_envs``, D = hand DoFs (``hand.dof_names`` order), K key bodies,

@@ -503,7 +503,7 @@ class MjWarpSim(SimBackend):
         # every world at the model default (qpos0, targets 0) with its kinematics. No collision pass:
         # the default state overlaps hand and object, and its contacts could overflow buffers sized
         # for real scenes before the first reset places anything (contact sensors read 0 until then).
-        self._run("kinematics", self._kinematics_work)
+        self._run("kinematics", self._kinematics_work, graph=False)  # once
 
     # ---- interface properties -------------------------------------------------------------------
     @property
@@ -595,23 +595,23 @@ class MjWarpSim(SimBackend):
         mjw.forward(self.m, self.d)
         self._record()
 
-    def _run(self, key: object, work, *args) -> None:
-        """Run ``work(*args)`` on the Warp device. With CUDA graphs: the first call runs plainly (it
-        compiles and loads the kernels, which cannot happen inside a capture), the second captures
-        the work as a graph and launches it, later calls replay the graph."""
+    def _run(self, key: object, work, *args, graph: bool = True) -> None:
+        """Run ``work(*args)`` on the Warp device. With CUDA graphs (and ``graph``): the first call
+        runs plainly (it compiles and loads the kernels, which cannot happen inside a capture), the
+        second captures the work as a graph and launches it, later calls replay the graph."""
         with wp.ScopedDevice(self._wdev):
             self._torch_before_warp()
-            graph = self._graphs.get(key)
-            if graph is not None:
-                wp.capture_launch(graph)
-            elif not self._use_graph or key not in self._warmed:
+            captured = self._graphs.get(key)
+            if captured is not None:
+                wp.capture_launch(captured)
+            elif not (self._use_graph and graph) or key not in self._warmed:
                 work(*args)
                 self._warmed.add(key)
             else:
                 with wp.ScopedCapture() as capture:
                     work(*args)
-                graph = self._graphs[key] = capture.graph
-                wp.capture_launch(graph)
+                captured = self._graphs[key] = capture.graph
+                wp.capture_launch(captured)
             self._warp_before_torch()
 
     # ---- control --------------------------------------------------------------------------------
@@ -654,7 +654,8 @@ class MjWarpSim(SimBackend):
 
         self._mask_t.zero_()
         self._mask_t.index_fill_(0, ids, True)
-        self._run("reset", self._reset_work)
+        # not captured: mujoco_warp.reset_data defines its kernels anew on every call
+        self._run("reset", self._reset_work, graph=False)
         qpos_cols, qvel_cols = [(self._dof_q, q)], [(self._dof_v, qd)]
         if self._obj is not None:
             # freejoint qvel: linear velocity in world, angular velocity in the body frame

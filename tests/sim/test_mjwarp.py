@@ -393,6 +393,42 @@ def test_env_observations_and_reward_terms_agree(tmp_path):
     assert float((oa - ob).abs().max()) > 1e-2
 
 
+@pytest.mark.warp
+@needs_warp
+def test_graph_capture_schedule(wsim, monkeypatch):
+    """CUDA-graph bookkeeping, run on the CPU with Warp's capture API faked: plain on the first call
+    (kernels load), captured + launched on the second, replayed after; ``graph=False`` stays plain."""
+    import hot.sim.mjwarp as mod
+
+    events = []
+
+    class FakeCapture:
+        def __enter__(self):
+            events.append("capture")
+            self.graph = object()
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(mod.wp, "ScopedCapture", FakeCapture)
+    monkeypatch.setattr(mod.wp, "capture_launch", lambda g: events.append("launch"))
+    monkeypatch.setattr(wsim, "_use_graph", True)
+    monkeypatch.setattr(wsim, "_graphs", {})
+    monkeypatch.setattr(wsim, "_warmed", set())
+
+    def work():
+        events.append("work")
+
+    for _ in range(3):
+        wsim._run("k", work)
+    assert events == ["work", "capture", "work", "launch", "launch"]
+    events.clear()
+    for _ in range(3):
+        wsim._run("plain", work, graph=False)
+    assert events == ["work"] * 3
+
+
 # ---------------------------------------------------------------------------------------- GPU
 gpu = pytest.mark.skipif(not _cuda(), reason="needs a CUDA device and MuJoCo Warp")
 
