@@ -118,8 +118,8 @@ class EnvCfg:
     0 keeps upstream's half joint range (±2 m / ±2π for the wrist)."""
     velocity_feedforward: Literal["all", "wrist", "none"] = "all"
     """Residual mode: PD target q* = q_ref + (kv/kp)·q̇_ref on these DoFs, so the heavily damped
-    servos track the reference velocity (hot.envs.tracking). 'wrist' was the default before
-    session 4; checkpoints trained with it need it set again."""
+    servos track the reference velocity (hot.envs.tracking). 'wrist' is the behaviour before this
+    option existed; checkpoints trained that way need it set again."""
     enable_dof_obs: bool = False
     """Add the target contact, target DoFs and DoF residual blocks."""
     enable_early_termination: bool = False

@@ -125,7 +125,7 @@ class SkillContext:
     platform_top: float
     cfg: SkillConfig = field(default_factory=SkillConfig)
     key_fk: object = None
-    open_pose: object = None
+    open_pose: np.ndarray | None = None
     """Finger angles of the open hand (F,); None: zeros within the joint limits. The pipeline passes
     the grasp sampler's own open pose (``closing.hand_frame``: fingers straight, thumb tucked behind
     the palm plane): a MANO thumb at zero sticks out in front of the palm, through the object at

@@ -344,12 +344,7 @@ def generate_wrap_grasps(
         penetration=nan.copy(),
         valid=np.zeros(g, dtype=bool),
         meta={
-            "hand": hand.name,
-            "object": obj.name,
-            "scale": scale,
-            "seed": seed,
-            "method": "wrap",
-            "config": cfg.as_dict(),
+            **_meta(hand, obj, scale, seed, cfg),
             "squeeze_targets": targets.tolist(),
             "squeeze_torques": tau.tolist(),
             "fingers_touching": touched.sum(1).tolist(),
@@ -448,12 +443,10 @@ def _empty(hand, obj, scale, seed, cfg) -> GraspSet:
         e_spen=z,
         penetration=z,
         valid=np.zeros(0, dtype=bool),
-        meta={
-            "hand": hand.name,
-            "object": obj.name,
-            "scale": scale,
-            "seed": seed,
-            "method": "wrap",
-            "config": cfg.as_dict(),
-        },
+        meta=_meta(hand, obj, scale, seed, cfg),
     )
+
+
+def _meta(hand, obj, scale, seed, cfg) -> dict:
+    return {"hand": hand.name, "object": obj.name, "scale": scale, "seed": seed, "method": "wrap",
+            "config": cfg.as_dict()}

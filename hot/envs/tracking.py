@@ -186,15 +186,18 @@ class TrackingEnv:
             "hand": self.hand.name,
             "obs_layout": [[k, s.start, s.stop] for k, s in self.obs_layout.items()],
             "num_actions": self.num_actions,
-            "action_mode": self.cfg.env.action_mode
-            + (
-                f" scale={self.cfg.env.residual_scale}"
-                + ("" if self.cfg.env.velocity_feedforward == "wrist" else f" ff={self.cfg.env.velocity_feedforward}")
-                if self.cfg.env.action_mode == "residual"
-                else ""
-            ),
+            "action_mode": self._action_mode_tag(),
             "config": to_dict(self.cfg),
         }
+
+    def _action_mode_tag(self) -> str:
+        """How actions become PD targets; a checkpoint must match it. Wrist-only feed-forward (the
+        behaviour before ``velocity_feedforward`` existed) adds nothing, so older checkpoints match."""
+        e = self.cfg.env
+        if e.action_mode != "residual":
+            return e.action_mode
+        ff = "" if e.velocity_feedforward == "wrist" else f" ff={e.velocity_feedforward}"
+        return f"{e.action_mode} scale={e.residual_scale}{ff}"
 
     def reset(self) -> torch.Tensor:
         """Reset every env; returns observations ``(N, num_obs)``."""

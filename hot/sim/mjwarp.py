@@ -54,6 +54,7 @@ from hot.sim.scene import (
     compile_scene,
     contact_force_sensor,
     index_scene,
+    position_gains,
 )
 
 try:
@@ -530,11 +531,8 @@ class MjWarpSim(SimBackend):
     @property
     def pd_gains(self) -> torch.Tensor:
         """(D, 2) float32 position-actuator gains (kp, kv) in ``hand.dof_names`` order."""
-        m = next(iter(self.models.values()))
-        ids = self.index.actuator_ids
-        kp = m.actuator_gainprm[ids, 0]
-        kv = -m.actuator_biasprm[ids, 2]
-        return torch.as_tensor(np.stack([kp, kv], 1), dtype=torch.float32, device=self._device)
+        gains = position_gains(next(iter(self.models.values())), self.index.actuator_ids)
+        return torch.as_tensor(gains, dtype=torch.float32, device=self._device)
 
     @property
     def object_scales(self) -> torch.Tensor:

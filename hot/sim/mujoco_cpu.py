@@ -32,6 +32,7 @@ from hot.sim.scene import (
     SceneOptions,
     compile_scene,
     contact_force_sensor,
+    position_gains,
 )
 
 __all__ = ["MujocoCpuSim", "quantise_scales"]
@@ -171,11 +172,8 @@ class MujocoCpuSim(SimBackend):
     @property
     def pd_gains(self) -> torch.Tensor:
         """(D, 2) float32 position-actuator gains (kp, kv) in ``hand.dof_names`` order."""
-        m = next(iter(self.models.values()))
-        ids = self._act_idx
-        kp = m.actuator_gainprm[ids, 0]
-        kv = -m.actuator_biasprm[ids, 2]
-        return torch.as_tensor(np.stack([kp, kv], 1), dtype=torch.float32, device=self._device)
+        gains = position_gains(next(iter(self.models.values())), self._act_idx)
+        return torch.as_tensor(gains, dtype=torch.float32, device=self._device)
 
     @property
     def object_scales(self) -> torch.Tensor:

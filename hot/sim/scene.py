@@ -51,6 +51,7 @@ __all__ = [
     "SceneIndex",
     "build_scene_spec",
     "compile_scene",
+    "position_gains",
     "HAND_BASE_BODY",
     "OBJECT_BODY",
     "OBJECT_JOINT",
@@ -224,6 +225,13 @@ def _add_object(spec: mujoco.MjSpec, obj: ObjectLike, scale: float, opts: SceneO
             condim=opts.object_condim,
             friction=[float(obj.friction), opts.object_torsional_friction, 0.0001],
         )
+
+
+def position_gains(model: mujoco.MjModel, actuator_ids) -> np.ndarray:
+    """(len(actuator_ids), 2) gains (kp, kv) of position actuators: ``gainprm = [kp]``,
+    ``biasprm = [0, -kp, -kv]`` (``hot.assets.hands.common``)."""
+    ids = np.asarray(actuator_ids)
+    return np.stack([model.actuator_gainprm[ids, 0], -model.actuator_biasprm[ids, 2]], 1)
 
 
 def _armature_from_damping(spec: mujoco.MjSpec, timestep: float) -> None:
