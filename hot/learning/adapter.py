@@ -324,8 +324,12 @@ def train(
     resume_from: str | os.PathLike | None = None,
     seed: int = 42,
     show_progress: bool = True,
+    make_agent: Callable[..., HotA2CAgent] | None = None,
 ) -> dict:
     """Train a PPO policy on ``env`` with rl-games.
+
+    ``make_agent(base_name=, params=, meta=)`` builds another agent class on the same loop (the
+    distillation student, :mod:`hot.distill`); default :class:`HotA2CAgent`.
 
     ``max_epochs`` is the *total* epoch count (rl-games semantics): resuming a checkpoint saved at epoch E
     runs epochs E+1 .. max_epochs with the saved optimizer state. Checkpoints go to ``run_dir/nn``,
@@ -357,7 +361,8 @@ def train(
 
     observer = HotObserver(int(params["config"].get("max_epochs", -1)), show_progress=show_progress)
     runner = Runner(algo_observer=observer)
-    runner.algo_factory.register_builder(ALGO_NAME, lambda **kw: HotA2CAgent(meta=meta, **kw))
+    factory = make_agent or HotA2CAgent
+    runner.algo_factory.register_builder(ALGO_NAME, lambda **kw: factory(meta=meta, **kw))
     runner.load_config(params)  # no deepcopy here: the env object must stay the same instance
     _seed_everything(seed)  # rl-games skips seeding when seed == 0
     if hasattr(env, "seed"):
@@ -380,6 +385,7 @@ def train(
         "epoch": agent.epoch_num,
         "frame": agent.frame,
         "history": observer.history,
+        "agent": agent,
     }
 
 
