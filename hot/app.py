@@ -22,11 +22,8 @@ __all__ = [
     "play_dataset_mode",
 ]
 
-NOT_YET = {
-    "Distill": "multi-skill distillation (Distill) is not implemented yet",
-    "MultiObjDistill": "multi-object distillation (MultiObjDistill) is not implemented yet",
-    "MultiSkillMimicHandRand": "multi-object teacher training is not implemented yet; train one object per run",
-}
+MULTI_OBJECT_TASKS = ("MultiObjDistill", "MultiSkillMimicHandRand")
+"""Tasks that may hold several objects (--objnames A B ...); the others track one."""
 
 
 def pick_device(requested: str | None) -> torch.device:
@@ -44,10 +41,10 @@ def _dense_from_train_cfg(train_cfg: dict) -> bool:
     return "dense" in str(net) or "distill" in str(net)
 
 
-def build_env(cfg: TrackingCfg, device: torch.device, mode: str, seed: int):
+def build_env(cfg: TrackingCfg, device: torch.device, mode: str, seed: int, refined_as_obs: bool = False):
     from hot.envs.tracking import TrackingEnv
 
-    return TrackingEnv(cfg, device=device, mode=mode, seed=seed)
+    return TrackingEnv(cfg, device=device, mode=mode, seed=seed, refined_as_obs=refined_as_obs)
 
 
 def _load_train_cfg(args: argparse.Namespace) -> dict:
@@ -67,7 +64,7 @@ def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device)
 
     train_cfg = _load_train_cfg(args)
     cfg.env.dense_obj = _dense_from_train_cfg(train_cfg)
-    env = build_env(cfg, device, "train", args.seed)
+    env = build_env(cfg, device, "train", args.seed, refined_as_obs=args.refined_motion_as_obs)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run_dir = Path(args.output_path) / f"{args.experiment}_{stamp}"
     resume = args.resume_from or args.checkpoint or None
@@ -77,14 +74,18 @@ def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device)
         f"[hot] training {cfg.env.hand_model} on {cfg.env.object_names} with {env.lib.num_clips} clips, "
         f"{env.num_envs} envs, obs {env.num_obs}, actions {env.num_actions}, device {device}; run dir {run_dir}"
     )
-    out = train(
-        env,
-        train_cfg,
-        run_dir,
-        max_epochs=args.max_iterations if args.max_iterations > 0 else None,
-        resume_from=resume,
-        seed=args.seed,
-    )
+    max_epochs = args.max_iterations if args.max_iterations > 0 else None
+    if args.task in ("Distill", "MultiObjDistill"):
+        from hot.distill.train import ROUTE_BY_TASK, train_distill
+
+        out = train_distill(
+            env, train_cfg, run_dir, ROUTE_BY_TASK[args.task], max_epochs=max_epochs, resume_from=resume,
+            seed=args.seed, source=str(args.cfg_train),
+        )
+    else:
+        if cfg.env.refined_motion_file:
+            raise ConfigError("--refined_motion_file is for the distillation tasks (Distill, MultiObjDistill)")
+        out = train(env, train_cfg, run_dir, max_epochs=max_epochs, resume_from=resume, seed=args.seed)
     print(f"[hot] done: epoch {out['epoch']}, {out['frame']} env-steps; checkpoint {out['checkpoint']}")
     print(f"[hot] diverged envs reset during training: {env.diverged_count}")
     return 0
@@ -223,11 +224,14 @@ def play_dataset_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.
 
 
 def run_from_args(args: argparse.Namespace) -> int:
-    if args.task in NOT_YET:
-        raise ConfigError(f"--task {args.task}: {NOT_YET[args.task]}")
     if args.postproc_hopdata:
         raise ConfigError("--postproc_hopdata: use `python -m hot.motion.fk --path DIR --hand HAND` (writes DIR_kp)")
     cfg = resolve_env_config(args)
+    if len(cfg.env.object_names) > 1 and args.task not in MULTI_OBJECT_TASKS and not args.play_dataset:
+        raise ConfigError(
+            f"--task {args.task} tracks one object, got --objnames {' '.join(cfg.env.object_names)}; "
+            f"several objects are for {' / '.join(MULTI_OBJECT_TASKS)} (or test one object at a time: test.sh)"
+        )
     if args.ball_size > 0:
         raise ConfigError("--ball_size: a global object scale is not supported; use --obj_rand_scale")
     if cfg.sim.backend == "mjwarp":

@@ -15,6 +15,7 @@ comparing the freshly stepped state with the frame the action was aimed at remov
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -28,10 +29,12 @@ from hot.envs.observations import compute_observations, make_obs_layout
 from hot.envs.state import RefFrame, SimState
 from hot.envs.terminations import TerminationThresholds, compute_reset
 from hot.metrics.errors import compute_errors
-from hot.motion.dataset import MotionLibrary
+from hot.motion.dataset import MotionLibrary, MultiObjectMotionLibrary
+from hot.motion.io import load_folder
 from hot.rewards.composer import RewardWeights, compute_reward
 from hot.rewards.terms import object_in_contact
 from hot.sim import make_sim
+from hot.sim.grouped import GroupedSim, block_sizes
 from hot.sim.scene import SceneOptions
 
 __all__ = ["TrackingEnv", "EnvMode", "FREEMOVE_SKILL"]
@@ -59,6 +62,15 @@ class TrackingEnv:
             (as test but from frame 0, for ``--save_refined_data``).
         seed: seeds clip sampling, noise and object scales.
         library: an already loaded motion library (else loaded from ``cfg.env.motion_file``).
+        refined_as_obs: with ``cfg.env.refined_motion_file``, the observation's targets come from the
+            refined motion too (upstream ``--refined_motion_as_obs``); the teacher's observation
+            (:attr:`teacher_obs`) always uses the original motion.
+
+    Several objects (``cfg.env.object_names`` with more than one name): object ``o`` owns a
+    contiguous block of envs (:attr:`env_object`), its clips are read from ``motion_file/<object>``
+    and an env only ever samples clips of its own object (fixing upstream's MultiObjDistill, spec
+    §7.3). A refined motion (``cfg.env.refined_motion_file``) must mirror the original clip for clip
+    (same file names); rewards, errors and terminations are then measured against it.
     """
 
     def __init__(
@@ -68,6 +80,7 @@ class TrackingEnv:
         mode: EnvMode = "train",
         seed: int = 0,
         library: MotionLibrary | None = None,
+        refined_as_obs: bool = False,
     ) -> None:
         if mode not in ("train", "test", "refine"):
             raise ValueError(f"mode must be train, test or refine, got {mode!r}")
@@ -76,30 +89,37 @@ class TrackingEnv:
         self.mode = mode
         self.device = torch.device(device)
         self.hand = get_hand(e.hand_model)
-        if len(e.object_names) != 1:
-            raise ConfigError(
-                f"env.object_names: this task tracks one object per run, got {e.object_names}; "
-                "multi-object runs are the MultiObjDistill task's"
-            )
-        self.obj = get_object(e.object_names[0])
+        self.objs = [get_object(name) for name in e.object_names]
+        if len({o.name for o in self.objs}) != len(self.objs):
+            raise ConfigError(f"env.object_names lists an object twice: {e.object_names}")
+        self.obj = self.objs[0]
+        self.multi: MultiObjectMotionLibrary | None = None
         if library is None:
             if not e.motion_file:
                 raise ConfigError("env.motion_file is empty: pass --motion_file FILE_OR_FOLDER")
-            library = MotionLibrary.from_folder(
-                e.motion_file,
-                num_dofs=self.hand.num_dofs,
-                num_key_bodies=self.hand.num_key_bodies,
-                min_frames=3,
-                skip_bad=e.skip_bad_motion_files,
-                fps=e.data_fps,
-                device=self.device,
-            )
+            clips, paths = self._load_clips(e.motion_file)
+            if len(self.objs) > 1:
+                self.multi = MultiObjectMotionLibrary(
+                    clips, paths, object_names=[o.name.lower() for o in self.objs], fps=e.data_fps,
+                    device=self.device,
+                )
+                library = self.multi.library
+            else:
+                library = MotionLibrary(clips, paths=paths, fps=e.data_fps, device=self.device)
+        elif len(self.objs) > 1:
+            raise ConfigError("a pre-loaded motion library is single-object; load multi-object clips from a folder")
         if library.num_dofs != self.hand.num_dofs or library.num_key_bodies != self.hand.num_key_bodies:
             raise ConfigError(
                 f"motion clips have {library.num_dofs} DoFs / {library.num_key_bodies} key bodies but hand "
                 f"'{self.hand.name}' has {self.hand.num_dofs} / {self.hand.num_key_bodies}"
             )
         self.lib = library
+        self.refined: MotionLibrary | None = (
+            self._load_refined(e.refined_motion_file) if e.refined_motion_file else None
+        )
+        if refined_as_obs and self.refined is None:
+            raise ConfigError("--refined_motion_as_obs needs --refined_motion_file")
+        self.refined_as_obs = bool(refined_as_obs)
         self.num_envs = n = e.num_envs
         self.gen = torch.Generator(device=self.device).manual_seed(int(seed))
 
@@ -109,21 +129,37 @@ class TrackingEnv:
             lo, hi = e.obj_scale_range
             pick = torch.rand(n, generator=cpu_gen) < e.obj_rand_scale_prob
             scales = torch.where(pick, lo + (hi - lo) * torch.rand(n, generator=cpu_gen), scales)
-        self.sim = make_sim(
-            cfg.sim.backend,
-            self.hand,
-            self.obj,
-            n,
-            scales=scales,
-            nthread=cfg.sim.nthread or None,
-            device=self.device,
-            scale_step=e.obj_scale_quantum,
-            options=SceneOptions(timestep=cfg.sim.dt),
-        )
+        sizes = block_sizes(n, len(self.objs))
+        self.env_object = torch.repeat_interleave(torch.arange(len(self.objs)), torch.tensor(sizes)).to(self.device)
+        sims = []
+        start = 0
+        for obj, size in zip(self.objs, sizes, strict=True):
+            sims.append(
+                make_sim(
+                    cfg.sim.backend,
+                    self.hand,
+                    obj,
+                    size,
+                    scales=scales[start : start + size],
+                    nthread=cfg.sim.nthread or None,
+                    device=self.device,
+                    scale_step=e.obj_scale_quantum,
+                    options=SceneOptions(timestep=cfg.sim.dt),
+                )
+            )
+            start += size
+        self.sim = sims[0] if len(sims) == 1 else GroupedSim(sims)
         self.substeps = cfg.sim.substeps
         # keypoints scaled by the scale each world really simulates
-        kp = torch.as_tensor(self.obj.keypoints(dense=e.dense_obj, scale=1.0), dtype=torch.float32)
-        self.keypoints_o = kp.to(self.device).unsqueeze(0) * self.sim.object_scales.to(self.device).view(n, 1, 1)
+        kps = [torch.as_tensor(o.keypoints(dense=e.dense_obj, scale=1.0), dtype=torch.float32) for o in self.objs]
+        if len({k.shape for k in kps}) != 1:
+            raise ConfigError(
+                "objects " + ", ".join(f"{o.name} ({k.shape[0]} keypoints)" for o, k in zip(self.objs, kps, strict=True))
+                + " have different keypoint counts; one run needs one observation size"
+            )
+        kp = kps[0]
+        per_env = torch.stack(kps).to(self.device)[self.env_object]
+        self.keypoints_o = per_env * self.sim.object_scales.to(self.device).view(n, 1, 1)
         self.obs_layout = make_obs_layout(
             self.hand.num_dofs,
             self.hand.num_key_bodies,
@@ -173,10 +209,79 @@ class TrackingEnv:
         self.skill = zeros.clone()
         self.diverged_count = 0
         self._test_clip_cursor = 0
+        self._object_cursor: dict[int, int] = {}
+        self.teacher_obs: torch.Tensor | None = None
         self.last_state: SimState | None = None
         self._obs_ref: RefFrame | None = None
         self.last_ref: RefFrame | None = None
         self.last_errors: dict[str, torch.Tensor] | None = None
+
+    # ------------------------------------------------------------------ loading
+
+    def _load_folder(self, path):
+        e = self.cfg.env
+        return load_folder(
+            path,
+            num_dofs=self.hand.num_dofs,
+            num_key_bodies=self.hand.num_key_bodies,
+            min_frames=3,
+            skip_bad=e.skip_bad_motion_files,
+        )
+
+    def _load_clips(self, root: str) -> tuple[list, list]:
+        """Clips and paths under ``root``; with several objects, from ``root/<object>`` per object."""
+        if len(self.objs) == 1:
+            folder = self._load_folder(root)
+            return folder.clips, folder.paths
+        clips, paths = [], []
+        for obj in self.objs:
+            sub = Path(root) / obj.name.lower()
+            if not sub.is_dir():
+                have = sorted(d.name for d in Path(root).iterdir() if d.is_dir()) if Path(root).is_dir() else []
+                raise ConfigError(
+                    f"--motion_file {root}: no folder '{sub.name}' for object {obj.name} "
+                    f"(multi-object runs read <motion_file>/<object>/...; found {have})"
+                )
+            folder = self._load_folder(sub)
+            clips += folder.clips
+            paths += folder.paths
+        return clips, paths
+
+    def _load_refined(self, root: str) -> MotionLibrary:
+        """The refined motion, reordered to mirror :attr:`lib` clip for clip (matched by file name)."""
+        if self.lib.paths is None:
+            raise ConfigError("a refined motion needs the original clips loaded from files")
+        folder = self._load_folder(root)
+        by_name: dict[str, int] = {}
+        for i, path in enumerate(folder.paths):
+            if path.name in by_name:
+                raise ConfigError(
+                    f"--refined_motion_file {root}: file name {path.name} appears twice "
+                    f"({folder.paths[by_name[path.name]]} and {path})"
+                )
+            by_name[path.name] = i
+        order = []
+        for path in self.lib.paths:
+            if path.name not in by_name:
+                raise ConfigError(
+                    f"--refined_motion_file {root} does not mirror --motion_file: no refined file {path.name} "
+                    f"for {path} (the first missing one)"
+                )
+            order.append(by_name[path.name])
+        return MotionLibrary(
+            [folder.clips[i] for i in order],
+            paths=[folder.paths[i] for i in order],
+            skill_codes=self.lib.skill_codes.tolist(),
+            fps=self.cfg.env.data_fps,
+            device=self.device,
+        )
+
+    def clip_length(self, clips: torch.Tensor) -> torch.Tensor:
+        """Usable frames of ``clips``: the shorter of the original and the refined clip."""
+        lengths = self.lib.clip_length(clips)
+        if self.refined is not None:
+            lengths = torch.minimum(lengths, self.refined.clip_length(clips))
+        return lengths
 
     # ------------------------------------------------------------------ public API
 
@@ -233,7 +338,8 @@ class TrackingEnv:
         self.sim.step(self.substeps)
         ep.progress += 1
         state = self.sim.state()
-        ref = ref_next
+        # rewards, errors and terminations follow the refined motion when there is one (spec §7.1)
+        ref = ref_next if self.refined is None else self.refined.ref_frames(ep.clip, ep.start + ep.progress)
         obj_contact = object_in_contact(state.obj_contact_force)
         reward, terms = compute_reward(
             state, ref, self.keypoints_o, self.weights, self.skill, self.cfg.env.enable_ig_scale, obj_contact
@@ -289,24 +395,44 @@ class TrackingEnv:
     # ------------------------------------------------------------------ internals
 
     def _observe(self, state: SimState) -> torch.Tensor:
+        """Observation of ``state``; also sets :attr:`teacher_obs` (targets from the original motion)."""
         ep = self.ep
-        ref_next = self.lib.ref_frames(ep.clip, ep.start + ep.progress + 1)
+        frames = ep.start + ep.progress + 1
+        ref_next = self.lib.ref_frames(ep.clip, frames)
         self._obs_ref = ref_next
         freemove = self.skill == FREEMOVE_SKILL
-        obs = compute_observations(
-            state, ref_next, self.keypoints_o, self.obs_layout, freemove_mask=freemove if freemove.any() else None
-        )
+        mask = freemove if freemove.any() else None
+        obs = compute_observations(state, ref_next, self.keypoints_o, self.obs_layout, freemove_mask=mask)
+        self.teacher_obs = obs
+        if self.refined_as_obs:
+            ref_obs = self.refined.ref_frames(ep.clip, frames)
+            obs = compute_observations(state, ref_obs, self.keypoints_o, self.obs_layout, freemove_mask=mask)
         self.last_state = state
         return obs
 
     def _pick_clips(self, env_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         m = env_ids.numel()
         if self.mode == "train":
-            clips = self.lib.sample_clips(m, self.gen)
+            if self.multi is not None:  # only clips of each env's own object
+                clips = self.multi.sample_clips_for_objects(self.env_object[env_ids], self.gen)
+            else:
+                clips = self.lib.sample_clips(m, self.gen)
             if self.fixed_start is None:
                 starts = self.lib.sample_start_frames(clips, self.gen)
             else:
                 starts = torch.full_like(clips, self.fixed_start)
+        elif self.multi is not None:
+            # deterministic per object: its envs play its clips in order
+            objs = self.env_object[env_ids]
+            clips = torch.empty(m, dtype=torch.long, device=self.device)
+            for o in range(len(self.objs)):
+                rows = (objs == o).nonzero().squeeze(-1)
+                members = (self.multi.clip_object_ids == o).nonzero().squeeze(-1)
+                cursor = self._object_cursor.get(o, 0)
+                clips[rows] = members[(torch.arange(rows.numel(), device=self.device) + cursor) % members.numel()]
+                self._object_cursor[o] = (cursor + rows.numel()) % members.numel()
+            start = 0 if self.mode == "refine" else (self.fixed_start if self.fixed_start is not None else 2)
+            starts = torch.full_like(clips, start)
         else:
             # deterministic: env i plays clip (cursor + i) mod C
             c = self.lib.num_clips
@@ -314,7 +440,7 @@ class TrackingEnv:
             self._test_clip_cursor = (self._test_clip_cursor + m) % c
             start = 0 if self.mode == "refine" else (self.fixed_start if self.fixed_start is not None else 2)
             starts = torch.full_like(clips, start)
-        lengths = self.lib.clip_length(clips)
+        lengths = self.clip_length(clips)
         starts = torch.minimum(starts, (lengths - 2).clamp_min(0))
         return clips, starts
 
@@ -324,7 +450,7 @@ class TrackingEnv:
             return
         self._obs_ref = None  # the cached target frame no longer matches these envs
         clips, starts = self._pick_clips(env_ids)
-        lengths = self.lib.clip_length(clips)
+        lengths = self.clip_length(clips)
         ep = self.ep
         ep.clip[env_ids] = clips
         ep.start[env_ids] = starts

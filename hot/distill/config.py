@@ -1,0 +1,108 @@
+"""Distillation settings: the ``params.distill`` section of a distillation train YAML (spec §7).
+
+Every constant of the student schedule (§7.2) is a field here with upstream's value as the default;
+``skillmimic_distill_cpu.yaml`` compresses the schedule for CPU-scale runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from hot.config.strict import ConfigError, from_dict
+
+__all__ = ["DistillCfg", "TeacherEntry", "SKILL_CODES", "load_distill_cfg"]
+
+SKILL_CODES: dict[str, int] = {
+    "grasp": 1,
+    "move": 2,
+    "place": 3,
+    "regrasp": 5,
+    "rotate": 6,
+    "catch": 7,
+    "throw": 8,
+    "freemove": 9,
+    "long": 10,
+}
+"""Skill name -> upstream skill code (spec §2.1)."""
+
+
+@dataclass
+class TeacherEntry:
+    """One teacher checkpoint and what it covers."""
+
+    checkpoint: str = ""
+    """Path of a teacher ``.pth`` (repo-relative paths work from any directory)."""
+    skills: list[str] = field(default_factory=list)
+    """Distill: skill names (``grasp``, ``move``, ...) or 3-digit codes this teacher drives."""
+    object: str = ""
+    """MultiObjDistill: the object this teacher drives (case-insensitive)."""
+
+
+@dataclass
+class DistillCfg:
+    """Teachers, routing and the DAgger -> supervised -> PPO schedule of the student (spec §7.2)."""
+
+    route_by: Literal["skill", "object"] = "skill"
+    """Which env property picks the teacher: the clip's skill (Distill) or the env's object (MultiObjDistill).
+    The task sets it; a YAML that says otherwise is an error."""
+    teachers: list[TeacherEntry] = field(default_factory=list)
+    """Explicit teacher list; when empty, every ``*.pth`` in ``teacher_dir`` by upstream naming."""
+    teacher_dir: str = ""
+    """Folder of teachers named as upstream: ``<anything>_<id>.pth`` with id 0 = grasp/move/place (skill
+    routing), or ``<prefix>_<object>_<anything>.pth`` (object routing)."""
+    beta_start_epoch: int = 500
+    """Teacher-driven rollouts (beta = 1) until this epoch ..."""
+    beta_end_epoch: int = 5500
+    """... then beta falls linearly to 0 at this epoch."""
+    expert_only_until: int = 5000
+    """Until this epoch the loss is the action-matching loss alone."""
+    critic_ramp_epochs: int = 1000
+    """After ``expert_only_until`` the critic loss ramps in over this many epochs."""
+    ppo_min_epoch: int = 6000
+    """PPO (actor loss) may start only after this epoch ..."""
+    critic_good_min_epoch: int = 7000
+    """... and the critic counts as good only after this one, ..."""
+    ev_threshold: float = 0.6
+    """... with the EMA of the explained variance at or above this ..."""
+    ev_ema_decay: float = 0.99
+    """(EMA decay per minibatch update) ..."""
+    ev_streak: int = 3
+    """... for this many consecutive updates."""
+    actor_ramp_updates: int = 4000
+    """PPO updates over which the actor loss ramps in and the expert loss fades."""
+    expert_loss_floor: float = 0.1
+    """The expert-loss weight never falls below this in the PPO phase."""
+    expert_loss_coef: float = 1.0
+    """Weight of the action-matching loss in the first phase (upstream ``expert_loss_coef``)."""
+    teacher_obs_clip: float = 5.0
+    """Normalised teacher observations are clipped to +-this (rl-games' RunningMeanStd uses 5)."""
+
+    def __post_init__(self) -> None:
+        if self.beta_end_epoch < self.beta_start_epoch:
+            raise ValueError(
+                f"beta_end_epoch ({self.beta_end_epoch}) must be >= beta_start_epoch ({self.beta_start_epoch})"
+            )
+        if self.critic_ramp_epochs < 1 or self.actor_ramp_updates < 1 or self.ev_streak < 1:
+            raise ValueError("critic_ramp_epochs, actor_ramp_updates and ev_streak must be >= 1")
+        if not 0.0 < self.ev_ema_decay < 1.0:
+            raise ValueError(f"ev_ema_decay must be in (0, 1), got {self.ev_ema_decay}")
+
+
+def load_distill_cfg(train_cfg: dict, route_by: str, source: str = "train config") -> DistillCfg:
+    """Read ``params.distill`` strictly; ``route_by`` is what the task needs (``skill`` / ``object``)."""
+    data = dict(train_cfg.get("params", train_cfg).get("distill") or {})
+    if not data:
+        raise ConfigError(
+            f"{source}: 'params.distill' missing; a distillation train YAML names its teachers there "
+            "(see hot/data/cfg/train/rlg/skillmimic_distill.yaml)"
+        )
+    data.setdefault("route_by", route_by)
+    cfg = from_dict(DistillCfg, data, source=source, prefix="params.distill")
+    if cfg.route_by != route_by:
+        raise ConfigError(
+            f"{source}: params.distill.route_by is '{cfg.route_by}' but this task routes teachers by {route_by}"
+        )
+    if not cfg.teachers and not cfg.teacher_dir:
+        raise ConfigError(f"{source}: params.distill needs 'teachers' (a list) or 'teacher_dir' (a folder)")
+    return cfg

@@ -1,0 +1,81 @@
+"""Teacher discovery, routing tables and the stacked (vmapped) teacher evaluation."""
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from hot.config.strict import ConfigError
+from hot.distill.config import DistillCfg, TeacherEntry
+from hot.distill.teachers import TeacherEnsemble, TeacherSpec, object_table, resolve_teachers, skill_table
+from hot.learning.adapter import env_meta, load_policy
+from tests.distill.helpers import make_env, save_tiny_teacher
+
+
+def test_upstream_and_hot_file_naming(tmp_path):
+    for name in ("GraspMovePlace_bottle_0.pth", "Rotate_bottle_6.pth", "mano_box_grasp-move-place.pth"):
+        (tmp_path / name).write_bytes(b"")
+    skill = resolve_teachers(DistillCfg(route_by="skill", teacher_dir=str(tmp_path)))
+    assert [(s.path.name, s.skills) for s in skill] == [
+        ("GraspMovePlace_bottle_0.pth", (0, 1, 2, 3)),  # id 0 = grasp/move/place, as upstream
+        ("Rotate_bottle_6.pth", (6,)),
+        ("mano_box_grasp-move-place.pth", (1, 2, 3)),
+    ]
+    obj = resolve_teachers(DistillCfg(route_by="object", teacher_dir=str(tmp_path)))
+    assert [s.object for s in obj] == ["bottle", "bottle", "box"]
+
+
+def test_explicit_entries_override_names(tmp_path):
+    p = tmp_path / "t_x_y.pth"
+    p.write_bytes(b"")
+    cfg = DistillCfg(route_by="skill", teachers=[TeacherEntry(checkpoint=str(p), skills=["grasp", "009"])])
+    assert resolve_teachers(cfg)[0].skills == (1, 9)
+    with pytest.raises(ConfigError, match="unknown skill 'juggle'"):
+        resolve_teachers(DistillCfg(route_by="skill", teachers=[TeacherEntry(checkpoint=str(p), skills=["juggle"])]))
+    with pytest.raises(ConfigError, match="does not exist"):
+        resolve_teachers(DistillCfg(route_by="skill", teachers=[TeacherEntry(checkpoint=str(tmp_path / "no.pth"))]))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ConfigError, match="no \\*.pth"):
+        resolve_teachers(DistillCfg(route_by="skill", teacher_dir=str(empty)))
+
+
+def test_skill_table_routes_and_names_missing_skills():
+    specs = [TeacherSpec(Path("a.pth"), skills=(1, 2, 3)), TeacherSpec(Path("b.pth"), skills=(9,))]
+    table = skill_table(specs, torch.tensor([1, 2, 3, 9, 1]), {})
+    assert table[torch.tensor([1, 2, 3, 9])].tolist() == [0, 0, 0, 1]
+    with pytest.raises(ConfigError, match="no teacher for skill 006 \\(rotate_kp\\)"):
+        skill_table(specs, torch.tensor([1, 6]), {6: "rotate_kp"})
+    with pytest.raises(ConfigError, match="covered by two teachers"):
+        skill_table(specs + [TeacherSpec(Path("c.pth"), skills=(2,))], torch.tensor([1]), {})
+
+
+def test_object_table():
+    specs = [TeacherSpec(Path("a.pth"), object="box"), TeacherSpec(Path("b.pth"), object="bottle")]
+    assert object_table(specs, ["Bottle", "Box"]).tolist() == [1, 0]
+    with pytest.raises(ConfigError, match="no teacher for object\\(s\\) \\['Hammer'\\]"):
+        object_table(specs, ["Bottle", "Hammer"])
+
+
+def test_stacked_teachers_equal_each_policy(tmp_path):
+    env = make_env(num_envs=6)
+    paths = [save_tiny_teacher(env, tmp_path / f"t{i}.pth", seed=i) for i in range(3)]
+    ens = TeacherEnsemble(paths, env_meta(env), "cpu")
+    obs = env.reset() + 0.1 * torch.randn(6, env.num_obs)
+    ids = torch.tensor([0, 1, 2, 2, 1, 0])
+    got = ens.mu(obs, ids)
+    for i, p in enumerate(paths):
+        ref = load_policy(p, env).mu(obs)
+        rows = ids == i
+        torch.testing.assert_close(got[rows], ref[rows], atol=1e-5, rtol=1e-5)
+    # the teachers really differ (else the routing would not be tested)
+    all_mu = ens.mu_all(obs)
+    assert (all_mu[0] - all_mu[1]).abs().max() > 1e-3
+
+
+def test_teachers_with_another_architecture_are_refused(tmp_path):
+    env = make_env(num_envs=2)
+    a = save_tiny_teacher(env, tmp_path / "a.pth", seed=0, units=(32, 16))
+    b = save_tiny_teacher(env, tmp_path / "b.pth", seed=1, units=(16, 16))
+    with pytest.raises(ConfigError, match="another network architecture"):
+        TeacherEnsemble([a, b], env_meta(env), "cpu")
