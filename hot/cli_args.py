@@ -32,7 +32,6 @@ MEANINGLESS_FLAGS: dict[str, str] = {
     "--subscenes": "PhysX subscenes do not exist in MuJoCo",
     "--slices": "PhysX client threads do not exist in MuJoCo",
     "--horovod": "use torchrun for multi-GPU training",
-    "--multi_gpu": "use torchrun for multi-GPU training",
     "--reweight": "reward-driven clip reweighting is not implemented (upstream's released scripts do not use it)",
     "--reweight_alpha": "reward-driven clip reweighting is not implemented",
     "--disable_time_reweight": "reward-driven clip reweighting is not implemented",
@@ -103,6 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
         a(f"--{w}", type=float, default=-1.0, help=f"override reward weight {w} when >= 0")
     a("--sim", default=None, choices=["mujoco", "mjwarp"], help="physics backend (default: env YAML's)")
     a("--device", default=None, help="torch device for policy and tensors (default: cuda if available)")
+    a(
+        "--multi_gpu",
+        action="store_true",
+        help="training under torchrun: one process per GPU (cuda:LOCAL_RANK; gloo on CPU), seed + rank, "
+        "gradients averaged, rank 0 writes the run",
+    )
     a("--test_rounds", type=int, default=1, help="test: rounds of num_envs episodes")
     a("--results", default="", help="test: write results (JSON + CSV) with this path prefix")
     a("--play_steps", type=int, default=0, help="play_dataset: steps to replay (0 = one pass of the longest clip)")
@@ -160,4 +165,41 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if args.video_envs < 1:
             raise SystemExit(f"hot/run.py: error: --video_envs must be >= 1, got {args.video_envs}")
     args.video_size = parse_size(args.video_size)
+    _apply_multi_gpu(args)
     return args
+
+
+def _apply_multi_gpu(args: argparse.Namespace) -> None:
+    """``--multi_gpu``: this rank's device and seed from torchrun's environment; refuse it anywhere else.
+
+    The rank's seed is ``--seed + RANK`` (its env draws its own clips and noise, as upstream);
+    the device is ``cuda:LOCAL_RANK`` (``--device cpu``: CPU processes with gloo).
+    """
+    import os
+
+    world_size = os.environ.get("WORLD_SIZE")
+    if not args.multi_gpu:
+        if world_size not in (None, "1"):
+            raise SystemExit(
+                f"hot/run.py: error: started by torchrun with WORLD_SIZE={world_size}: add --multi_gpu "
+                "to train one policy on all processes (otherwise each would train its own)"
+            )
+        return
+    if args.test or args.play_dataset or args.task == "OpenLoop":
+        raise SystemExit("hot/run.py: error: --multi_gpu is for training; test and replay runs use one process")
+    from hot.learning import distributed
+
+    try:
+        world = distributed.from_env()
+    except RuntimeError as e:
+        raise SystemExit(f"hot/run.py: error: --multi_gpu: {e}") from None
+    if world is None:
+        raise SystemExit(
+            "hot/run.py: error: --multi_gpu needs torchrun, e.g. torchrun --nproc_per_node=NUM_GPUS "
+            "hot/run.py ... --multi_gpu (README, 'Several GPUs')"
+        )
+    try:
+        args.device = distributed.cli_device(args.device, world)
+    except ValueError as e:
+        raise SystemExit(f"hot/run.py: error: {e}") from None
+    args.seed = distributed.rank_seed(args.seed, world)

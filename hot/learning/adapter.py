@@ -36,6 +36,7 @@ from rl_games.torch_runner import Runner
 from tqdm import tqdm
 
 from hot.learning import checkpoint as ckpt
+from hot.learning import distributed
 from hot.learning.network import DenseObjBuilder, PlainMlpBuilder
 
 log = logging.getLogger(__name__)
@@ -335,55 +336,101 @@ def train(
     runs epochs E+1 .. max_epochs with the saved optimizer state. Checkpoints go to ``run_dir/nn``,
     tensorboard to ``run_dir/summaries``, the resolved config to ``run_dir/config.yaml``.
 
-    Returns ``{"checkpoint": last checkpoint path, "epoch", "frame", "history": per-epoch logs}``.
+    Under torchrun (``WORLD_SIZE`` set) every rank calls this with its own env: data-parallel PPO
+    (:mod:`hot.learning.distributed`), gradients and normaliser statistics shared by all ranks.
+    ``seed`` is this rank's seed (give each rank its own: ``distributed.rank_seed``); rank 0's
+    ``run_dir`` is used, and only rank 0 writes to it or shows the progress bar.
+
+    Returns ``{"checkpoint": last checkpoint path, "epoch", "frame", "history": per-epoch logs, "agent"}``
+    (under torchrun: rank 0's checkpoint and frame on every rank; ``history`` is empty on other ranks).
     """
     register()
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    params, resolved = build_params(env, train_cfg, run_dir, max_epochs, seed)
-    meta = env_meta(env, resolved)
-    meta["seed"] = int(seed)
-    _atomic_write_text(
-        run_dir / "config.yaml", yaml.safe_dump({"params": resolved, "meta": meta}, sort_keys=False)
-    )
-
-    start_epoch = 0
-    if resume_from is not None:
-        payload = ckpt.load_checkpoint(resume_from)
-        ckpt.check_compatible(payload["meta"], meta, resume_from)
-        start_epoch = int(payload["rlg"].get("epoch", 0))
-        total = params["config"].get("max_epochs", -1)
-        if total != -1 and start_epoch >= total:
-            raise ValueError(
-                f"resume_from {resume_from} is at epoch {start_epoch}, max_epochs is {total}: nothing to train "
-                "(max_epochs counts all epochs, including those already done)"
+    world = distributed.from_env()
+    if world is None and train_cfg.get("params", train_cfg).get("config", {}).get("multi_gpu", False):
+        raise ValueError(
+            "train config sets multi_gpu, but this process was not started by torchrun: "
+            "torchrun --nproc_per_node=NUM_GPUS hot/run.py ... --multi_gpu (README, 'Several GPUs')"
+        )
+    writer = world is None or world.is_writer
+    with distributed.process_group(world, env.device):
+        if world is not None:
+            run_dir = distributed.broadcast_object(str(run_dir))
+        run_dir = Path(run_dir)
+        if writer:
+            run_dir.mkdir(parents=True, exist_ok=True)
+        params, resolved = build_params(env, train_cfg, run_dir, max_epochs, seed)
+        meta = env_meta(env, resolved)
+        meta["seed"] = int(seed)
+        if world is not None:
+            threads_given = "torch_threads" in train_cfg.get("params", train_cfg)
+            distributed.prepare_params(params, world, threads_given=threads_given)
+            meta["world_size"] = world.world_size
+        if writer:
+            _atomic_write_text(
+                run_dir / "config.yaml", yaml.safe_dump({"params": resolved, "meta": meta}, sort_keys=False)
             )
 
-    observer = HotObserver(int(params["config"].get("max_epochs", -1)), show_progress=show_progress)
-    runner = Runner(algo_observer=observer)
-    factory = make_agent or HotA2CAgent
-    runner.algo_factory.register_builder(ALGO_NAME, lambda **kw: factory(meta=meta, **kw))
-    runner.load_config(params)  # no deepcopy here: the env object must stay the same instance
-    _seed_everything(seed)  # rl-games skips seeding when seed == 0
-    if hasattr(env, "seed"):
-        env.seed(seed)
-    agent = runner.algo_factory.create(ALGO_NAME, base_name="run", params=runner.params)
-    if resume_from is not None:
-        agent.restore(str(resume_from))
-    if params["config"]["torch_compile"]:
-        agent.model = torch.compile(agent.model)
-    try:
-        agent.train()
-    finally:
-        observer.close()
-        if agent.writer is not None:
-            agent.writer.flush()
-            agent.writer.close()
+        start_epoch = 0
+        if resume_from is not None:
+            payload = ckpt.load_checkpoint(resume_from)
+            ckpt.check_compatible(payload["meta"], meta, resume_from)
+            start_epoch = int(payload["rlg"].get("epoch", 0))
+            total = params["config"].get("max_epochs", -1)
+            if total != -1 and start_epoch >= total:
+                raise ValueError(
+                    f"resume_from {resume_from} is at epoch {start_epoch}, max_epochs is {total}: nothing to "
+                    "train (max_epochs counts all epochs, including those already done)"
+                )
+        if world is not None:
+            c = params["config"]
+            distributed.check_same_on_all_ranks(
+                {
+                    "num_envs": int(env.num_envs),
+                    "obs_layout": meta["obs_layout"],
+                    "num_actions": int(env.num_actions),
+                    **{
+                        k: c.get(k) for k in ("horizon_length", "minibatch_size", "mini_epochs", "max_epochs")
+                    },
+                    "network": params["network"],
+                    "start_epoch": start_epoch,
+                }
+            )
+
+        observer = HotObserver(
+            int(params["config"].get("max_epochs", -1)), show_progress=show_progress and writer
+        )
+        runner = Runner(algo_observer=observer)
+        factory = make_agent or HotA2CAgent
+        runner.algo_factory.register_builder(ALGO_NAME, lambda **kw: factory(meta=meta, **kw))
+        runner.load_config(params)  # no deepcopy here: the env object must stay the same instance
+        _seed_everything(seed)  # rl-games skips seeding when seed == 0 (and adds the rank under multi_gpu)
+        if hasattr(env, "seed"):
+            env.seed(seed)
+        if world is None:
+            agent = runner.algo_factory.create(ALGO_NAME, base_name="run", params=runner.params)
+        else:
+            with distributed.rl_games_on_existing_group():
+                agent = runner.algo_factory.create(ALGO_NAME, base_name="run", params=runner.params)
+            distributed.adapt_agent(agent)
+        if resume_from is not None:
+            agent.restore(str(resume_from))
+        if params["config"]["torch_compile"]:
+            agent.model = torch.compile(agent.model)
+        try:
+            agent.train()
+        finally:
+            observer.close()
+            if agent.writer is not None:
+                agent.writer.flush()
+                agent.writer.close()
+        checkpoint, frame = agent.last_saved_path, agent.frame
+        if world is not None:
+            checkpoint, frame = distributed.broadcast_object((checkpoint, frame))
     log.info("trained epochs %d..%d", start_epoch + 1, agent.epoch_num)
     return {
-        "checkpoint": agent.last_saved_path,
+        "checkpoint": checkpoint,
         "epoch": agent.epoch_num,
-        "frame": agent.frame,
+        "frame": frame,
         "history": observer.history,
         "agent": agent,
     }
