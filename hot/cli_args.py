@@ -100,7 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     a("--ball_size", type=float, default=0.0, help="global object scale when > 0")
     for w in ("cg1", "cg2", "ig", "op"):
         a(f"--{w}", type=float, default=-1.0, help=f"override reward weight {w} when >= 0")
-    a("--sim", default=None, choices=["mujoco", "mjwarp"], help="physics backend (default: env YAML's)")
+    a(
+        "--sim",
+        default=None,
+        choices=["auto", "mujoco", "mjwarp"],
+        help="physics backend (default: the env YAML's sim.backend, whose default is auto: mjwarp with "
+        "CUDA and hot[gpu], else mujoco)",
+    )
     a("--device", default=None, help="torch device for policy and tensors (default: cuda if available)")
     a(
         "--multi_gpu",

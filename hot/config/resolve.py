@@ -29,6 +29,20 @@ def resolve_path(path: str, what: str, must_exist: bool = True) -> Path:
     raise ConfigError(f"{what}: '{path}' does not exist (also looked in {REPO_ROOT})")
 
 
+def _resolve_backend(args: argparse.Namespace, from_yaml: str) -> str:
+    """``--sim`` if given, else the env YAML's ``sim.backend``; ``auto`` resolved for ``--device``. Prints the choice."""
+    from hot.sim import pick_backend  # torch and mujoco: imported only once a run is set up
+
+    requested = args.sim or from_yaml
+    backend, why = pick_backend(requested, args.device)
+    if args.sim and args.sim != "auto":
+        why = f"--sim {args.sim}"
+    elif requested != "auto":
+        why = f"sim.backend: {requested} in {Path(args.cfg_env).name}; --sim auto picks by hardware"
+    print(f"[hot] sim backend: {backend} ({why})")
+    return backend
+
+
 def resolve_env_config(args: argparse.Namespace) -> TrackingCfg:
     """Load ``--cfg_env`` strictly and apply the CLI overrides, as upstream does."""
     cfg = load_env_config(resolve_path(args.cfg_env, "--cfg_env"))
@@ -65,8 +79,7 @@ def resolve_env_config(args: argparse.Namespace) -> TrackingCfg:
         v = getattr(args, name)
         if v >= 0:
             setattr(env.reward_weights, name, float(v))
-    if args.sim:
-        cfg.sim.backend = args.sim
+    cfg.sim.backend = _resolve_backend(args, cfg.sim.backend)
     # re-run validation of the mutated dataclasses
     try:
         cfg = TrackingCfg(env=dataclasses.replace(env), sim=dataclasses.replace(cfg.sim))

@@ -75,8 +75,9 @@ class TerminationCfg:
 class SimCfg:
     """Physics settings shared by both backends."""
 
-    backend: Literal["mujoco", "mjwarp"] = "mujoco"
-    """C MuJoCo batched on CPU threads, or MuJoCo Warp on a GPU."""
+    backend: Literal["auto", "mujoco", "mjwarp"] = "auto"
+    """C MuJoCo batched on CPU threads, MuJoCo Warp on a GPU, or auto: mjwarp when the run's device is
+    CUDA and hot[gpu] is installed, else mujoco (``hot.sim.pick_backend``; ``--sim`` overrides)."""
     dt: float = 1.0 / 120.0
     """Physics timestep (s)."""
     substeps: int = 2

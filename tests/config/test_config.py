@@ -1,4 +1,5 @@
 import glob
+import re
 
 import pytest
 
@@ -103,3 +104,77 @@ def test_envcfg_validation():
         EnvCfg(num_envs=0)
     with pytest.raises(ValueError):
         EnvCfg(obj_scale_range=[1.5, 0.75])
+
+
+# ------------------------------------------------------------------------------- sim backend choice
+@pytest.fixture
+def hardware(monkeypatch):
+    """Set what ``hot.sim.pick_backend`` sees: CUDA present or not, MuJoCo Warp installed or not."""
+    import torch
+
+    import hot.sim
+
+    def set_hw(cuda: bool, warp: bool) -> None:
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+        monkeypatch.setattr(hot.sim, "mjwarp_missing", lambda: None if warp else "warp is not installed")
+
+    return set_hw
+
+
+def _auto_yaml(tmp_path, backend: str | None = None):
+    p = tmp_path / "env.yaml"
+    p.write_text("env:\n  num_envs: 2\n" + (f"sim:\n  backend: {backend}\n" if backend else ""))
+    return str(p)
+
+
+@pytest.mark.parametrize(
+    "cuda,warp,device,expected,why",
+    [
+        (True, True, None, "mjwarp", "CUDA device cuda and MuJoCo Warp installed"),
+        (True, True, "cuda:1", "mjwarp", "CUDA device cuda:1"),
+        (True, True, "cpu", "mujoco", "device cpu is not a CUDA device"),
+        (True, False, None, "mujoco", r"MuJoCo Warp is not installed \(pip install -e \.\[gpu\]"),
+        (False, True, None, "mujoco", "no CUDA device"),
+    ],
+)
+def test_auto_backend_by_hardware(hardware, capsys, tmp_path, cuda, warp, device, expected, why):
+    hardware(cuda, warp)
+    argv = ["--cfg_env", _auto_yaml(tmp_path)] + (["--device", device] if device else [])
+    cfg = resolve_env_config(parse_args(argv))
+    assert cfg.sim.backend == expected
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"[hot] sim backend: {expected} (auto: ") and re.search(why, line), line
+    assert len(line.splitlines()) == 1
+
+
+def test_explicit_backend_wins(hardware, capsys, tmp_path):
+    hardware(cuda=True, warp=True)
+    cfg = resolve_env_config(parse_args(["--cfg_env", _auto_yaml(tmp_path), "--sim", "mujoco"]))
+    assert cfg.sim.backend == "mujoco" and "(--sim mujoco)" in capsys.readouterr().out
+    hardware(cuda=False, warp=False)  # explicit mjwarp is kept (app.py then names the install command)
+    cfg = resolve_env_config(parse_args(["--cfg_env", _auto_yaml(tmp_path), "--sim", "mjwarp"]))
+    assert cfg.sim.backend == "mjwarp"
+    # a backend written in the env YAML is explicit too; --sim auto overrides it
+    hardware(cuda=True, warp=True)
+    pinned = _auto_yaml(tmp_path, "mujoco")
+    cfg = resolve_env_config(parse_args(["--cfg_env", pinned]))
+    assert cfg.sim.backend == "mujoco" and "sim.backend: mujoco in env.yaml" in capsys.readouterr().out
+    assert resolve_env_config(parse_args(["--cfg_env", pinned, "--sim", "auto"])).sim.backend == "mjwarp"
+
+
+def test_schema_default_is_auto_and_make_sim_resolves_it(hardware, monkeypatch):
+    from hot.config.schema import SimCfg
+    from hot.sim import make_sim, pick_backend
+
+    assert SimCfg().backend == "auto"
+    hardware(cuda=True, warp=True)
+    assert pick_backend("auto", "cpu")[0] == "mujoco" and pick_backend("auto", "cuda")[0] == "mjwarp"
+    with pytest.raises(ValueError, match="unknown sim backend 'physx'"):
+        pick_backend("physx")
+    import hot.sim.mujoco_cpu
+
+    built = []
+    monkeypatch.setattr(
+        hot.sim.mujoco_cpu, "MujocoCpuSim", lambda *a, **kw: built.append(kw["device"]) or "cpu-sim"
+    )
+    assert make_sim("auto", None, None, 2, device="cpu") == "cpu-sim" and built == ["cpu"]
