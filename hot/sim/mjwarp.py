@@ -81,7 +81,9 @@ shipped Bottle clips (2 hulls): 14 (Allegro), 12 (MANO), 21 (Shadow) contacts in
 MIN_NCONMAX = 32
 """Lower bound of the default ``nconmax``."""
 NCONMAX_ENV = "HOT_MJWARP_NCONMAX"
+"""Environment variable: contacts per world, instead of the automatic size (an explicit ``nconmax`` wins)."""
 NJMAX_ENV = "HOT_MJWARP_NJMAX"
+"""Environment variable: constraint rows per world, instead of the automatic size (``njmax`` wins)."""
 
 _HOLDER_BODY = "mjwarp_mesh_holder"
 # Model fields that may differ between object scales and that mujoco_warp does not batch, with why
@@ -715,12 +717,14 @@ class MjWarpSim(SimBackend):
             problems.append(
                 f"{p['contacts']} contacts ({p['broadphase_pairs']} broadphase pairs) in one step across {n} worlds, "
                 f"but the contact buffer holds naconmax = {naconmax} (nconmax {self.nconmax} per world); "
-                f"use nconmax >= {math.ceil(need / n)}{bound} (MjWarpSim(nconmax=...) or {NCONMAX_ENV})"
+                f"use nconmax >= {math.ceil(need / n)}{bound} "
+                f"({NCONMAX_ENV}={math.ceil(need / n)} in the environment, or MjWarpSim(nconmax=...))"
             )
         if p["rows_per_world"] > self.njmax:
             problems.append(
                 f"{p['rows_per_world']} constraint rows in one world, but njmax = {self.njmax}; "
-                f"use njmax >= {p['rows_per_world']} (MjWarpSim(njmax=...) or {NJMAX_ENV})"
+                f"use njmax >= {p['rows_per_world']} "
+                f"({NJMAX_ENV}={p['rows_per_world']} in the environment, or MjWarpSim(njmax=...))"
             )
         other = p["overflow_bits"] & ~int(
             mjw.OverflowType.NEFC | mjw.OverflowType.BROADPHASE | mjw.OverflowType.NARROWPHASE

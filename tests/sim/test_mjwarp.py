@@ -299,6 +299,35 @@ def test_contact_buffer_overflow_is_reported_with_the_size_to_use(allegro, bottl
 
 @pytest.mark.warp
 @needs_warp
+def test_buffer_sizes_from_environment_variables(allegro, bottle, clips, monkeypatch):
+    from hot.sim.mjwarp import NCONMAX_ENV, NJMAX_ENV, BufferOverflowError, MjWarpSim, default_buffer_sizes
+
+    auto = default_buffer_sizes(*_first_model(allegro, bottle))
+    monkeypatch.setenv(NCONMAX_ENV, str(auto[0] + 5))
+    monkeypatch.setenv(NJMAX_ENV, str(auto[1] + 7))
+    sim = MjWarpSim(allegro, bottle, 2)
+    assert (sim.nconmax, sim.njmax) == (auto[0] + 5, auto[1] + 7)
+    assert int(sim.d.naconmax) == 2 * (auto[0] + 5) and int(sim.d.njmax) == auto[1] + 7  # what Warp allocated
+    sim = MjWarpSim(allegro, bottle, 2, nconmax=40, njmax=200)  # explicit sizes win
+    assert (sim.nconmax, sim.njmax) == (40, 200)
+    # too small from the environment: the error names the variable and the value to set it to
+    monkeypatch.setenv(NCONMAX_ENV, "2")
+    monkeypatch.delenv(NJMAX_ENV)
+    with pytest.raises(BufferOverflowError, match=rf"{NCONMAX_ENV}=\d+ in the environment"):
+        _reset(MjWarpSim(allegro, bottle, 2), clips, TOUCH_FRAME)
+    monkeypatch.setenv(NJMAX_ENV, "ten")
+    with pytest.raises(ValueError, match=rf"environment variable {NJMAX_ENV}='ten': expected a positive integer"):
+        MjWarpSim(allegro, bottle, 2)
+
+
+def _first_model(hand, obj):
+    from hot.sim.scene import compile_scene
+
+    return compile_scene(hand, obj, 1.0)
+
+
+@pytest.mark.warp
+@needs_warp
 def test_per_world_object_scale_matches_cpu_backend(allegro, bottle, clips):
     from hot.sim.mjwarp import MjWarpSim
 
