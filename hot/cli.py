@@ -1,7 +1,9 @@
 """The ``hot`` console command: ``hot train ...`` / ``hot eval ...`` front the same code as ``hot/run.py``.
 
 ``hot train --task SkillMimicHandRand [flags]`` is exactly ``python hot/run.py --task SkillMimicHandRand
-[flags]``; ``hot eval [flags]`` adds ``--test``. Other subcommands forward to the package's tools.
+[flags]``; ``hot eval [flags]`` adds ``--test``. ``hot train/eval --algo ... --task allegro_inhand...``
+(an ``--algo`` flag or an in-hand task) goes to ``hot.inhand.cli``. Other subcommands forward to the
+package's tools.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ USAGE = """usage: hot <command> [flags]
 commands:
   train     train a tracking teacher        (= python hot/run.py ...)
   eval      test a checkpoint, print table  (= python hot/run.py --test ...)
+            with --algo ppo|hora_distill --task allegro_inhand[_grasp]: in-hand rotation
+            (hot/inhand/cli.py; docs/INHAND.md)
   datagen   synthesise demonstrations       (= python -m hot.datagen ...)
   bench     benchmarks                      (= python -m hot.bench ...)
   objects   list / add / build objects      (= python -m hot.assets.objects ...)
@@ -29,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cmd, rest = argv[0], argv[1:]
     if cmd in ("train", "eval"):
+        from hot.inhand.cli import is_inhand_command
+
+        if is_inhand_command(rest):  # --algo / an in-hand --task: hot.inhand.cli; tracking flags never match
+            from hot.inhand.cli import main as inhand_main
+
+            return inhand_main(cmd, rest)
         from hot.run import main as run_main
 
         return run_main(rest + (["--test"] if cmd == "eval" and "--test" not in rest else []))

@@ -1,0 +1,85 @@
+"""``hot train`` / ``hot eval`` for the in-hand tasks (UniLab's command-line habits).
+
+    hot train --algo ppo --task allegro_inhand_grasp --sim mujoco training.no_play=true
+    hot train --algo ppo --task allegro_inhand --sim mujoco [--profile hora] [key.path=value ...]
+    hot train --algo hora_distill --task allegro_inhand --sim mujoco [algo.distill.teacher_run=-1]
+    hot eval  --algo ppo --task allegro_inhand --sim mujoco --load-run -1
+
+Every ``key.path=value`` is a dotted override of :class:`hot.inhand.config.InhandCfg` (values parsed as
+YAML; an unknown key is an error naming it). ``--load-run`` sets ``algo.load_run`` (``-1`` = newest run);
+``hot eval`` evaluates that run with its own saved config, the overrides applied on top.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from hot.config.strict import ConfigError
+from hot.inhand.config import ALGOS, TASKS
+
+__all__ = ["main", "is_inhand_command"]
+
+
+def is_inhand_command(argv: list[str]) -> bool:
+    """True when ``hot train/eval`` arguments select an in-hand task or name an ``--algo`` (tracking never does)."""
+    for i, a in enumerate(argv):
+        if a == "--algo" or a.startswith("--algo="):
+            return True
+        if a == "--task" and i + 1 < len(argv) and argv[i + 1] in TASKS:
+            return True
+        if a.startswith("--task=") and a.split("=", 1)[1] in TASKS:
+            return True
+    return False
+
+
+def _parser(cmd: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog=f"hot {cmd}", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--algo", required=True, choices=ALGOS, help="trainer (log family)")
+    p.add_argument("--task", required=True, choices=TASKS, help="in-hand task")
+    p.add_argument("--sim", default="mujoco", choices=("mujoco", "mjwarp"), help="physics backend")
+    p.add_argument(
+        "--profile", default="", help="config profile, e.g. 'hora' (teacher with privileged encoder)"
+    )
+    p.add_argument("--load-run", dest="load_run", default=None, help="run id, run folder or -1 (newest)")
+    p.add_argument("overrides", nargs="*", help="dotted config overrides key.path=value")
+    return p
+
+
+def main(cmd: str, argv: list[str]) -> int:
+    """Run ``hot <cmd> argv`` for the in-hand tasks; returns the exit status."""
+    from hot.inhand import learning
+    from hot.inhand.cache import GraspCacheError
+    from hot.inhand.config import load_inhand_config
+    from hot.learning.checkpoint import CheckpointError
+
+    args = _parser(cmd).parse_args(argv)
+    bad = [o for o in args.overrides if "=" not in o]
+    if bad:
+        print(
+            f"hot {cmd}: error: unrecognised argument(s) {bad}; overrides look like key.path=value",
+            file=sys.stderr,
+        )
+        return 2
+    overrides = list(args.overrides)
+    try:
+        if cmd == "eval":
+            base = load_inhand_config(args.algo, args.task, args.profile, args.sim, overrides)
+            run = learning.find_run(base, args.load_run if args.load_run is not None else "-1")
+            cfg = learning.load_run_config(run, overrides + ["training.play_only=true"])
+            metrics = learning.evaluate(cfg, run)
+            print(learning.format_metrics(metrics))
+            print(json.dumps({k: v for k, v in metrics.items() if k != "per_scale"}))
+            return 0
+        if args.load_run is not None:
+            overrides.append(f"algo.load_run='{args.load_run}'")
+        cfg = load_inhand_config(args.algo, args.task, args.profile, args.sim, overrides)
+        res = learning.train(cfg, overrides)
+        print(json.dumps(res, indent=2, default=str))
+        return 0
+    except (ConfigError, GraspCacheError, CheckpointError) as e:
+        print(f"hot {cmd}: error: {e}", file=sys.stderr)
+        return 2

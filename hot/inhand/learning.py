@@ -1,0 +1,464 @@
+"""Training and evaluation of the in-hand tasks: PPO teacher through ``hot.learning.adapter`` (rl-games),
+HORA student distillation, grasp-cache runs, ``hot eval`` metrics, run folders.
+
+Everything that talks to rl-games goes through :mod:`hot.learning.adapter` (``train``, ``build_model``,
+``load_policy``, ``latest_checkpoint``); this module only adds the HORA teacher network to rl-games'
+network registry (:func:`register_inhand`) and builds the ``params`` from :class:`PpoCfg`.
+
+Run folders: ``<training.logdir>/<algo>/<TaskName>/<YYYY-mm-dd_HH-MM-SS>_<sim>/`` holding
+``run_config.yaml`` (the resolved :class:`InhandCfg`), rl-games' ``config.yaml``, ``nn/*.pth``,
+``summaries/`` (tensorboard), ``run_summary.json`` and, after ``hot eval``, ``eval.json``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+import yaml
+from rl_games.algos_torch import model_builder
+
+from hot.config.strict import ConfigError, apply_overrides, from_dict, load_yaml, to_dict
+from hot.inhand import constants as C
+from hot.inhand.config import InhandCfg
+from hot.inhand.env import InhandEnv
+from hot.inhand.networks import NETWORK_NAME, AdaptTConv, HoraTeacherBuilder, HoraTeacherNet, RunningNorm
+from hot.learning import adapter
+from hot.learning import checkpoint as ckpt
+
+__all__ = [
+    "TASK_LOG_NAMES",
+    "register_inhand",
+    "ppo_train_cfg",
+    "new_run_dir",
+    "find_run",
+    "load_run_config",
+    "train",
+    "evaluate",
+    "StudentPolicy",
+    "load_student",
+]
+
+TASK_LOG_NAMES = {
+    "allegro_inhand": "AllegroInhandRotation",
+    "allegro_inhand_grasp": "AllegroInhandRotationGrasp",
+}
+RUN_CONFIG = "run_config.yaml"
+STUDENT_FORMAT = "hora-student-v1"
+
+
+def register_inhand() -> None:
+    """``adapter.register()`` plus the HORA teacher network (idempotent)."""
+    adapter.register()
+    model_builder.register_network(NETWORK_NAME, HoraTeacherBuilder)
+
+
+# -------------------------------------------------------------------------------------------- run folders
+def _atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def task_dir(cfg: InhandCfg, algo: str | None = None) -> Path:
+    """``<logdir>/<algo>/<TaskName>``."""
+    return Path(cfg.training.logdir) / (algo or cfg.algo_name) / TASK_LOG_NAMES[cfg.task]
+
+
+def new_run_dir(cfg: InhandCfg) -> Path:
+    """A fresh run folder with the resolved config written into it."""
+    stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+    base = task_dir(cfg)
+    run = base / f"{stamp}_{cfg.sim}"
+    k = 1
+    while run.exists():
+        run = base / f"{stamp}-{k}_{cfg.sim}"
+        k += 1
+    run.mkdir(parents=True)
+    _atomic_text(run / RUN_CONFIG, yaml.safe_dump(to_dict(cfg), sort_keys=False))
+    return run
+
+
+def find_run(cfg: InhandCfg, load_run: str, algo: str | None = None) -> Path:
+    """The run folder ``load_run`` names: ``-1`` = newest under ``<logdir>/<algo>/<TaskName>``, a run id,
+    or a path to a run folder. Errors name what was looked for."""
+    base = task_dir(cfg, algo)
+    load_run = str(load_run).strip()
+    if load_run in ("-1", ""):
+        runs = (
+            sorted(p for p in base.glob("*") if p.is_dir() and (p / RUN_CONFIG).is_file())
+            if base.is_dir()
+            else []
+        )
+        if not runs:
+            raise ConfigError(f"--load-run -1: no runs under {base} (train one first)")
+        return runs[-1]
+    p = Path(load_run)
+    if p.is_dir() and (p / RUN_CONFIG).is_file():
+        return p
+    if "/" in load_run or "\\" in load_run:
+        raise ConfigError(f"--load-run {load_run!r}: not a run folder (no {RUN_CONFIG} in it)")
+    run = base / load_run
+    if not (run / RUN_CONFIG).is_file():
+        have = sorted(q.name for q in base.glob("*")) if base.is_dir() else []
+        raise ConfigError(
+            f"--load-run {load_run!r}: no run {run}; runs there: {', '.join(have[-5:]) or 'none'}"
+        )
+    return run
+
+
+def load_run_config(run: Path, overrides: list[str] | None = None) -> InhandCfg:
+    """The resolved config of a run, with dotted overrides applied (validated against the schema)."""
+    cfg = from_dict(InhandCfg, load_yaml(run / RUN_CONFIG), source=str(run / RUN_CONFIG))
+    return apply_overrides(InhandCfg, cfg, list(overrides)) if overrides else cfg
+
+
+# ------------------------------------------------------------------------------------------------- PPO
+def ppo_train_cfg(cfg: InhandCfg) -> dict:
+    """rl-games ``params`` for PPO on the rotation task (the adapter fills env-dependent keys)."""
+    p = cfg.algo.ppo
+    if p.network == "hora_teacher":
+        if not cfg.env.priv_info:
+            raise ConfigError("algo.ppo.network=hora_teacher needs env.priv_info=true (the encoder's input)")
+        network = {
+            "name": NETWORK_NAME,
+            "units": list(p.units),
+            "priv_units": list(p.priv_units),
+            "latent_dim": p.latent_dim,
+            "init_log_std": p.init_log_std,
+        }
+    else:
+        network = {
+            "name": adapter.NETWORK_MLP,
+            "separate": True,
+            "mlp": {"units": list(p.units)},
+            "log_std_init": p.init_log_std,
+        }
+    return {
+        "params": {
+            "seed": cfg.algo.seed,
+            "algo": {"name": adapter.ALGO_NAME},
+            "model": {"name": adapter.MODEL_NAME},
+            "network": network,
+            "config": {
+                "name": TASK_LOG_NAMES[cfg.task],
+                "ppo": True,
+                "normalize_input": True,
+                "normalize_value": True,
+                "normalize_advantage": True,
+                "value_bootstrap": True,
+                "reward_shaper": {"scale_value": 1.0},
+                "gamma": p.gamma,
+                "tau": p.tau,
+                "learning_rate": p.learning_rate,
+                "lr_schedule": "adaptive",
+                "kl_threshold": p.kl_threshold,
+                "horizon_length": p.horizon_length,
+                "minibatch_size": p.minibatch_size,
+                "mini_epochs": p.mini_epochs,
+                "e_clip": p.e_clip,
+                "clip_value": True,
+                "critic_coef": p.critic_coef,
+                "entropy_coef": p.entropy_coef,
+                "bounds_loss_coef": p.bounds_loss_coef,
+                "grad_norm": p.grad_norm,
+                "truncate_grads": True,
+                "max_epochs": cfg.algo.max_iterations,
+                "save_frequency": p.save_frequency,
+                "save_best_after": 10**9,
+                "games_to_track": 100,
+                "print_stats": False,
+                "torch_compile": False,
+            },
+        }
+    }
+
+
+def _train_ppo(cfg: InhandCfg, run: Path) -> dict:
+    register_inhand()
+    resume = None
+    if cfg.algo.load_run:
+        prev = find_run(cfg, cfg.algo.load_run)
+        resume = adapter.latest_checkpoint(prev)
+        if resume is None:
+            raise ConfigError(f"algo.load_run: run {prev} has no checkpoint in {prev / 'nn'}")
+    env = InhandEnv(cfg.env, cfg.algo.num_envs, mode="rotate", seed=cfg.algo.seed)
+    t0 = time.perf_counter()
+    res = adapter.train(
+        env, ppo_train_cfg(cfg), run, max_epochs=cfg.algo.max_iterations, resume_from=resume,
+        seed=cfg.algo.seed, show_progress=cfg.training.progress,
+    )  # fmt: skip
+    last = res["history"][-1] if res["history"] else {}
+    return {
+        "checkpoint": str(res["checkpoint"]),
+        "iterations": res["epoch"],
+        "env_steps": int(res["frame"]),
+        "wall_s": time.perf_counter() - t0,
+        "last_iteration": last,
+        "resumed_from": str(resume) if resume else None,
+    }
+
+
+# --------------------------------------------------------------------------------------------- student
+class StudentPolicy:
+    """The distilled student: proprioception + 30-frame history only (the privileged block is zeroed).
+
+    ``policy(obs (N, num_obs), hist (N, T, 32)) -> action (N, 16)`` in [-1, 1].
+    """
+
+    def __init__(
+        self, model: torch.nn.Module, adapt: AdaptTConv, hist_norm: RunningNorm, priv: slice | None
+    ) -> None:
+        self.model, self.adapt, self.hist_norm, self.priv = model.eval(), adapt.eval(), hist_norm.eval(), priv
+
+    @property
+    def net(self) -> HoraTeacherNet:
+        return self.model.a2c_network
+
+    def latent(self, hist: torch.Tensor) -> torch.Tensor:
+        return self.adapt(self.hist_norm(hist))
+
+    @torch.no_grad()
+    def __call__(self, obs: torch.Tensor, hist: torch.Tensor) -> torch.Tensor:
+        obs = obs.clone()
+        if self.priv is not None:
+            obs[:, self.priv] = 0.0  # the student never reads privileged information
+        nobs = self.model.norm_obs(obs)
+        mu, _ = self.net.heads(self.net.proprio(nobs), self.latent(hist))
+        return mu.clamp(-1.0, 1.0)
+
+
+def _teacher_checkpoint(cfg: InhandCfg) -> Path:
+    ref = cfg.algo.distill.teacher_run
+    p = Path(ref)
+    if p.is_file():
+        return p
+    run = find_run(cfg, ref, algo="ppo")
+    c = adapter.latest_checkpoint(run)
+    if c is None:
+        raise ConfigError(f"algo.distill.teacher_run: teacher run {run} has no checkpoint in {run / 'nn'}")
+    return c
+
+
+def _load_teacher_model(path: Path, env: InhandEnv) -> torch.nn.Module:
+    register_inhand()
+    pol = adapter.load_policy(path, env)
+    if not isinstance(pol.model.a2c_network, HoraTeacherNet):
+        raise ConfigError(
+            f"teacher {path}: network is not {NETWORK_NAME} (train it with --profile hora); "
+            "distillation needs the privileged encoder's latent"
+        )
+    return pol.model
+
+
+def _distill(cfg: InhandCfg, run: Path, overrides: list[str]) -> dict:
+    teacher_path = _teacher_checkpoint(cfg)
+    teacher_meta = ckpt.load_checkpoint(teacher_path)["meta"]
+    # the student sees exactly the teacher's env (same obs layout, randomisation); env.* overrides still apply
+    tdata = to_dict(cfg)
+    tdata["env"] = teacher_meta["config"]["env"]
+    cfg2 = from_dict(InhandCfg, tdata, source=f"{teacher_path} meta")
+    env_ov = [o for o in overrides if o.startswith("env.")]
+    cfg2 = apply_overrides(InhandCfg, cfg2, env_ov) if env_ov else cfg2
+    cfg.env = cfg2.env
+    _atomic_text(run / RUN_CONFIG, yaml.safe_dump(to_dict(cfg), sort_keys=False))
+
+    torch.manual_seed(cfg.algo.seed)
+    env = InhandEnv(cfg.env, cfg.algo.num_envs, mode="rotate", seed=cfg.algo.seed)
+    model = _load_teacher_model(teacher_path, env)
+    for prm in model.parameters():
+        prm.requires_grad_(False)
+    net: HoraTeacherNet = model.a2c_network
+    adapt = AdaptTConv(C.FRAME_DIM, cfg.env.proprio_hist_len, net.latent_dim)
+    hist_norm = RunningNorm(C.FRAME_DIM)
+    opt = torch.optim.Adam(adapt.parameters(), lr=cfg.algo.distill.learning_rate)
+    meta = adapter.env_meta(env)
+    meta["config"]["train"] = teacher_meta["config"]["train"]  # rebuilds the teacher network at load time
+    meta["student"] = {
+        "teacher_checkpoint": str(teacher_path),
+        "hist_len": cfg.env.proprio_hist_len,
+        "latent_dim": net.latent_dim,
+    }
+    (run / "nn").mkdir(exist_ok=True)
+
+    def save(it: int) -> Path:
+        state = {"format": STUDENT_FORMAT, "model": model.state_dict(), "adapt": adapt.state_dict(),
+                 "hist_norm": hist_norm.state_dict(), "epoch": it}  # fmt: skip
+        return ckpt.save_checkpoint(run / "nn" / f"student_ep_{it}.pth", state, meta)
+
+    obs = env.reset()
+    history, t0, frames, last = [], time.perf_counter(), 0, None
+    from tqdm import tqdm
+
+    bar = tqdm(range(1, cfg.algo.max_iterations + 1), unit="iter", disable=not cfg.training.progress)
+    for it in bar:
+        loss, rew = 0.0, 0.0
+        for _ in range(cfg.algo.distill.steps_per_iter):
+            hist = env.proprio_hist
+            hist_norm.update(hist)
+            with torch.no_grad():
+                nobs = model.norm_obs(obs)
+                z_teacher = net.extrinsics(nobs)
+            z_student = adapt(hist_norm(hist))
+            loss = loss + torch.nn.functional.mse_loss(z_student, z_teacher)
+            with torch.no_grad():  # student-driven rollout (DAgger-style): act on the student's latent
+                mu, _ = net.heads(net.proprio(nobs), z_student.detach())
+                obs, r, _, _ = env.step(mu.clamp(-1.0, 1.0))
+            rew += float(r.mean())
+            frames += env.num_envs
+        loss = loss / cfg.algo.distill.steps_per_iter
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        rec = {"iteration": it, "latent_mse": loss.item(), "reward": rew / cfg.algo.distill.steps_per_iter}
+        history.append(rec)
+        bar.set_postfix(latent_mse=f"{rec['latent_mse']:.4f}", refresh=False)
+        if it % cfg.algo.distill.save_frequency == 0 or it == cfg.algo.max_iterations:
+            last = save(it)
+    return {
+        "checkpoint": str(last),
+        "teacher": str(teacher_path),
+        "iterations": cfg.algo.max_iterations,
+        "env_steps": frames,
+        "wall_s": time.perf_counter() - t0,
+        "first_iteration": history[0],
+        "last_iteration": history[-1],
+    }
+
+
+def load_student(path: Path, env: InhandEnv) -> StudentPolicy:
+    """A student checkpoint (``hot train --algo hora_distill``) for rollouts on ``env``."""
+    payload = ckpt.load_checkpoint(path)
+    rlg, meta = payload["rlg"], payload["meta"]
+    if rlg.get("format") != STUDENT_FORMAT:
+        raise ckpt.CheckpointError(f"checkpoint {path}: not a HORA student checkpoint")
+    ckpt.check_compatible(meta, adapter.env_meta(env), path)
+    register_inhand()
+    model = adapter.build_model(meta["config"]["train"], env.num_obs, env.num_actions)
+    model.load_state_dict(rlg["model"])
+    st = meta["student"]
+    adapt = AdaptTConv(C.FRAME_DIM, int(st["hist_len"]), int(st["latent_dim"]))
+    adapt.load_state_dict(rlg["adapt"])
+    norm = RunningNorm(C.FRAME_DIM)
+    norm.load_state_dict(rlg["hist_norm"])
+    return StudentPolicy(model, adapt, norm, env.obs_layout.get("priv_info"))
+
+
+# -------------------------------------------------------------------------------------------------- eval
+def rollout_metrics(env: InhandEnv, act: Callable[[torch.Tensor], torch.Tensor], episodes: int) -> dict:
+    """Run ``act(obs) -> actions`` and average over the first episode of each of ``episodes`` envs.
+
+    ``env.num_envs`` must equal ``episodes``: every env contributes exactly its first episode, so short
+    (dropped) episodes are not over-counted. Returns mean rotation speed about the reward axis (rad/s),
+    drop rate, time to fall (mean episode length in s; a full episode counts its length), return, and
+    the same per object scale.
+    """
+    if env.num_envs != episodes:
+        raise ValueError("rollout_metrics: env.num_envs must equal episodes")
+    first: dict[str, torch.Tensor] = {}
+    seen = torch.zeros(env.num_envs, dtype=torch.bool)
+    store = {k: torch.zeros(env.num_envs) for k in ("return", "length_s", "dropped", "rot_speed", "scale")}
+    obs = env.reset()
+    for _ in range(env.max_steps + 1):
+        obs, _, done, info = env.step(act(obs))
+        if done.any():
+            ids = done.nonzero().squeeze(-1)
+            new = ~seen[ids]
+            for k in store:
+                store[k][ids[new]] = info["episodes"][k][new].float()
+            seen[ids] = True
+        if seen.all():
+            break
+    first = store
+    out = _summary(first)
+    out["per_scale"] = {
+        f"{s:g}": _summary({k: v[first["scale"] == s] for k, v in first.items()}) for s in env.scales
+    }
+    return out
+
+
+def _summary(ep: dict[str, torch.Tensor]) -> dict:
+    n = len(ep["return"])
+    if n == 0:
+        return {"episodes": 0}
+    return {
+        "episodes": n,
+        "rot_speed_rad_s": float(ep["rot_speed"].mean()),
+        "drop_rate": float(ep["dropped"].mean()),
+        "time_to_fall_s": float(ep["length_s"].mean()),
+        "return": float(ep["return"].mean()),
+    }
+
+
+def evaluate(cfg: InhandCfg, run: Path) -> dict:
+    """``hot eval``: roll out a run's newest checkpoint (teacher or student) and print/save metrics."""
+    if cfg.task != "allegro_inhand":
+        raise ConfigError(f"hot eval: task {cfg.task} has no policy to evaluate (use allegro_inhand)")
+    n = max(cfg.training.eval_episodes, len(cfg.env.domain_rand.scale_list))
+    env = InhandEnv(cfg.env, n, mode="rotate", seed=cfg.algo.seed + 1)
+    if cfg.algo_name == "hora_distill":
+        path = max(
+            (run / "nn").glob("student_ep_*.pth"), key=lambda p: int(p.stem.rsplit("_", 1)[1]), default=None
+        )
+        if path is None:
+            raise ConfigError(f"hot eval: run {run} has no student checkpoint in {run / 'nn'}")
+        student = load_student(path, env)
+
+        def act(obs: torch.Tensor) -> torch.Tensor:
+            return student(obs, env.proprio_hist)
+    else:
+        register_inhand()
+        path = adapter.latest_checkpoint(run)
+        if path is None:
+            raise ConfigError(f"hot eval: run {run} has no checkpoint in {run / 'nn'}")
+        act = adapter.load_policy(path, env)
+    t0 = time.perf_counter()
+    metrics = rollout_metrics(env, act, n)
+    metrics.update({"checkpoint": str(path), "run": str(run), "wall_s": time.perf_counter() - t0,
+                    "episode_s": cfg.env.episode_s, "scales": list(cfg.env.domain_rand.scale_list)})  # fmt: skip
+    _atomic_text(run / "eval.json", json.dumps(metrics, indent=2))
+    return metrics
+
+
+def format_metrics(m: dict) -> str:
+    lines = [
+        f"checkpoint: {m['checkpoint']}",
+        f"{'scale':>8} {'episodes':>9} {'rot rad/s':>10} {'drop':>6} {'TTF s':>7} {'return':>8}",
+    ]
+    rows = [("all", m)] + list(m.get("per_scale", {}).items())
+    for name, r in rows:
+        if r.get("episodes", 0):
+            lines.append(
+                f"{name:>8} {r['episodes']:>9d} {r['rot_speed_rad_s']:>10.3f} {r['drop_rate']:>6.1%} "
+                f"{r['time_to_fall_s']:>7.2f} {r['return']:>8.2f}"
+            )
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------------- train
+def train(cfg: InhandCfg, overrides: list[str] | None = None) -> dict:
+    """``hot train`` for the in-hand tasks; returns the run summary (also written to ``run_summary.json``)."""
+    from hot.inhand.grasp import collect_grasps
+
+    run = new_run_dir(cfg)
+    print(f"[hot] run folder: {run}")
+    if cfg.task == "allegro_inhand_grasp":
+        res = collect_grasps(cfg.env, cfg.algo.num_envs, seed=cfg.algo.seed, progress=cfg.training.progress)
+        res["files"] = {f"{k:g}": v for k, v in res["files"].items()}
+        res["counts"] = {f"{k:g}": v for k, v in res["counts"].items()}
+    elif cfg.algo_name == "hora_distill":
+        res = _distill(cfg, run, list(overrides or []))
+    else:
+        res = _train_ppo(cfg, run)
+    res["run"] = str(run)
+    _atomic_text(run / "run_summary.json", json.dumps(res, indent=2, default=str))
+    if cfg.task == "allegro_inhand" and not cfg.training.no_play:
+        ecfg = copy.deepcopy(cfg)
+        res["eval"] = evaluate(ecfg, run)
+    return res

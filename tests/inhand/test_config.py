@@ -1,0 +1,41 @@
+"""Strict in-hand config: owner YAMLs load, bad overrides name the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from hot.config.strict import ConfigError
+from hot.inhand.config import CFG_DIR, load_inhand_config
+
+
+@pytest.mark.parametrize("path", sorted(CFG_DIR.glob("*/*.yaml")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_owner_yaml_loads(path):
+    algo, name = path.parent.name, path.stem
+    task, profile = (name[: -len("_hora")], "hora") if name.endswith("_hora") else (name, "")
+    cfg = load_inhand_config(algo, task, profile)
+    assert cfg.task == task and cfg.algo_name == algo
+
+
+def test_dotted_overrides_apply_and_unknown_key_is_named():
+    cfg = load_inhand_config(
+        "ppo",
+        "allegro_inhand",
+        "hora",
+        overrides=["env.domain_rand.scale_list=[0.8,1.0]", "algo.num_envs=12"],
+    )
+    assert cfg.env.domain_rand.scale_list == [0.8, 1.0] and cfg.algo.num_envs == 12
+    with pytest.raises(ConfigError, match="'env.domain_rand.scale_lst' is not a known setting"):
+        load_inhand_config("ppo", "allegro_inhand", overrides=["env.domain_rand.scale_lst=[0.8]"])
+    with pytest.raises(ConfigError, match="algo.num_envs"):
+        load_inhand_config("ppo", "allegro_inhand", overrides=["algo.num_envs=many"])
+    with pytest.raises(ConfigError, match="scale_list"):
+        load_inhand_config("ppo", "allegro_inhand", overrides=["env.domain_rand.scale_list=[]"])
+
+
+def test_unknown_combinations_and_backend():
+    with pytest.raises(ConfigError, match="configured:"):
+        load_inhand_config("hora_distill", "allegro_inhand_grasp")
+    with pytest.raises(ConfigError, match="--sim mujoco"):
+        load_inhand_config("ppo", "allegro_inhand", sim="mjwarp")
+    with pytest.raises(ConfigError, match="unknown in-hand task"):
+        load_inhand_config("ppo", "SkillMimicHandRand")
