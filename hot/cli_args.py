@@ -202,7 +202,7 @@ def _apply_multi_gpu(args: argparse.Namespace) -> None:
     if world is None:
         raise SystemExit(
             "hot/run.py: error: --multi_gpu needs torchrun, e.g. torchrun --nproc_per_node=NUM_GPUS "
-            "hot/run.py ... --multi_gpu (README, 'Several GPUs')"
+            "hot/run.py ... --multi_gpu (README, 'GPUs')"
         )
     try:
         args.device = distributed.cli_device(args.device, world)

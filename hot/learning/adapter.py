@@ -349,15 +349,13 @@ def train(
     if world is None and train_cfg.get("params", train_cfg).get("config", {}).get("multi_gpu", False):
         raise ValueError(
             "train config sets multi_gpu, but this process was not started by torchrun: "
-            "torchrun --nproc_per_node=NUM_GPUS hot/run.py ... --multi_gpu (README, 'Several GPUs')"
+            "torchrun --nproc_per_node=NUM_GPUS hot/run.py ... --multi_gpu (README, 'GPUs')"
         )
     writer = world is None or world.is_writer
     with distributed.process_group(world, env.device):
         if world is not None:
             run_dir = distributed.broadcast_object(str(run_dir))
         run_dir = Path(run_dir)
-        if writer:
-            run_dir.mkdir(parents=True, exist_ok=True)
         params, resolved = build_params(env, train_cfg, run_dir, max_epochs, seed)
         meta = env_meta(env, resolved)
         meta["seed"] = int(seed)
@@ -365,10 +363,6 @@ def train(
             threads_given = "torch_threads" in train_cfg.get("params", train_cfg)
             distributed.prepare_params(params, world, threads_given=threads_given)
             meta["world_size"] = world.world_size
-        if writer:
-            _atomic_write_text(
-                run_dir / "config.yaml", yaml.safe_dump({"params": resolved, "meta": meta}, sort_keys=False)
-            )
 
         start_epoch = 0
         if resume_from is not None:
@@ -394,6 +388,12 @@ def train(
                     "network": params["network"],
                     "start_epoch": start_epoch,
                 }
+            )
+
+        if writer:  # once the run is known to start
+            run_dir.mkdir(parents=True, exist_ok=True)
+            _atomic_write_text(
+                run_dir / "config.yaml", yaml.safe_dump({"params": resolved, "meta": meta}, sort_keys=False)
             )
 
         observer = HotObserver(

@@ -39,8 +39,16 @@ def main() -> None:
     res = adapter.train(
         env, toy_cfg(), out / f"run_rank{world.rank}", max_epochs=epochs, seed=seed, show_progress=False
     )
+    # ranks that disagree on the setup (here num_envs) stop together before anything is written
+    try:
+        n = NUM_ENVS if world.rank == 0 else NUM_ENVS // 2
+        adapter.train(ToyReachEnv(num_envs=n), toy_cfg(), out / "mismatch", max_epochs=1, show_progress=False)
+        mismatch = ""
+    except ValueError as e:
+        mismatch = str(e)
     torch.save(
         {
+            "mismatch": mismatch,
             "model": {k: v.detach().cpu() for k, v in res["agent"].model.state_dict().items()},
             "first_obs": first_targets,
             "checkpoint": str(res["checkpoint"]),
@@ -108,6 +116,15 @@ def test_only_rank0_writes(two_ranks):
     events = [f for f in files if f.startswith("summaries/")]
     assert len(events) == 1, files  # one tensorboard writer (rank 0's)
     assert [f for f in files if f.startswith("nn/")] == [Path(r0["checkpoint"]).relative_to(run).as_posix()]
+
+
+def test_ranks_that_disagree_stop_before_writing(two_ranks):
+    out, ranks, _ = two_ranks
+    for r in ranks:
+        assert r["mismatch"] == (
+            f"torchrun ranks disagree on the training setup: num_envs: rank 0 {NUM_ENVS}, rank 1 {NUM_ENVS // 2}"
+        )
+    assert not (out / "mismatch").exists()
 
 
 def test_synced_normaliser_matches_rl_games_in_one_process():
