@@ -126,6 +126,11 @@ class HotA2CAgent(a2c_continuous.A2CAgent):
     def restore(self, fn: str, set_epoch: bool = True) -> None:
         payload = ckpt.load_checkpoint(fn, map_location=self.ppo_device)
         ckpt.check_compatible(payload["meta"], self.hot_meta, fn)
+        if "optimizer" not in payload["rlg"]:
+            raise ckpt.CheckpointError(
+                f"checkpoint {fn} has no optimizer state (a slim, inference-only copy): it can be tested "
+                "or used as a teacher, not resumed"
+            )
         self.set_full_state_weights(payload["rlg"], set_epoch=set_epoch)
         log.info("resumed from %s at epoch %d", fn, self.epoch_num)
 

@@ -115,3 +115,13 @@ def check_compatible(meta: dict, env_meta: dict, path: str | os.PathLike) -> Non
         )
     if problems:
         raise CheckpointError(f"checkpoint {path} does not match this env: " + "; ".join(problems))
+
+
+def slim_checkpoint(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
+    """Copy ``src`` without the optimizer state (about 1/3 of the size): enough for ``--test``, for
+    distillation teachers and for initialising training, not for resuming with the same optimizer."""
+    payload = load_checkpoint(src)
+    keep = {k: v for k, v in payload["rlg"].items() if k in ("model", "epoch", "frame", "last_mean_rewards")}
+    meta = dict(payload["meta"])
+    meta["slimmed_from"] = Path(src).name
+    return save_checkpoint(dst, keep, meta)

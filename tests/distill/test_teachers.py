@@ -79,3 +79,18 @@ def test_teachers_with_another_architecture_are_refused(tmp_path):
     b = save_tiny_teacher(env, tmp_path / "b.pth", seed=1, units=(16, 16))
     with pytest.raises(ConfigError, match="another network architecture"):
         TeacherEnsemble([a, b], env_meta(env), "cpu")
+
+
+def test_slim_checkpoint_keeps_the_policy_not_the_optimizer(tmp_path):
+    from hot.learning.checkpoint import load_checkpoint, save_checkpoint, slim_checkpoint
+
+    env = make_env(num_envs=2)
+    full = save_tiny_teacher(env, tmp_path / "full.pth", seed=3)
+    payload = load_checkpoint(full)
+    payload["rlg"]["optimizer"] = {"state": {0: {"exp_avg": torch.zeros(1000, 100)}}, "param_groups": []}
+    save_checkpoint(full, payload["rlg"], payload["meta"])
+    slim = slim_checkpoint(full, tmp_path / "slim.pth")
+    assert slim.stat().st_size < full.stat().st_size / 2
+    assert "optimizer" not in load_checkpoint(slim)["rlg"]
+    obs = env.reset()
+    torch.testing.assert_close(load_policy(slim, env).mu(obs), load_policy(full, env).mu(obs))
