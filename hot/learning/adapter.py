@@ -357,80 +357,78 @@ def train(
             "torchrun --nproc_per_node=NUM_GPUS hot/run.py ... --multi_gpu (README, 'GPUs')"
         )
     writer = world is None or world.is_writer
-    with distributed.process_group(world, env.device):
-        if world is not None:
-            run_dir = distributed.broadcast_object(str(run_dir))
-        run_dir = Path(run_dir)
-        params, resolved = build_params(env, train_cfg, run_dir, max_epochs, seed)
-        meta = env_meta(env, resolved)
-        meta["seed"] = int(seed)
-        if world is not None:
-            threads_given = "torch_threads" in train_cfg.get("params", train_cfg)
-            distributed.prepare_params(params, world, threads_given=threads_given)
-            meta["world_size"] = world.world_size
+    distributed.ensure_process_group(world, env.device)
+    if world is not None:
+        run_dir = distributed.broadcast_object(str(run_dir))
+    run_dir = Path(run_dir)
+    params, resolved = build_params(env, train_cfg, run_dir, max_epochs, seed)
+    meta = env_meta(env, resolved)
+    meta["seed"] = int(seed)
+    if world is not None:
+        threads_given = "torch_threads" in train_cfg.get("params", train_cfg)
+        distributed.prepare_params(params, world, threads_given=threads_given)
+        meta["world_size"] = world.world_size
 
-        start_epoch = 0
-        if resume_from is not None:
-            payload = ckpt.load_checkpoint(resume_from)
-            ckpt.check_compatible(payload["meta"], meta, resume_from)
-            start_epoch = int(payload["rlg"].get("epoch", 0))
-            total = params["config"].get("max_epochs", -1)
-            if total != -1 and start_epoch >= total:
-                raise ValueError(
-                    f"resume_from {resume_from} is at epoch {start_epoch}, max_epochs is {total}: nothing to "
-                    "train (max_epochs counts all epochs, including those already done)"
-                )
-        if world is not None:
-            c = params["config"]
-            distributed.check_same_on_all_ranks(
-                {
-                    "num_envs": int(env.num_envs),
-                    "obs_layout": meta["obs_layout"],
-                    "num_actions": int(env.num_actions),
-                    **{
-                        k: c.get(k) for k in ("horizon_length", "minibatch_size", "mini_epochs", "max_epochs")
-                    },
-                    "network": params["network"],
-                    "start_epoch": start_epoch,
-                }
+    start_epoch = 0
+    if resume_from is not None:
+        payload = ckpt.load_checkpoint(resume_from)
+        ckpt.check_compatible(payload["meta"], meta, resume_from)
+        start_epoch = int(payload["rlg"].get("epoch", 0))
+        total = params["config"].get("max_epochs", -1)
+        if total != -1 and start_epoch >= total:
+            raise ValueError(
+                f"resume_from {resume_from} is at epoch {start_epoch}, max_epochs is {total}: nothing to "
+                "train (max_epochs counts all epochs, including those already done)"
             )
-
-        if writer:  # once the run is known to start
-            run_dir.mkdir(parents=True, exist_ok=True)
-            _atomic_write_text(
-                run_dir / "config.yaml", yaml.safe_dump({"params": resolved, "meta": meta}, sort_keys=False)
-            )
-
-        observer = HotObserver(
-            int(params["config"].get("max_epochs", -1)), show_progress=show_progress and writer
+    if world is not None:
+        c = params["config"]
+        distributed.check_same_on_all_ranks(
+            {
+                "num_envs": int(env.num_envs),
+                "obs_layout": meta["obs_layout"],
+                "num_actions": int(env.num_actions),
+                **{k: c.get(k) for k in ("horizon_length", "minibatch_size", "mini_epochs", "max_epochs")},
+                "network": params["network"],
+                "start_epoch": start_epoch,
+            }
         )
-        runner = Runner(algo_observer=observer)
-        factory = make_agent or HotA2CAgent
-        runner.algo_factory.register_builder(ALGO_NAME, lambda **kw: factory(meta=meta, **kw))
-        runner.load_config(params)  # no deepcopy here: the env object must stay the same instance
-        _seed_everything(seed)  # rl-games skips seeding when seed == 0 (and adds the rank under multi_gpu)
-        if hasattr(env, "seed"):
-            env.seed(seed)
-        if world is None:
+
+    if writer:  # once the run is known to start
+        run_dir.mkdir(parents=True, exist_ok=True)
+        _atomic_write_text(
+            run_dir / "config.yaml", yaml.safe_dump({"params": resolved, "meta": meta}, sort_keys=False)
+        )
+
+    observer = HotObserver(
+        int(params["config"].get("max_epochs", -1)), show_progress=show_progress and writer
+    )
+    runner = Runner(algo_observer=observer)
+    factory = make_agent or HotA2CAgent
+    runner.algo_factory.register_builder(ALGO_NAME, lambda **kw: factory(meta=meta, **kw))
+    runner.load_config(params)  # no deepcopy here: the env object must stay the same instance
+    _seed_everything(seed)  # rl-games skips seeding when seed == 0 (and adds the rank under multi_gpu)
+    if hasattr(env, "seed"):
+        env.seed(seed)
+    if world is None:
+        agent = runner.algo_factory.create(ALGO_NAME, base_name="run", params=runner.params)
+    else:
+        with distributed.rl_games_on_existing_group():
             agent = runner.algo_factory.create(ALGO_NAME, base_name="run", params=runner.params)
-        else:
-            with distributed.rl_games_on_existing_group():
-                agent = runner.algo_factory.create(ALGO_NAME, base_name="run", params=runner.params)
-            distributed.adapt_agent(agent)
-        if resume_from is not None:
-            agent.restore(str(resume_from))
-        if params["config"]["torch_compile"]:
-            agent.model = torch.compile(agent.model)
-        try:
-            agent.train()
-        finally:
-            observer.close()
-            if agent.writer is not None:
-                agent.writer.flush()
-                agent.writer.close()
-        checkpoint, frame = agent.last_saved_path, agent.frame
-        if world is not None:
-            checkpoint, frame = distributed.broadcast_object((checkpoint, frame))
+        distributed.adapt_agent(agent)
+    if resume_from is not None:
+        agent.restore(str(resume_from))
+    if params["config"]["torch_compile"]:
+        agent.model = torch.compile(agent.model)
+    try:
+        agent.train()
+    finally:
+        observer.close()
+        if agent.writer is not None:
+            agent.writer.flush()
+            agent.writer.close()
+    checkpoint, frame = agent.last_saved_path, agent.frame
+    if world is not None:
+        checkpoint, frame = distributed.broadcast_object((checkpoint, frame))
     log.info("trained epochs %d..%d", start_epoch + 1, agent.epoch_num)
     return {
         "checkpoint": checkpoint,

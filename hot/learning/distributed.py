@@ -36,6 +36,7 @@ runs under torchrun. ``hot/run.py --multi_gpu`` adds the per-rank device and see
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 from collections.abc import Iterator
@@ -52,7 +53,7 @@ __all__ = [
     "rank_seed",
     "cli_device",
     "init_process_group",
-    "process_group",
+    "ensure_process_group",
     "broadcast_object",
     "check_same_on_all_ranks",
     "DevicePinnedConfig",
@@ -156,8 +157,8 @@ def cli_device(requested: str | None, world: World) -> str:
 def init_process_group(world: World, device: torch.device | str) -> bool:
     """Create the default process group for ``world`` (NCCL on CUDA, gloo otherwise).
 
-    Returns True if it was created here (the caller destroys it), False if one already exists
-    (then it must have this rank and size).
+    Returns True if it was created here, False if one already exists (then it must have this rank
+    and size).
     """
     device = torch.device(device)
     if dist.is_initialized():
@@ -353,15 +354,18 @@ class SyncedRunningMeanStd(nn.Module):
         return torch.clamp((input - mean) / torch.sqrt(var + self.epsilon), min=-5.0, max=5.0)
 
 
-@contextlib.contextmanager
-def process_group(world: World | None, device: torch.device | str) -> Iterator[None]:
-    """The default process group of ``world`` for the duration of the block (nothing when ``world`` is None).
+def ensure_process_group(world: World | None, device: torch.device | str) -> None:
+    """The default process group of ``world`` (nothing when ``world`` is None), made once per process.
 
-    A group that already existed is left alone; one created here is destroyed on exit.
+    It stays until the process exits (destroyed then, by ``atexit``): destroying it and making a
+    new one in the same torchrun process reuses the rendezvous store's keys, and a rank can then
+    connect to the old group's closed ports (seen as "Connection reset by peer" in a second
+    ``train()`` call). A later call finds the group and checks that it matches ``world``.
     """
-    created = world is not None and init_process_group(world, device)
-    try:
-        yield
-    finally:
-        if created:
-            dist.destroy_process_group()
+    if world is not None and init_process_group(world, device):
+        atexit.register(_destroy_if_initialized)
+
+
+def _destroy_if_initialized() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()

@@ -316,7 +316,7 @@ def test_buffer_sizes_from_environment_variables(allegro, bottle, clips, monkeyp
     with pytest.raises(BufferOverflowError, match=rf"{NCONMAX_ENV}=\d+ in the environment"):
         _reset(MjWarpSim(allegro, bottle, 2), clips, TOUCH_FRAME)
     monkeypatch.setenv(NJMAX_ENV, "ten")
-    with pytest.raises(ValueError, match=rf"environment variable {NJMAX_ENV}='ten': expected a positive integer"):
+    with pytest.raises(ValueError, match=rf"variable {NJMAX_ENV}='ten': expected a positive integer"):
         MjWarpSim(allegro, bottle, 2)
 
 
