@@ -92,6 +92,9 @@ def save_rows(path: Path, rows: np.ndarray) -> Path:
             np.save(f, np.asarray(rows, dtype=np.float32), allow_pickle=False)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file a normal mode
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

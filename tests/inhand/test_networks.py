@@ -49,3 +49,10 @@ def test_running_norm_matches_batch_statistics():
     flat = x.reshape(-1, 4)
     assert torch.allclose(n.mean, flat.mean(0), atol=1e-3)
     assert torch.allclose(n.var, flat.var(0, unbiased=False), rtol=1e-3)
+
+
+def test_teacher_starts_near_zero_mean_action():
+    torch.manual_seed(0)
+    net = HoraTeacherNet(LAYOUT, 105, 16, [512, 256, 128], [256, 128], 8)
+    mu, _, _, _ = net({"obs": torch.randn(64, 105)})
+    assert mu.abs().max() < 0.05  # "hold the grasp" plus exploration noise, not a constant drift
