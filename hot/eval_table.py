@@ -58,9 +58,13 @@ def run_table(args: argparse.Namespace) -> list[dict]:
             if not folder.is_dir() or not any(folder.glob("*.pt")):
                 rows.append({**base, "status": f"no data ({folder})"})
                 continue
+            # no more envs than clips, so a small folder is not counted several times over
+            num_clips = len(list(folder.glob("*.pt")))
+            num_envs = min(args.num_envs, num_clips)
+            rounds = -(-num_clips // num_envs)  # every clip at least once
             flags = [
                 "--test", "--task", "SkillMimicHandRand", "--cfg_env", args.cfg_env, "--cfg_train", args.cfg_train,
-                "--motion_file", str(folder), "--num_envs", str(args.num_envs), "--state_init", "2",
+                "--motion_file", str(folder), "--num_envs", str(num_envs), "--state_init", "2",
                 "--episode_length", str(length), "--objnames", obj, "--hand_model", args.hand_model,
                 "--checkpoint", str(ckpt), "--enable_obj_keypoints", "--enable_dof_obs", "--enable_ig_scale",
                 *(["--use_res_action"] if args.action == "residual" else ["--use_delta_action"]),
@@ -73,7 +77,7 @@ def run_table(args: argparse.Namespace) -> list[dict]:
                 from hot.learning.adapter import load_policy
 
                 policy = load_policy(ckpt, env)
-                res = evaluate(env, policy, rounds=1, show_progress=False)[-1]
+                res = evaluate(env, policy, rounds=rounds, show_progress=False)[-1]
                 rows.append({**base, "status": "ok", **{k: res[k] for k in COLUMNS[3:]}})
             except (ConfigError, ValueError, RuntimeError) as e:
                 rows.append({**base, "status": f"error: {e}"})

@@ -16,8 +16,11 @@ Phase, beta, explained variance and the expert loss are logged per epoch (tensor
 
 from __future__ import annotations
 
+import csv
 import math
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 from rl_games.algos_torch import torch_ext
@@ -28,7 +31,7 @@ from hot.distill.config import DistillCfg
 from hot.distill.teachers import TeacherEnsemble
 from hot.learning.adapter import HotA2CAgent
 
-__all__ = ["DistillAgent"]
+__all__ = ["DistillAgent", "write_log"]
 
 
 class DistillAgent(HotA2CAgent):
@@ -135,6 +138,8 @@ class DistillAgent(HotA2CAgent):
         rec["ppo_updates"] = float(self.gate.n_actor)
         self._epoch_stats.clear()
         self.distill_log.append(rec)
+        if getattr(self, "experiment_dir", None) and (not self.multi_gpu or self.global_rank == 0):
+            write_log(Path(self.experiment_dir) / "distill_log.csv", self.distill_log)  # kept if the run is stopped
         if self.writer is not None:
             for k, v in rec.items():
                 if k != "epoch" and math.isfinite(v):
@@ -163,3 +168,17 @@ def _neglogp(x: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor) -> torch.
         + 0.5 * math.log(2.0 * math.pi) * x.shape[-1]
         + torch.log(sigma).sum(dim=-1)
     )
+
+
+def write_log(path: Path, rows: list[dict[str, float]]) -> None:
+    """Rewrite the per-epoch distillation log ``path`` (CSV) atomically."""
+    if not rows:
+        return
+    keys = sorted({k for r in rows for k in r}, key=lambda k: (k != "epoch", k))
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=keys)
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+    os.replace(tmp, path)

@@ -7,9 +7,7 @@ student runs through the normal ``--test`` path.
 
 from __future__ import annotations
 
-import csv
 import os
-from pathlib import Path
 from typing import Any
 
 from hot.config.strict import ConfigError
@@ -73,21 +71,7 @@ def train_distill(
         show_progress=show_progress,
         make_agent=lambda **kw: DistillAgent(teachers=teachers, route=route, dcfg=dcfg, **kw),
     )
-    log = out["agent"].distill_log
-    out["distill_log"] = log
+    out["distill_log"] = out["agent"].distill_log
     out["teachers"] = [str(s.path) for s in specs]
-    _write_log(Path(run_dir) / "distill_log.csv", log)
     return out
 
-
-def _write_log(path: Path, rows: list[dict[str, float]]) -> None:
-    if not rows:
-        return
-    keys = sorted({k for r in rows for k in r}, key=lambda k: (k != "epoch", k))
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=keys)
-        w.writeheader()
-        for r in rows:
-            w.writerow(r)
-    os.replace(tmp, path)
