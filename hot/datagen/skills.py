@@ -110,6 +110,15 @@ class SkillConfig:
     max_fast_step: float = 0.06
     """Bound on wrist/object translation per frame in catch/throw (checked)."""
     max_tries: int = 100
+    catch_min_z: float = 0.35
+    """Lowest world height (m) of the wrist and the object while held in a catch clip. The upstream
+    catch metric (``hot.metrics.success.CatchMetric``) needs both above 0.3 m on steps 51-88, and
+    the absorb phase carries them down by up to v·τ; 2 of 6 MANO/Bottle catch clips ended at
+    0.27-0.30 m, so even an exact replay failed the metric."""
+    catch_min_frames: int = 102
+    """Catch clips are padded (held still) to at least this many frames: a test runs 100 steps from
+    frame 2 (``hot.eval_table``) and CatchMetric latches at step 88, past the end of the 67-77
+    frame clips (the reference is zero there). Throw clips, the reversed catch, are not padded."""
 
 
 @dataclass
@@ -487,12 +496,15 @@ def _catch(ctx: SkillContext, g: int, rng) -> Plan | None:
     f = ctx.q_open + (fingers - ctx.q_open) * sf[:, None]
     c = torch.ones(n_a, dtype=torch.float64)
     c[:4] = -1
+    if float(min(o_pa[:, 2].min(), w_pa[:, 2].min())) < ctx.cfg.catch_min_z:
+        return None  # caught too low for the catch metric's height rule
     absorb = Plan(w_pa, wq_a, f, o_pa, oq_a, c, torch.ones(n_a, dtype=torch.bool))
     return Plan.cat([flight, absorb]).pad(last=20)
 
 
 def skill_catch(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
-    return _catch(ctx, g, rng)
+    p = _catch(ctx, g, rng)
+    return None if p is None else p.pad(last=max(0, ctx.cfg.catch_min_frames - len(p)))
 
 
 def skill_throw(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:

@@ -90,6 +90,23 @@ def test_skill_consistent(ctx, skill):
         assert (c == 1).any() and (c == 0).any()
 
 
+def test_catch_fits_the_catch_metric(ctx):
+    # CatchMetric (test from frame 2, latched at step 88) needs the reference to reach frame 90 and
+    # the held wrist and object above 0.3 m; throw stays the exact reversal of the unpadded catch
+    for seed in range(6):
+        plan, clip, _ = make_clip(ctx, "catch", 0, 0, np.random.default_rng(seed))
+        assert clip is not None
+        assert len(plan) >= ctx.cfg.catch_min_frames >= 2 + 88 + 1
+        held = plan.contact != 0
+        assert float(plan.obj_pos[held, 2].min()) >= ctx.cfg.catch_min_z
+        assert float(plan.wrist_pos[held, 2].min()) >= ctx.cfg.catch_min_z
+        n_flight = int((plan.contact == 0).sum()) + 3  # flight frames labelled -1 before the catch
+        tail = plan.wrist_pos[n_flight + 29 :]
+        assert (tail == tail[0]).all()  # after the 30 absorb frames the hand holds still
+        throw, _, _ = make_clip(ctx, "throw", 0, 0, np.random.default_rng(seed))
+        assert len(throw) == int((throw.contact == 0).sum()) + 3 + 30 + 20
+
+
 def test_all_skills_registered():
     assert set(SKILL_FNS) == {"grasp", "move", "place", "regrasp", "rotate", "catch", "throw", "freemove", "long"}
 
