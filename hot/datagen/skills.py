@@ -117,7 +117,7 @@ class SkillConfig:
     0.27-0.30 m, so even an exact replay failed the metric."""
     catch_min_frames: int = 102
     """Catch clips are padded (held still) to at least this many frames: a test runs 100 steps from
-    frame 2 (``hot.eval_table``) and CatchMetric latches at step 88, past the end of the 67-77
+    frame 2 (``hot.eval_table``) and CatchMetric latches at step 88, past the end of the 70-77
     frame clips (the reference is zero there). Throw clips, the reversed catch, are not padded."""
 
 
