@@ -83,7 +83,7 @@ class DistillAgent(HotA2CAgent):
             use = torch.rand(expert.shape[0], device=self.ppo_device) < b
             actions = torch.where(use.unsqueeze(1), expert.clamp(-1.0, 1.0), res["actions"])
             res["actions"] = actions
-            res["neglogpacs"] = _neglogp(actions, res["mus"], res["sigmas"])
+            res["neglogpacs"] = self.model.neglogp(actions, res["mus"], res["sigmas"], torch.log(res["sigmas"]))
             self._stat("teacher_action_fraction", float(use.float().mean()))
         else:
             self._stat("teacher_action_fraction", 0.0)
@@ -159,15 +159,6 @@ class DistillAgent(HotA2CAgent):
         super().set_full_state_weights(weights, set_epoch=set_epoch)
         if "distill_gate" in weights:
             self.gate.load_state_dict(weights["distill_gate"])
-
-
-def _neglogp(x: torch.Tensor, mean: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-    """Negative log-density of ``x`` under the diagonal Gaussian N(mean, sigma^2), summed over actions."""
-    return (
-        0.5 * (((x - mean) / sigma) ** 2).sum(dim=-1)
-        + 0.5 * math.log(2.0 * math.pi) * x.shape[-1]
-        + torch.log(sigma).sum(dim=-1)
-    )
 
 
 def write_log(path: Path, rows: list[dict[str, float]]) -> None:

@@ -20,7 +20,6 @@ from torch.func import functional_call, stack_module_state
 from hot.config.resolve import resolve_path
 from hot.config.strict import ConfigError
 from hot.distill.config import SKILL_CODES, DistillCfg
-from hot.learning import checkpoint as ckpt
 
 __all__ = ["TeacherSpec", "TeacherEnsemble", "resolve_teachers", "skill_table", "object_table", "parse_skills"]
 
@@ -149,7 +148,7 @@ class TeacherEnsemble:
     """
 
     def __init__(self, paths: Sequence[Path], env_meta: dict, device: torch.device | str, obs_clip: float = 5.0):
-        from hot.learning.adapter import build_model
+        from hot.learning.adapter import load_model
 
         if not paths:
             raise ConfigError("distillation needs at least one teacher checkpoint")
@@ -159,16 +158,7 @@ class TeacherEnsemble:
         nets, means, variances = [], [], []
         shapes = None
         for p in self.paths:
-            payload = ckpt.load_checkpoint(p, map_location="cpu")
-            ckpt.check_compatible(payload["meta"], env_meta, p)
-            train_params = payload["meta"].get("config", {}).get("train")
-            if not train_params:
-                raise ckpt.CheckpointError(f"teacher {p}: meta.config.train missing, cannot rebuild the network")
-            model = build_model(train_params, int(env_meta["num_obs"]), int(env_meta["num_actions"]))
-            try:
-                model.load_state_dict(payload["rlg"]["model"])
-            except RuntimeError as e:
-                raise ckpt.CheckpointError(f"teacher {p}: weights do not fit the network: {e}") from e
+            model, _ = load_model(p, env_meta)
             net = model.a2c_network.eval()
             sig = {k: tuple(v.shape) for k, v in net.state_dict().items()}
             if shapes is None:

@@ -490,21 +490,31 @@ def build_model(train_params: dict, num_obs: int, num_actions: int) -> torch.nn.
     )
 
 
-def load_policy(checkpoint_path: str | os.PathLike, env: Any) -> Callable[[torch.Tensor], torch.Tensor]:
-    """Load a checkpoint for test-time rollouts on ``env`` (refuses another hand / obs layout)."""
+def load_model(checkpoint_path: str | os.PathLike, meta_of_env: dict) -> tuple[torch.nn.Module, dict]:
+    """The rl-games model of a checkpoint, rebuilt and loaded on the CPU: ``(model, checkpoint meta)``.
+
+    ``meta_of_env`` is :func:`env_meta` of the env it will act in; another hand, obs layout, action size
+    or action mode is refused, naming both values.
+    """
     payload = ckpt.load_checkpoint(checkpoint_path, map_location="cpu")
     meta = payload["meta"]
-    ckpt.check_compatible(meta, env_meta(env), checkpoint_path)
+    ckpt.check_compatible(meta, meta_of_env, checkpoint_path)
     train_params = meta.get("config", {}).get("train")
     if not train_params:
         raise ckpt.CheckpointError(f"checkpoint {checkpoint_path}: meta.config.train missing, cannot rebuild")
-    model = build_model(train_params, int(env.num_obs), int(env.num_actions))
+    model = build_model(train_params, int(meta_of_env["num_obs"]), int(meta_of_env["num_actions"]))
     try:
         model.load_state_dict(payload["rlg"]["model"])
     except RuntimeError as e:
         raise ckpt.CheckpointError(
             f"checkpoint {checkpoint_path}: weights do not fit the network: {e}"
         ) from e
+    return model, meta
+
+
+def load_policy(checkpoint_path: str | os.PathLike, env: Any) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Load a checkpoint for test-time rollouts on ``env`` (refuses another hand / obs layout)."""
+    model, meta = load_model(checkpoint_path, env_meta(env))
     return Policy(model, env.device, meta)
 
 

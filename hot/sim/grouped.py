@@ -83,7 +83,7 @@ class GroupedSim(SimBackend):
         return torch.cat([s.object_scales for s in self.sims])
 
     def _split(self, env_ids: torch.Tensor):
-        """Yield ``(g, sim, local_ids, positions)``: the batch, its world ids and their rows in ``env_ids``."""
+        """Yield ``(sim, local_ids, rows)``: each batch, its world ids and their rows in ``env_ids``."""
         env_ids = env_ids.to(self.group_of_env.device).long()
         groups = self.group_of_env[env_ids]
         for g, sim in enumerate(self.sims):

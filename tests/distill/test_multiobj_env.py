@@ -104,15 +104,13 @@ def test_refined_motion_must_mirror_the_original(tmp_path):
 def test_rewards_follow_the_refined_motion(tmp_path):
     """A refined copy with the object 5 cm higher: the same rollout scores worse against it, and the
     teacher's observation stays on the original while the student's follows the refined targets."""
-    import torch as T
-
     orig = GMP / "bottle" / "move_higher_kp"
     refined = tmp_path / "refined"
     refined.mkdir()
     for f in sorted(orig.glob("*.pt")):
-        d = T.load(f, weights_only=True)
-        d["obj_pos"] = d["obj_pos"] + T.tensor([0.0, 0.0, 0.05])
-        T.save(d, refined / f.name)
+        d = torch.load(f, weights_only=True)
+        d["obj_pos"] = d["obj_pos"] + torch.tensor([0.0, 0.0, 0.05])
+        torch.save(d, refined / f.name)
     kw = dict(motion=orig, num_envs=3, mode="test", extra="--state_init 2")
     plain = make_env(**kw)
     ref_env = make_env(**{**kw, "extra": kw["extra"] + f" --refined_motion_file {refined}"})
@@ -121,7 +119,7 @@ def test_rewards_follow_the_refined_motion(tmp_path):
     outs = []
     for env in (plain, ref_env, obs_env):
         o0 = env.reset()
-        _, r, _, _ = env.step(T.zeros(3, env.num_actions))
+        _, r, _, _ = env.step(torch.zeros(3, env.num_actions))
         outs.append((o0, r, env.last_errors["E_op"], env.teacher_obs))
     assert (outs[1][2] > outs[0][2] + 1.5).all()  # E_op: mean |dx| over xyz, 5 cm in z = 1.67 cm
     assert (outs[1][1] < outs[0][1]).all()
