@@ -156,7 +156,7 @@ def fill_key_bodies(
         out = dict(raw)
         out["body_pos"] = fk(clip).reshape(clip.num_frames, -1).contiguous()
         target = dst / f.relative_to(src)
-        atomic_torch_save(out, target)
+        atomic_torch_save(out, target, compress=True)
         written.append(target)
     return written
 
