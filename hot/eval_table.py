@@ -3,7 +3,9 @@
 ``python -m hot.eval_table --checkpoint CKPT --dataset hot/data/motions/dexgrasp_train_mano
 --objects Bottle Box --skills grasp move place --out output/test_table`` runs ``--test`` for every
 (object, skill) folder it finds and writes ``<out>.csv`` and ``<out>.md``. An object without data
-for a skill, or a missing checkpoint, is a row saying so, not a crash.
+for a skill, or a missing checkpoint, is a row saying so, not a crash. ``--open_loop`` instead of
+``--checkpoint`` replays the reference DoFs through the PD controllers (``--task OpenLoop``): how
+physically plausible a generated dataset is before any learning (DATA_GENERATION.md).
 """
 
 from __future__ import annotations
@@ -39,11 +41,12 @@ def run_table(args: argparse.Namespace) -> list[dict]:
     from hot.cli_args import parse_args
     from hot.config.resolve import resolve_env_config
     from hot.envs.tracking import TrackingEnv
-    from hot.evaluate import evaluate
+    from hot.evaluate import evaluate, zero_policy
 
     rows = []
-    ckpt = Path(args.checkpoint)
-    if not ckpt.is_file():
+    open_loop = args.checkpoint is None
+    ckpt = Path(args.checkpoint or "")
+    if not open_loop and not ckpt.is_file():
         alt = Path(__file__).resolve().parents[1] / args.checkpoint
         ckpt = alt if alt.is_file() else ckpt
     dataset = resolve_path(args.dataset, "--dataset", must_exist=False)
@@ -52,7 +55,7 @@ def run_table(args: argparse.Namespace) -> list[dict]:
             sdir, length = SKILL_DIRS[skill]
             folder = dataset / obj.lower() / sdir
             base = {"object": obj, "skill": skill}
-            if not ckpt.is_file():
+            if not open_loop and not ckpt.is_file():
                 rows.append({**base, "status": f"missing checkpoint {args.checkpoint}"})
                 continue
             if not folder.is_dir() or not any(folder.glob("*.pt")):
@@ -62,21 +65,31 @@ def run_table(args: argparse.Namespace) -> list[dict]:
             num_clips = len(list(folder.glob("*.pt")))
             num_envs = min(args.num_envs, num_clips)
             rounds = -(-num_clips // num_envs)  # every clip at least once
+            task = ["--task", "OpenLoop"] if open_loop else ["--test", "--task", "SkillMimicHandRand"]
+            policy_flags = (
+                ["--use_res_action"] if open_loop
+                else ["--checkpoint", str(ckpt), "--enable_ig_scale",
+                      *(["--use_res_action"] if args.action == "residual" else ["--use_delta_action"])]
+            )
             flags = [
-                "--test", "--task", "SkillMimicHandRand", "--cfg_env", args.cfg_env, "--cfg_train", args.cfg_train,
+                *task, "--cfg_env", args.cfg_env, "--cfg_train", args.cfg_train,
                 "--motion_file", str(folder), "--num_envs", str(num_envs), "--state_init", "2",
                 "--episode_length", str(length), "--objnames", obj, "--hand_model", args.hand_model,
-                "--checkpoint", str(ckpt), "--enable_obj_keypoints", "--enable_dof_obs", "--enable_ig_scale",
-                *(["--use_res_action"] if args.action == "residual" else ["--use_delta_action"]),
+                "--enable_obj_keypoints", "--enable_dof_obs", *policy_flags,
             ]
             a = parse_args(flags)
             try:
                 cfg = resolve_env_config(a)
-                cfg.env.dense_obj = _dense_from_train_cfg(_load_train_cfg(a))
-                env = TrackingEnv(cfg, device=torch.device("cpu"), mode="test", seed=0)
-                from hot.learning.adapter import load_policy
+                if open_loop:  # zero residual actions: PD targets = the reference
+                    cfg.env.action_mode = "residual"
+                    env = TrackingEnv(cfg, device=torch.device("cpu"), mode="test", seed=0)
+                    policy = zero_policy(env.num_actions)
+                else:
+                    cfg.env.dense_obj = _dense_from_train_cfg(_load_train_cfg(a))
+                    env = TrackingEnv(cfg, device=torch.device("cpu"), mode="test", seed=0)
+                    from hot.learning.adapter import load_policy
 
-                policy = load_policy(ckpt, env)
+                    policy = load_policy(ckpt, env)
                 res = evaluate(env, policy, rounds=rounds, show_progress=False)[-1]
                 rows.append({**base, "status": "ok", **{k: res[k] for k in COLUMNS[3:]}})
             except (ConfigError, ValueError, RuntimeError) as e:
@@ -113,17 +126,23 @@ def write_table(rows: list[dict], out: str | os.PathLike) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m hot.eval_table", description=__doc__.splitlines()[0])
-    p.add_argument("--checkpoint", required=True)
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--checkpoint", help="policy to test")
+    who.add_argument("--open_loop", action="store_true",
+                     help="no policy: replay the reference DoFs through the PD controllers (--task OpenLoop)")
     p.add_argument("--dataset", default="hot/data/motions/dexgrasp_train_mano")
     p.add_argument("--objects", nargs="+", default=["Bottle", "Box", "Hammer", "Sword"])
     p.add_argument("--skills", nargs="+", default=["grasp", "move", "place"], choices=sorted(SKILL_DIRS))
     p.add_argument("--hand_model", default="mano", choices=["mano", "shadow", "allegro"])
-    p.add_argument("--cfg_env", default="hot/data/cfg/mano/mano_stage1_precise_track.yaml")
+    p.add_argument("--cfg_env", default=None,
+                   help="env YAML (default: hot/data/cfg/<hand>/<hand>_stage1_precise_track.yaml)")
     p.add_argument("--cfg_train", default="hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml")
     p.add_argument("--action", default="residual", choices=["residual", "delta"])
     p.add_argument("--num_envs", type=int, default=16)
     p.add_argument("--out", default="output/test_table")
     args = p.parse_args(argv)
+    if args.cfg_env is None:
+        args.cfg_env = f"hot/data/cfg/{args.hand_model}/{args.hand_model}_stage1_precise_track.yaml"
     rows = run_table(args)
     for path in write_table(rows, args.out):
         print(f"[hot] wrote {path}")

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from hot.datagen.grasp import GraspConfig
 from hot.datagen.pipeline import DatagenConfig, run
-from hot.datagen.skills import SKILLS
+from hot.datagen.skills import SKILLS, SkillConfig
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grasp_iters", type=int, default=300, help="optimisation iterations per batch")
     p.add_argument("--num_stable", type=int, default=3, help="stable poses used per object")
     p.add_argument("--clips_per_grasp", type=int, default=1, help="clips per (stable pose, grasp) and skill")
+    p.add_argument(
+        "--max_tries", type=int, default=100,
+        help="random draws per clip job before it counts as failed (100; fewer makes hopeless jobs cheaper)",
+    )
     p.add_argument("--scale", type=float, default=1.0, help="object scale")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="dataset root, e.g. hot/data/motions/dexgrasp_train_mano")
@@ -55,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     for name, v in (("--num_grasps", args.num_grasps), ("--clips_per_grasp", args.clips_per_grasp),
-                    ("--grasp_batch", args.grasp_batch), ("--grasp_iters", args.grasp_iters)):
+                    ("--grasp_batch", args.grasp_batch), ("--grasp_iters", args.grasp_iters),
+                    ("--max_tries", args.max_tries)):
         if v < 1:
             print(f"error: {name} must be >= 1, got {v}", file=sys.stderr)
             return 2
@@ -63,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         skills=tuple(args.skills), num_grasps=args.num_grasps, max_candidates=args.max_candidates,
         num_stable=args.num_stable, clips_per_grasp=args.clips_per_grasp, seed=args.seed, scale=args.scale,
         grasp=GraspConfig(batch_size=args.grasp_batch, iters=args.grasp_iters), grasp_method=args.grasp_method,
+        skill=SkillConfig(max_tries=args.max_tries),
     )
     bar = None
     if not args.no_progress:
@@ -83,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             + (" [skipped: already complete]" if r.get("skipped") else "")
         )
         print(f"    times (s): {times}")
+        tries = r.get("clip_tries") or {}
+        if tries:
+            print("    draws per written clip (mean/max): " + ", ".join(
+                f"{k} {v['mean']:.1f}/{v['max']}" for k, v in tries.items()))
     return 0
 
 

@@ -223,6 +223,7 @@ def run_object(
                     jobs.append((skill, s, g, k))
     counts = {s: 0 for s in cfg.skills}
     failed = {s: 0 for s in cfg.skills}
+    tries_ok: dict[str, list[int]] = {s: [] for s in cfg.skills}
     pbar = bar(total=len(jobs), desc=f"clips {obj.name}", unit="clip") if bar else None
     obj_dir = out / obj.name.lower()
     for skill, s, g, k in jobs:
@@ -233,17 +234,18 @@ def run_object(
         key = "grasp" if skill == "place" else skill
         rng = np.random.default_rng(_stable_seed(cfg.seed, obj.name, hand.name, key, s, gid, k))
         if skill == "place":
-            plan, clip, _ = make_clip(ctx, "grasp", g, s, rng)
+            plan, clip, tries = make_clip(ctx, "grasp", g, s, rng)
             if plan is not None:
                 plan = reverse_plan(plan)
                 clip = plan_to_clip(ctx, plan) if check_plan(ctx, plan) is None else None
         else:
-            plan, clip, _ = make_clip(ctx, skill, g, s, rng)
+            plan, clip, tries = make_clip(ctx, skill, g, s, rng)
         if clip is None:
             failed[skill] += 1
         else:
             save_clip(path, clip)
             counts[skill] += 1
+            tries_ok[skill].append(int(tries))
         if pbar:
             pbar.update(1)
     if pbar:
@@ -251,6 +253,9 @@ def run_object(
     report["times"]["trajectories_s"] = time.perf_counter() - t2
     report["clips"] = counts
     report["clip_failures"] = failed
+    report["clip_tries"] = {  # draws needed by the written clips: is --max_tries too generous?
+        k: {"mean": float(np.mean(v)), "max": int(max(v))} for k, v in tries_ok.items() if v
+    }
     report["times"]["total_s"] = time.perf_counter() - t0
     _write_json(marker, {"settings": settings, "report": report})
     return report
