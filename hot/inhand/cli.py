@@ -4,10 +4,14 @@
     hot train --algo ppo --task allegro_inhand --sim mujoco [--profile hora] [key.path=value ...]
     hot train --algo hora_distill --task allegro_inhand --sim mujoco [algo.distill.teacher_run=-1]
     hot eval  --algo ppo --task allegro_inhand --sim mujoco --load-run -1
+    hot eval  --algo ppo --task allegro_inhand --checkpoint shipped      (or --checkpoint FILE.pth)
 
 Every ``key.path=value`` is a dotted override of :class:`hot.inhand.config.InhandCfg` (values parsed as
 YAML; an unknown key is an error naming it). ``--load-run`` sets ``algo.load_run`` (``-1`` = newest run);
-``hot eval`` evaluates that run with its own saved config, the overrides applied on top.
+``hot eval`` evaluates that run with its own saved config, the overrides applied on top. ``hot eval
+--checkpoint FILE`` evaluates one checkpoint file with the env config stored in it (``shipped``: the
+teacher / student shipped in ``hot/data/inhand/``, so no run folder is needed); metrics go to
+``--eval-out`` when given.
 """
 
 from __future__ import annotations
@@ -45,6 +49,13 @@ def _parser(cmd: str) -> argparse.ArgumentParser:
         "--profile", default="", help="config profile, e.g. 'hora' (teacher with privileged encoder)"
     )
     p.add_argument("--load-run", dest="load_run", default=None, help="run id, run folder or -1 (newest)")
+    if cmd == "eval":
+        p.add_argument(
+            "--checkpoint",
+            default=None,
+            help="evaluate this checkpoint file instead of a run ('shipped': the packaged one)",
+        )
+        p.add_argument("--eval-out", dest="eval_out", default=None, help="write the metrics JSON here")
     p.add_argument("overrides", nargs="*", help="dotted config overrides key.path=value")
     return p
 
@@ -67,10 +78,20 @@ def main(cmd: str, argv: list[str]) -> int:
     overrides = list(args.overrides)
     try:
         if cmd == "eval":
+            from pathlib import Path
+
             base = load_inhand_config(args.algo, args.task, args.profile, args.sim, overrides)
-            run = learning.find_run(base, args.load_run if args.load_run is not None else "-1")
-            cfg = learning.load_run_config(run, overrides + ["training.play_only=true"])
-            metrics = learning.evaluate(cfg, run)
+            out = Path(args.eval_out) if args.eval_out else None
+            if args.checkpoint is not None:
+                if args.load_run is not None:
+                    raise ConfigError("hot eval: give --checkpoint or --load-run, not both")
+                path = learning.resolve_checkpoint(args.checkpoint, args.algo)
+                cfg = learning.config_from_checkpoint(base, path, overrides + ["training.play_only=true"])
+                metrics = learning.evaluate(cfg, None, checkpoint=path, out=out)
+            else:
+                run = learning.find_run(base, args.load_run if args.load_run is not None else "-1")
+                cfg = learning.load_run_config(run, overrides + ["training.play_only=true"])
+                metrics = learning.evaluate(cfg, run, out=out)
             print(learning.format_metrics(metrics))
             print(json.dumps({k: v for k, v in metrics.items() if k != "per_scale"}))
             return 0

@@ -137,6 +137,11 @@ class RewardCfg:
     """Desired rotation axis, world frame (HORA turns about -z, UniLab about +z)."""
     scale_by_dt: bool = False
     """Multiply the reward by the control period (UniLab) instead of HORA's unscaled sum."""
+    drop_penalty: float = 0.0
+    """Added once on the step that ends in a drop (signed; e.g. -10). 0 = HORA (no termination penalty).
+    A deviation from HORA against the few-env "spin and drop" optimum; scaled by dt like the rest."""
+    alive_bonus: float = 0.0
+    """Added on every step the object is still held (signed). 0 = HORA. Deviation, see drop_penalty."""
 
     def __post_init__(self) -> None:
         if len(self.rot_axis) != 3 or math.hypot(*self.rot_axis) < 1e-9:
@@ -191,8 +196,17 @@ class DomainRandCfg:
     """Uniform noise added to the observed joint positions (rad)."""
     push: PushCfg = field(default_factory=PushCfg)
     """Random pushes."""
+    curriculum_steps: int = 0
+    """Randomisation curriculum (a deviation from HORA, which randomises fully from the start): over the
+    first ``curriculum_steps`` env-steps (summed over envs) of a training run every randomised range grows
+    linearly from the nominal value (object.mass, object.friction, control.kp/kd, no CoM offset, no push)
+    to its full range above. 0 = off (HORA). Evaluation always uses the full ranges."""
+    curriculum_start: float = 0.0
+    """Level of the curriculum at env-step 0 (0 = nominal values, 1 = full ranges)."""
 
     def __post_init__(self) -> None:
+        if self.curriculum_steps < 0 or not 0.0 <= self.curriculum_start <= 1.0:
+            raise ValueError("domain_rand.curriculum_steps must be >= 0 and curriculum_start in [0, 1]")
         if not self.scale_list or min(self.scale_list) <= 0:
             raise ValueError(f"domain_rand.scale_list must hold scales > 0, got {self.scale_list}")
         if len(set(self.scale_list)) != len(self.scale_list):
@@ -232,6 +246,9 @@ class InhandEnvCfg:
     bottom is put on this point's height minus nothing: it is the centre at scale 1."""
     drop_height: float = 0.07
     """The object counts as dropped when its centre is lower than hand_pos.z + drop_height (m)."""
+    max_fall: float = 0.0
+    """Also count a drop when the object centre falls more than this (m) below its height at the start of
+    the episode (0 = off, HORA-like strictness is ~0.015-0.02: a slipping object ends the episode early)."""
     obs_frames: int = 3
     """Proprioceptive frames stacked in the actor observation."""
     proprio_hist_len: int = 30

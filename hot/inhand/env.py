@@ -42,7 +42,7 @@ from hot.inhand.grasp import grasp_ok, tips_near
 from hot.inhand.rewards import compute_reward, finite_diff_ang_vel, finite_diff_lin_vel, pd_torque
 from hot.inhand.scene import InhandIndex, compile_inhand
 
-__all__ = ["InhandEnv", "split_buckets", "ACTION_MODE", "HAND_NAME"]
+__all__ = ["InhandEnv", "split_buckets", "curriculum_level", "ramp", "ACTION_MODE", "HAND_NAME"]
 
 ACTION_MODE = "inhand_delta"
 HAND_NAME = "allegro_inhand"
@@ -63,6 +63,19 @@ def split_buckets(num_envs: int, num_buckets: int) -> list[range]:
         out.append(range(start, start + n))
         start += n
     return out
+
+
+def curriculum_level(env_steps: int, curriculum_steps: int, start: float = 0.0) -> float:
+    """Randomisation level in [0, 1] after ``env_steps`` (linear from ``start`` to 1 over ``curriculum_steps``;
+    1 when the curriculum is off)."""
+    if curriculum_steps <= 0:
+        return 1.0
+    return float(min(1.0, start + (1.0 - start) * max(env_steps, 0) / curriculum_steps))
+
+
+def ramp(nominal: float, lo: float, hi: float, level: float) -> tuple[float, float]:
+    """The range ``[lo, hi]`` shrunk toward ``nominal`` by ``level`` (0: the point nominal, 1: the full range)."""
+    return nominal + level * (lo - nominal), nominal + level * (hi - nominal)
 
 
 @dataclass
@@ -203,6 +216,11 @@ class InhandEnv:
         self.prev_obj_quat = torch.zeros(n, 4, device=d)
         self.ep_return = torch.zeros(n, device=d)
         self.ep_rot = torch.zeros(n, device=d)
+        self.start_z = torch.zeros(n, device=d)
+        self.env_steps = 0
+        """Env-steps taken so far (summed over envs), drives the randomisation curriculum."""
+        self.fixed_dr_level: float | None = None
+        """When set, the randomisation level used instead of the curriculum's (evaluation: 1.0)."""
         axis = torch.as_tensor(cfg.reward.rot_axis, dtype=torch.float32, device=d)
         self.rot_axis = axis / axis.norm()
 
@@ -238,6 +256,14 @@ class InhandEnv:
     def seed(self, seed: int) -> None:
         self._rng = np.random.default_rng(seed)
         self._gen = torch.Generator().manual_seed(seed)
+
+    @property
+    def dr_level(self) -> float:
+        """Current randomisation level (1 = the full configured ranges)."""
+        if self.fixed_dr_level is not None:
+            return float(self.fixed_dr_level)
+        dr = self.cfg.domain_rand
+        return curriculum_level(self.env_steps, dr.curriculum_steps, dr.curriculum_start)
 
     def freeze_bucket(self, i: int, frozen: bool = True) -> None:
         """Stop (or restart) stepping bucket ``i`` (grasp collection skips scales that are full)."""
@@ -305,26 +331,28 @@ class InhandEnv:
         dr, ix, m = self.cfg.domain_rand, self.index, len(local)
         f = bk.model_fields
         const = False
+        lv = self.dr_level
+        ob, ct = self.cfg.object, self.cfg.control
         if dr.randomize_mass:
-            mass = self._rng.uniform(*dr.mass_range, size=m)
+            mass = self._rng.uniform(*ramp(ob.mass, *dr.mass_range, lv), size=m)
             base_i = bk.model.body_inertia[ix.obj_body] / bk.model.body_mass[ix.obj_body]
             f["body_mass"][local, ix.obj_body] = mass
             f["body_inertia"][local, ix.obj_body] = mass[:, None] * base_i
             self.mass[glob] = torch.as_tensor(mass, dtype=torch.float32)
             const = True
         if dr.randomize_com:
-            com = self._rng.uniform(-dr.com_range, dr.com_range, size=(m, 3))
+            com = self._rng.uniform(-dr.com_range * lv, dr.com_range * lv, size=(m, 3))
             f["body_ipos"][local, ix.obj_body] = com + np.array([0.0, 0.0, 1e-6])
             self.com[glob] = torch.as_tensor(com, dtype=torch.float32)
             const = True
         if dr.randomize_friction:
-            mu = self._rng.uniform(*dr.friction_range, size=m)
+            mu = self._rng.uniform(*ramp(ob.friction, *dr.friction_range, lv), size=m)
             geoms = np.concatenate([ix.hand_geoms, [ix.obj_geom]])
             f["geom_friction"][local[:, None], geoms[None, :], 0] = mu[:, None]
             self.friction[glob] = torch.as_tensor(mu, dtype=torch.float32)
         if dr.randomize_pd_gains:
-            kp = self._rng.uniform(*dr.kp_range, size=(m, C.NUM_JOINTS))
-            kd = self._rng.uniform(*dr.kd_range, size=(m, C.NUM_JOINTS))
+            kp = self._rng.uniform(*ramp(ct.kp, *dr.kp_range, lv), size=(m, C.NUM_JOINTS))
+            kd = self._rng.uniform(*ramp(ct.kd, *dr.kd_range, lv), size=(m, C.NUM_JOINTS))
             a = ix.actuators[None, :]
             f["actuator_gainprm"][local[:, None], a, 0] = kp
             f["actuator_biasprm"][local[:, None], a, 1] = -kp
@@ -363,6 +391,7 @@ class InhandEnv:
             pt = torch.as_tensor(pose, dtype=torch.float32, device=self._device)
             self.prev_obj_pos[gd] = pt[:, :3]
             self.prev_obj_quat[gd] = pt[:, 3:]
+            self.start_z[gd] = pt[:, 2]
             # HORA refills the whole history with the reset frame: joint positions, targets = positions
             frame = torch.cat([_unscale(qt, self.lo, self.hi), qt], dim=-1)
             self.hist[gd] = frame[:, None, :].expand(-1, self.hist_len, -1)
@@ -386,7 +415,7 @@ class InhandEnv:
         new = torch.rand(self._n, generator=self._gen).to(self._device) < p.prob
         if new.any():
             f = torch.randn(int(new.sum()), 3, generator=self._gen).to(self._device)
-            self.push_force[new] = f * self.mass[new, None] * p.scale
+            self.push_force[new] = f * self.mass[new, None] * (p.scale * self.dr_level)
         force = self.push_force.cpu().numpy()
         for bk in self.buckets:
             bk.xfrc[:, self.index.obj_body, :3] = force[bk.sl]
@@ -436,10 +465,17 @@ class InhandEnv:
 
         self.progress += active.long()
         dropped = obj_pos[:, 2] < self.drop_z
+        if cfg.max_fall > 0:
+            dropped |= obj_pos[:, 2] < self.start_z - cfg.max_fall
         terminate = (dropped | bad) & active
         if self.mode == "grasp":
             terminate |= ~tips_near(s["tips"], obj_pos, cfg.grasp.max_tip_dist) & active
         timeout = (self.progress >= self.max_steps) & ~terminate & active
+        if cfg.reward.drop_penalty or cfg.reward.alive_bonus:  # config-gated deviations from HORA
+            k = self.ctrl_dt if cfg.reward.scale_by_dt else 1.0
+            extra = torch.where(terminate, cfg.reward.drop_penalty, cfg.reward.alive_bonus) * k
+            reward = reward + torch.where(bad | ~active, torch.zeros_like(extra), extra)
+        self.env_steps += int(active.sum())
         done = terminate | timeout
         self.ep_return += reward
         # the step that ends in a drop is a tumble, not in-hand rotation: it does not count toward rot_speed
@@ -454,6 +490,7 @@ class InhandEnv:
                 **{f"reward/{k}": float(v[active].mean()) if active.any() else 0.0 for k, v in terms.items()},
                 "rot_speed": float(rot_speed[active].mean()) if active.any() else 0.0,
                 "drop_rate_per_step": float(terminate.float().mean()),
+                "dr_level": self.dr_level,
             },
         }
         if self.mode == "grasp":

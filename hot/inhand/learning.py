@@ -43,6 +43,12 @@ __all__ = [
     "evaluate",
     "StudentPolicy",
     "load_student",
+    "SHIPPED_DIR",
+    "SHIPPED_CACHE_PREFIX",
+    "SHIPPED_CHECKPOINTS",
+    "resolve_checkpoint",
+    "config_from_checkpoint",
+    "ship_checkpoint",
 ]
 
 TASK_LOG_NAMES = {
@@ -51,6 +57,12 @@ TASK_LOG_NAMES = {
 }
 RUN_CONFIG = "run_config.yaml"
 STUDENT_FORMAT = "hora-student-v1"
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "data" / "inhand"
+"""Package data of the in-hand tasks: small grasp caches and the shipped teacher / student checkpoints."""
+SHIPPED_CACHE_PREFIX = "hot/data/inhand/allegro_grasp"
+"""Grasp-cache prefix written into shipped checkpoints (found under the package root from anywhere)."""
+SHIPPED_CHECKPOINTS = {"ppo": "allegro_teacher.pth", "hora_distill": "allegro_student.pth"}
+"""``hot eval --checkpoint shipped``: the file under :data:`SHIPPED_DIR` for each ``--algo``."""
 
 
 def register_inhand() -> None:
@@ -189,6 +201,8 @@ def _train_ppo(cfg: InhandCfg, run: Path) -> dict:
         if resume is None:
             raise ConfigError(f"algo.load_run: run {prev} has no checkpoint in {prev / 'nn'}")
     env = InhandEnv(cfg.env, cfg.algo.num_envs, mode="rotate", seed=cfg.algo.seed)
+    if resume is not None:  # the randomisation curriculum goes on from the resumed run's env-steps
+        env.env_steps = int(ckpt.load_checkpoint(resume)["rlg"].get("frame", 0))
     t0 = time.perf_counter()
     res = adapter.train(
         env, ppo_train_cfg(cfg), run, max_epochs=cfg.algo.max_iterations, resume_from=resume,
@@ -271,6 +285,7 @@ def _distill(cfg: InhandCfg, run: Path, overrides: list[str]) -> dict:
 
     torch.manual_seed(cfg.algo.seed)
     env = InhandEnv(cfg.env, cfg.algo.num_envs, mode="rotate", seed=cfg.algo.seed)
+    env.fixed_dr_level = 1.0  # the student learns under the full randomisation (no curriculum)
     model = _load_teacher_model(teacher_path, env)
     for prm in model.parameters():
         prm.requires_grad_(False)
@@ -396,14 +411,77 @@ def _summary(ep: dict[str, torch.Tensor]) -> dict:
     }
 
 
-def evaluate(cfg: InhandCfg, run: Path) -> dict:
-    """``hot eval``: roll out a run's newest checkpoint (teacher or student) and print/save metrics."""
+def resolve_checkpoint(ref: str, algo: str) -> Path:
+    """``hot eval --checkpoint``: ``shipped`` = the checkpoint shipped for ``algo`` under :data:`SHIPPED_DIR`,
+    otherwise a file path (relative paths also looked up from the package root)."""
+    if ref == "shipped":
+        path = SHIPPED_DIR / SHIPPED_CHECKPOINTS[algo]
+        if not path.is_file():
+            raise ConfigError(f"--checkpoint shipped: {path} is not there (no shipped {algo} checkpoint)")
+        return path
+    p = Path(ref).expanduser()
+    if not p.is_file() and not p.is_absolute() and (SHIPPED_DIR.parents[1] / p).is_file():
+        p = SHIPPED_DIR.parents[1] / p
+    if not p.is_file():
+        raise ConfigError(f"--checkpoint {ref}: no such file")
+    return p
+
+
+def _is_student(payload: dict) -> bool:
+    return payload["rlg"].get("format") == STUDENT_FORMAT
+
+
+def config_from_checkpoint(base: InhandCfg, path: Path, overrides: list[str] | None = None) -> InhandCfg:
+    """``base`` (the command line's config) with the env section of the checkpoint ``path`` (the env it was
+    trained on), then the ``env.*`` / other overrides on top. Refuses a teacher file for ``--algo
+    hora_distill`` and a student file for ``--algo ppo``."""
+    payload = ckpt.load_checkpoint(path)
+    student = _is_student(payload)
+    if student != (base.algo_name == "hora_distill"):
+        want = "hora_distill" if student else "ppo"
+        raise ConfigError(
+            f"checkpoint {path} is a {'student' if student else 'teacher'} checkpoint: use --algo {want}"
+        )
+    env = payload["meta"].get("config", {}).get("env")
+    if not env:
+        raise ConfigError(f"checkpoint {path}: meta.config.env missing (not an in-hand checkpoint)")
+    data = to_dict(base)
+    data["env"] = env
+    cfg = from_dict(InhandCfg, data, source=f"{path} meta")
+    return apply_overrides(InhandCfg, cfg, list(overrides)) if overrides else cfg
+
+
+def ship_checkpoint(
+    src: str | os.PathLike, dst: str | os.PathLike, cache_prefix: str = SHIPPED_CACHE_PREFIX
+) -> Path:
+    """Copy a teacher or student checkpoint for shipping: no optimizer state, and its env config pointing
+    at the shipped grasp caches (``cache_prefix``), so ``hot eval --checkpoint`` works after an install."""
+    payload = ckpt.load_checkpoint(src)
+    rlg = payload["rlg"]
+    keep = (
+        ("format", "model", "adapt", "hist_norm", "epoch")
+        if _is_student(payload)
+        else ("model", "epoch", "frame", "last_mean_rewards")
+    )
+    meta = copy.deepcopy(payload["meta"])
+    meta["config"]["env"]["grasp_cache_path"] = cache_prefix
+    meta["shipped_from"] = Path(src).name
+    meta.get("student", {}).pop("teacher_checkpoint", None)
+    return ckpt.save_checkpoint(dst, {k: v for k, v in rlg.items() if k in keep}, meta)
+
+
+def evaluate(
+    cfg: InhandCfg, run: Path | None, checkpoint: Path | None = None, out: Path | None = None
+) -> dict:
+    """``hot eval``: roll out a run's newest checkpoint, or ``checkpoint`` (teacher or student), and return
+    the metrics; they are written to ``out`` (default ``<run>/eval.json``; none when both are None)."""
     if cfg.task != "allegro_inhand":
         raise ConfigError(f"hot eval: task {cfg.task} has no policy to evaluate (use allegro_inhand)")
     n = max(cfg.training.eval_episodes, len(cfg.env.domain_rand.scale_list))
     env = InhandEnv(cfg.env, n, mode="rotate", seed=cfg.algo.seed + 1)
+    env.fixed_dr_level = 1.0  # evaluation: the full randomisation ranges, whatever the curriculum
     if cfg.algo_name == "hora_distill":
-        path = max(
+        path = checkpoint or max(
             (run / "nn").glob("student_ep_*.pth"), key=lambda p: int(p.stem.rsplit("_", 1)[1]), default=None
         )
         if path is None:
@@ -414,15 +492,19 @@ def evaluate(cfg: InhandCfg, run: Path) -> dict:
             return student(obs, env.proprio_hist)
     else:
         register_inhand()
-        path = adapter.latest_checkpoint(run)
+        path = checkpoint or adapter.latest_checkpoint(run)
         if path is None:
             raise ConfigError(f"hot eval: run {run} has no checkpoint in {run / 'nn'}")
         act = adapter.load_policy(path, env)
     t0 = time.perf_counter()
     metrics = rollout_metrics(env, act, n)
-    metrics.update({"checkpoint": str(path), "run": str(run), "wall_s": time.perf_counter() - t0,
-                    "episode_s": cfg.env.episode_s, "scales": list(cfg.env.domain_rand.scale_list)})  # fmt: skip
-    _atomic_text(run / "eval.json", json.dumps(metrics, indent=2))
+    metrics.update({"checkpoint": str(path), "run": str(run) if run else None,
+                    "wall_s": time.perf_counter() - t0, "episode_s": cfg.env.episode_s,
+                    "scales": list(cfg.env.domain_rand.scale_list)})  # fmt: skip
+    out = out or (run / "eval.json" if run is not None else None)
+    if out is not None:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        _atomic_text(Path(out), json.dumps(metrics, indent=2))
     return metrics
 
 

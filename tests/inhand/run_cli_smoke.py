@@ -31,6 +31,20 @@ def main_smoke(work: Path) -> None:
                           "algo.max_iterations=2", "algo.distill.steps_per_iter=2", *common, *small])  # fmt: skip
     rc["eval_student"] = main(["eval", "--algo", "hora_distill", "--task", "allegro_inhand", "--load-run", "-1",
                                "training.eval_episodes=4", "env.episode_s=1", *common])  # fmt: skip
+    # one checkpoint file, no run folder: ship the newest teacher / student, evaluate with --checkpoint
+    from hot.inhand.learning import ship_checkpoint
+    from hot.learning.adapter import latest_checkpoint
+
+    teacher = latest_checkpoint(next((work / "logs" / "ppo" / "AllegroInhandRotation").iterdir()))
+    student = next((work / "logs" / "hora_distill" / "AllegroInhandRotation").glob("*/nn/student_ep_2.pth"))
+    files = {"ppo": ship_checkpoint(teacher, work / "ship" / "t.pth", str(work / "cache" / "g")),
+             "hora_distill": ship_checkpoint(student, work / "ship" / "s.pth", str(work / "cache" / "g"))}  # fmt: skip
+    for algo, f in files.items():
+        rc[f"eval_file_{algo}"] = main(["eval", "--algo", algo, "--task", "allegro_inhand", "--checkpoint", str(f),
+                                        "--eval-out", str(work / f"eval_{algo}.json"), "training.eval_episodes=4",
+                                        "env.episode_s=1", "training.logdir=" + str(work / "none")])  # fmt: skip
+    rc["eval_file_wrong_algo"] = main(["eval", "--algo", "hora_distill", "--task", "allegro_inhand",
+                                       "--checkpoint", str(files["ppo"]), "training.eval_episodes=4"])  # fmt: skip
     print("SMOKE " + json.dumps(rc))
 
 

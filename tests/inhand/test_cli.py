@@ -55,9 +55,17 @@ def test_train_two_iterations_then_eval_newest_run(tmp_path):
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-3000:]
     line = [x for x in out.stdout.splitlines() if x.startswith("SMOKE ")][-1]
-    assert json.loads(line[6:]) == dict.fromkeys(
-        ["grasp", "teacher", "eval_teacher", "student", "eval_student"], 0
-    )
+    assert json.loads(line[6:]) == {
+        **dict.fromkeys(["grasp", "teacher", "eval_teacher", "student", "eval_student"], 0),
+        "eval_file_ppo": 0,
+        "eval_file_hora_distill": 0,
+        "eval_file_wrong_algo": 2,
+    }
+    assert "is a teacher checkpoint: use --algo ppo" in out.stderr
+    for algo in ("ppo", "hora_distill"):
+        ev = json.loads((tmp_path / f"eval_{algo}.json").read_text())
+        assert ev["episodes"] == 4 and ev["run"] is None and ev["checkpoint"].endswith(".pth")
+    assert not (tmp_path / "none").exists()  # --checkpoint needs no run folder and writes none
     for s in ("0.9", "1"):
         assert np.load(tmp_path / "cache" / f"g_{s}.npy").shape == (6, 23)
     teacher_runs = sorted((tmp_path / "logs" / "ppo" / "AllegroInhandRotation").iterdir())
