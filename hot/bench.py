@@ -7,6 +7,8 @@ Commands:
   object (contacts active), against single-thread ``mj_step`` on the same model.
 * ``train``: end-to-end PPO training-loop env-steps/s, the raw batched-physics rate measured in the
   same run, their ratio and where the time goes.
+* ``grasps``: the data generator's grasp stage (wrap sampler: approach, close, squeeze in physics,
+  6-direction hold test) per hand and object: validated grasps per minute, pass rate, penetration.
 
 Numbers depend on the machine's load: on a shared machine, run each a few times.
 """
@@ -432,10 +434,53 @@ def run_train(args: argparse.Namespace) -> None:
           f"policy + PPO update {100 * r['frac_learning']:.0f}%")
 
 
+def bench_grasps(hand_name: str, obj_name: str, candidates: int, seed: int = 0) -> dict:
+    """Time :func:`hot.datagen.wrap.generate_wrap_grasps` on ``candidates`` candidates (one batch)."""
+    from hot.assets.hands import get_hand
+    from hot.assets.objects import get_object
+    from hot.datagen.wrap import generate_wrap_grasps
+
+    hand, obj = get_hand(hand_name), get_object(obj_name)
+    t0 = time.perf_counter()
+    gs = generate_wrap_grasps(hand, obj, 1.0, candidates, seed=seed)
+    wall = time.perf_counter() - t0
+    valid = np.asarray(gs.valid, dtype=bool)
+    pen = np.asarray(gs.penetration)[valid] * 1000.0 if len(gs) else np.zeros(0)
+    return {
+        "hand": hand_name, "object": obj.name, "candidates": candidates, "valid": int(valid.sum()),
+        "wall_s": wall, "valid_per_min": 60.0 * valid.sum() / wall,
+        "pen_mean_mm": float(pen.mean()) if len(pen) else float("nan"),
+        "pen_max_mm": float(pen.max()) if len(pen) else float("nan"),
+    }
+
+
+def add_grasp_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hand", nargs="+", choices=("mano", "shadow", "allegro"), default=["mano"], help="hands")
+    p.add_argument("--objects", nargs="+", default=["Bottle"], help="object names (hot.assets.objects)")
+    p.add_argument("--candidates", type=int, default=64, help="wrap candidates per (hand, object)")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def run_grasps(args: argparse.Namespace) -> None:
+    import os
+
+    print(f"wrap grasps, {args.candidates} candidates per pair, seed {args.seed}, load average "
+          f"{os.getloadavg()[0]:.1f} at start")
+    print("| hand | object | valid / candidates | pass | validated grasps/min | wall (s) | pen. mean / max (mm) |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for h in args.hand:
+        for o in args.objects:
+            r = bench_grasps(h, o, args.candidates, args.seed)
+            print(f"| {h} | {r['object']} | {r['valid']} / {r['candidates']} | {100 * r['valid'] / r['candidates']:.0f} % "
+                  f"| {r['valid_per_min']:.1f} | {r['wall_s']:.1f} | {r['pen_mean_mm']:.2f} / {r['pen_max_mm']:.2f} |",
+                  flush=True)
+
+
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], None], str]
 COMMANDS: dict[str, Command] = {
     "sim": (add_sim_args, run_sim, "physics throughput of the CPU batch vs single-thread mj_step"),
     "train": (add_train_args, run_train, "end-to-end PPO env-steps/s vs raw batched physics"),
+    "grasps": (add_grasp_args, run_grasps, "validated wrap grasps per minute per hand and object"),
 }
 
 
