@@ -107,6 +107,30 @@ def test_catch_fits_the_catch_metric(ctx):
         assert len(throw) == int((throw.contact == 0).sum()) + 3 + 30 + 20
 
 
+def test_soft_catch_hand_matches_object_velocity(ctx):
+    # catch_match_frames: the open hand starts at rest, then accelerates over catch_match_frames so that at the first
+    # held frame it moves with the object (no velocity jump the PD servos cannot follow)
+    from dataclasses import replace
+
+    from hot.datagen.skills import FPS
+
+    m = 6
+    ctx = replace(ctx, cfg=replace(ctx.cfg, catch_match_frames=m))
+    for seed in range(4):
+        plan, clip, _ = make_clip(ctx, "catch", 0, 0, np.random.default_rng(seed))
+        assert clip is not None
+        c = int((plan.contact == 0).sum()) + 3  # first held frame
+        vw = (plan.wrist_pos[1:] - plan.wrist_pos[:-1]) * FPS
+        vo = (plan.obj_pos[1:] - plan.obj_pos[:-1]) * FPS
+        assert torch.equal(plan.wrist_pos[0], plan.wrist_pos[c - m - 1])  # still before the ramp
+        # across the contact frame both move alike (differences: one frame of gravity and the ramp's
+        # own one-frame lag), unlike the object's ~2-3 m/s against a still hand
+        assert float((vw[c] - vo[c]).norm()) < 0.35, float((vw[c] - vo[c]).norm())
+        assert float((vw[c - 1] - vo[c - 1]).norm()) < 0.35
+        speed = (vw[1:] - vw[:-1]).norm(dim=-1) * FPS  # wrist acceleration (m/s^2)
+        assert float(speed[c - m - 1 : c + 2].max()) < 2.5 * float(vo[c].norm()) * FPS / m
+
+
 def test_all_skills_registered():
     assert set(SKILL_FNS) == {"grasp", "move", "place", "regrasp", "rotate", "catch", "throw", "freemove", "long"}
 
