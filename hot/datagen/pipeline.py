@@ -224,6 +224,9 @@ def run_object(
     counts = {s: 0 for s in cfg.skills}
     failed = {s: 0 for s in cfg.skills}
     tries_ok: dict[str, list[int]] = {s: [] for s in cfg.skills}
+    # grasp k and place k share one draw (place is its reversal): drawn once when both are asked for
+    both_grasp_place = "grasp" in cfg.skills and "place" in cfg.skills
+    grasp_draws: dict[tuple[int, int, int], tuple] = {}
     pbar = bar(total=len(jobs), desc=f"clips {obj.name}", unit="clip") if bar else None
     obj_dir = out / obj.name.lower()
     for skill, s, g, k in jobs:
@@ -233,13 +236,15 @@ def run_object(
         # place k is the reversal of grasp k: same generator
         key = "grasp" if skill == "place" else skill
         rng = np.random.default_rng(_stable_seed(cfg.seed, obj.name, hand.name, key, s, gid, k))
-        if skill == "place":
-            plan, clip, tries = make_clip(ctx, "grasp", g, s, rng)
-            if plan is not None:
-                plan = reverse_plan(plan)
-                clip = plan_to_clip(ctx, plan) if check_plan(ctx, plan) is None else None
+        if key == "grasp" and (s, gid, k) in grasp_draws:  # the other of grasp/place: same draw
+            plan, clip, tries = grasp_draws.pop((s, gid, k))
         else:
-            plan, clip, tries = make_clip(ctx, skill, g, s, rng)
+            plan, clip, tries = make_clip(ctx, key, g, s, rng)
+            if key == "grasp" and both_grasp_place:
+                grasp_draws[(s, gid, k)] = (plan, clip, tries)
+        if skill == "place" and plan is not None:
+            plan = reverse_plan(plan)
+            clip = plan_to_clip(ctx, plan) if check_plan(ctx, plan) is None else None
         if clip is None:
             failed[skill] += 1
         else:

@@ -46,6 +46,22 @@ def test_same_seed_byte_identical(tmp_path):
     assert clip.body_pos.abs().sum() > 0
 
 
+def test_grasp_and_place_share_one_draw(tmp_path):
+    # asked together, grasp k's draw is made once and reused for place k; the files must equal
+    # those of runs that ask for one skill at a time
+    from dataclasses import replace
+
+    obj = tiny_box(tmp_path, half=BOX_HALF, name="Tall")
+    digests = {}
+    for name, skills in (("both", ("place", "grasp")), ("grasp", ("grasp",)), ("place", ("place",))):
+        out = tmp_path / name
+        _seed_caches(out, obj)
+        run_object(tiny_hand(), obj, out, replace(_cfg(), skills=skills), log=lambda s: None)
+        digests[name] = _digest(out)
+    assert digests["both"] == {**digests["grasp"], **digests["place"]}
+    assert digests["grasp"] and digests["place"]
+
+
 def test_resume_skips_finished_objects(tmp_path):
     a = tiny_box(tmp_path, half=BOX_HALF, name="Tall")
     b = tiny_box(tmp_path, half=BOX_HALF, name="Tall2")
