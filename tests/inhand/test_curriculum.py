@@ -79,3 +79,16 @@ def test_drop_penalty_alive_bonus_and_max_fall(tmp_path):
     assert info["terminate"][:2].all() and not info["terminate"][2:].any() and done[:2].all()
     assert torch.allclose(r[:2], r0[:2] - 7.0, atol=1e-4)
     assert torch.allclose(r[2:], r0[2:] + 0.25, atol=1e-4)
+
+
+def test_diagnose_switches_one_randomisation_term_at_a_time():
+    from hot.inhand.diagnose import with_terms
+
+    base = load_inhand_config("ppo", "allegro_inhand", "hora")
+    none, mass, allt = with_terms(base, "none"), with_terms(base, "mass"), with_terms(base, "all")
+    flags = lambda c: (c.env.domain_rand.randomize_mass, c.env.domain_rand.randomize_com,  # noqa: E731
+                       c.env.domain_rand.randomize_friction, c.env.domain_rand.randomize_pd_gains,
+                       c.env.domain_rand.push.enabled)  # fmt: skip
+    assert flags(none) == (False,) * 5 and flags(mass) == (True, False, False, False, False)
+    assert flags(allt) == (True,) * 5 and flags(with_terms(base, "push"))[-1]
+    assert flags(base) == (True,) * 5  # the input is not modified
