@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from hot.config.strict import ConfigError
-from hot.inhand.config import CFG_DIR, load_inhand_config
+from hot.inhand.config import CFG_DIR, TASKS, load_inhand_config
 
 
 @pytest.mark.parametrize("path", sorted(CFG_DIR.glob("*/*.yaml")), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_owner_yaml_loads(path):
     algo, name = path.parent.name, path.stem
-    task, profile = (name[: -len("_hora")], "hora") if name.endswith("_hora") else (name, "")
+    task = max((t for t in TASKS if name == t or name.startswith(t + "_")), key=len)
+    profile = name[len(task) + 1 :]
     cfg = load_inhand_config(algo, task, profile)
     assert cfg.task == task and cfg.algo_name == algo
 
@@ -39,3 +40,16 @@ def test_unknown_combinations_and_backend():
         load_inhand_config("ppo", "allegro_inhand", sim="mjwarp")
     with pytest.raises(ConfigError, match="unknown in-hand task"):
         load_inhand_config("ppo", "SkillMimicHandRand")
+
+
+def test_hora_cpu_profile_is_hora_plus_the_documented_deviations():
+    hora = load_inhand_config("ppo", "allegro_inhand", "hora")
+    cpu = load_inhand_config("ppo", "allegro_inhand", "hora_cpu")
+    assert hora.env.reward.drop_penalty == 0.0 and hora.env.domain_rand.curriculum_steps == 0
+    assert cpu.env.reward.drop_penalty == -50.0 and cpu.env.domain_rand.curriculum_steps == 1_500_000
+    assert (cpu.algo.ppo.horizon_length, cpu.algo.ppo.minibatch_size, cpu.algo.ppo.init_log_std) == (
+        32,
+        2048,
+        -2.0,
+    )
+    assert cpu.env.domain_rand.mass_range == hora.env.domain_rand.mass_range and cpu.env.priv_info
