@@ -37,11 +37,10 @@ COLUMNS = ["object", "skill", "status", "episodes", "success_rate", "obj_pos_err
 def run_table(args: argparse.Namespace) -> list[dict]:
     import torch
 
-    from hot.app import _dense_from_train_cfg, _load_train_cfg
+    from hot.app import build_test_policy
     from hot.cli_args import parse_args
     from hot.config.resolve import resolve_env_config
-    from hot.envs.tracking import TrackingEnv
-    from hot.evaluate import evaluate, zero_policy
+    from hot.evaluate import evaluate
 
     rows = []
     open_loop = args.checkpoint is None
@@ -79,17 +78,8 @@ def run_table(args: argparse.Namespace) -> list[dict]:
             ]
             a = parse_args(flags)
             try:
-                cfg = resolve_env_config(a)
-                if open_loop:  # zero residual actions: PD targets = the reference
-                    cfg.env.action_mode = "residual"
-                    env = TrackingEnv(cfg, device=torch.device("cpu"), mode="test", seed=0)
-                    policy = zero_policy(env.num_actions)
-                else:
-                    cfg.env.dense_obj = _dense_from_train_cfg(_load_train_cfg(a))
-                    env = TrackingEnv(cfg, device=torch.device("cpu"), mode="test", seed=0)
-                    from hot.learning.adapter import load_policy
-
-                    policy = load_policy(ckpt, env)
+                # the same env and policy as hot/run.py --test (or --task OpenLoop: zero residuals)
+                env, policy, _ = build_test_policy(a, resolve_env_config(a), torch.device("cpu"))
                 res = evaluate(env, policy, rounds=rounds, show_progress=False)[-1]
                 rows.append({**base, "status": "ok", **{k: res[k] for k in COLUMNS[3:]}})
             except (ConfigError, ValueError, RuntimeError) as e:
