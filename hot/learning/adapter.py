@@ -121,6 +121,7 @@ class HotA2CAgent(a2c_continuous.A2CAgent):
     def save(self, fn: str) -> None:
         state = self.get_full_state_weights()
         state["model"] = {k.removeprefix("_orig_mod."): v for k, v in state["model"].items()}
+        state["last_lr"] = float(self.last_lr)  # rl-games' full state leaves it out (see restore)
         self.last_saved_path = ckpt.save_checkpoint(fn + ".pth", state, self.hot_meta)
 
     def restore(self, fn: str, set_epoch: bool = True) -> None:
@@ -132,7 +133,10 @@ class HotA2CAgent(a2c_continuous.A2CAgent):
                 "or used as a teacher, not resumed"
             )
         self.set_full_state_weights(payload["rlg"], set_epoch=set_epoch)
-        log.info("resumed from %s at epoch %d", fn, self.epoch_num)
+        if self.is_adaptive_lr:
+            self.last_lr = saved_learning_rate(payload["rlg"], default=self.last_lr)
+            self.update_lr(self.last_lr)
+        log.info("resumed from %s at epoch %d (learning rate %.3g)", fn, self.epoch_num, self.last_lr)
 
     def bound_loss(self, mu: torch.Tensor) -> torch.Tensor:
         if self.bounds_loss_coef is None:
@@ -140,6 +144,25 @@ class HotA2CAgent(a2c_continuous.A2CAgent):
         high = torch.clamp_min(mu - BOUNDS_SOFT_LIMIT, 0.0) ** 2
         low = torch.clamp_max(mu + BOUNDS_SOFT_LIMIT, 0.0) ** 2
         return (low + high).sum(dim=-1)
+
+
+def saved_learning_rate(rlg_state: dict, default: float) -> float:
+    """The learning rate a checkpoint's run had reached: ``last_lr`` (saved by :meth:`HotA2CAgent.save`), else
+    the optimizer's ``param_groups[0]['lr']`` (older checkpoints; rl-games sets it to ``last_lr`` after every
+    minibatch), else ``default``.
+
+    rl-games 1.6.5 keeps the adaptive-KL learning rate in ``agent.last_lr``, starts it at the config's
+    ``learning_rate`` and does not restore it with ``set_full_state_weights``; ``train_actor_critic`` writes
+    ``last_lr`` into the optimizer before every step, so a resumed run used to take its first updates at
+    the initial rate (5e-3 for HORA) instead of the adapted one (~1e-4): first-update KL 0.7-2.9 against a
+    0.02 target (docs/INHAND.md).
+    """
+    if "last_lr" in rlg_state:
+        return float(rlg_state["last_lr"])
+    groups = (rlg_state.get("optimizer") or {}).get("param_groups") or []
+    if groups and "lr" in groups[0]:
+        return float(groups[0]["lr"])
+    return float(default)
 
 
 # --------------------------------------------------------------------------------------------- observer

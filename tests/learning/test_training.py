@@ -145,6 +145,53 @@ def test_resume_continues_epochs_and_optimizer(two_epochs, tmp_path):
         _train(tmp_path / "again", 4, seed=7, resume_from=res["checkpoint"])
 
 
+class _LrRecorder(adapter.HotA2CAgent):
+    """Records the learning rate in the optimizer at each gradient step (the rate that step uses) and its KL."""
+
+    def __init__(self, *a, **kw):
+        self.steps: list[tuple[float, float]] = []
+        super().__init__(*a, **kw)
+
+    def train_actor_critic(self, input_dict):
+        lr = float(self.optimizer.param_groups[0]["lr"])
+        out = super().train_actor_critic(input_dict)
+        self.steps.append((lr, float(out[3])))
+        return out
+
+
+def _adaptive_cfg():
+    cfg = toy_cfg(learning_rate=1e-2, mini_epochs=2)
+    cfg["params"]["config"].update(lr_schedule="adaptive", kl_threshold=1e-6)  # every update lowers the rate
+    return cfg
+
+
+def test_resume_continues_the_adaptive_learning_rate(tmp_path):
+    def run(name, epochs, resume_from=None):
+        return adapter.train(
+            ToyReachEnv(num_envs=32, seed=3), _adaptive_cfg(), tmp_path / name, max_epochs=epochs, seed=3,
+            resume_from=resume_from, show_progress=False, make_agent=_LrRecorder,
+        )  # fmt: skip
+
+    first = run("first", 2)
+    saved = ckpt.load_checkpoint(first["checkpoint"])["rlg"]
+    assert saved["last_lr"] == pytest.approx(first["agent"].last_lr)
+    assert saved["last_lr"] < 1e-3  # adapted well below the configured 1e-2
+    resumed = run("resumed", 3, resume_from=first["checkpoint"])
+    lrs = [lr for lr, _ in resumed["agent"].steps]
+    assert lrs[0] == pytest.approx(saved["last_lr"])
+    # the adaptive schedule changes the rate by x1.5 at most per step: no jump back to the configured 1e-2
+    assert all(1 / 1.51 <= b / a <= 1.51 for a, b in zip(lrs, lrs[1:], strict=False)), lrs
+    assert max(lrs) < 2e-3, lrs
+
+
+def test_saved_learning_rate_of_older_checkpoints():
+    # checkpoints written before last_lr was saved: the optimizer's rate is the adapted one
+    opt = {"state": {}, "param_groups": [{"lr": 3e-4, "params": [0]}]}
+    assert adapter.saved_learning_rate({"optimizer": opt}, default=5e-3) == 3e-4
+    assert adapter.saved_learning_rate({"optimizer": opt, "last_lr": 1e-4}, default=5e-3) == 1e-4
+    assert adapter.saved_learning_rate({}, default=5e-3) == 5e-3
+
+
 def test_seeded_runs_are_deterministic(two_epochs, tmp_path):
     _, first = two_epochs
     again = _train(tmp_path / "again", 2, seed=7, save_frequency=1)
