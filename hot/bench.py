@@ -434,20 +434,30 @@ def run_train(args: argparse.Namespace) -> None:
           f"policy + PPO update {100 * r['frac_learning']:.0f}%")
 
 
-def bench_grasps(hand_name: str, obj_name: str, candidates: int, seed: int = 0) -> dict:
-    """Time :func:`hot.datagen.wrap.generate_wrap_grasps` on ``candidates`` candidates (one batch)."""
+def bench_grasps(hand_name: str, obj_name: str, candidates: int, seed: int = 0, method: str = "wrap",
+                 iters: int | None = None) -> dict:
+    """Time one batch of ``candidates`` grasps of :func:`hot.datagen.wrap.generate_wrap_grasps`
+    (``method="wrap"``) or :func:`hot.datagen.fc.generate_fc_grasps` (``"fc"``, ``iters`` Adam
+    iterations; the problem set-up, mostly the object SDF, is timed too)."""
     from hot.assets.hands import get_hand
     from hot.assets.objects import get_object
+    from hot.datagen.fc import generate_fc_grasps
+    from hot.datagen.grasp import GraspConfig
     from hot.datagen.wrap import generate_wrap_grasps
 
     hand, obj = get_hand(hand_name), get_object(obj_name)
     t0 = time.perf_counter()
-    gs = generate_wrap_grasps(hand, obj, 1.0, candidates, seed=seed)
+    if method == "fc":
+        cfg = GraspConfig(batch_size=candidates) if iters is None else GraspConfig(batch_size=candidates, iters=iters)
+        gs = generate_fc_grasps(hand, obj, 1.0, candidates, seed=seed, cfg=cfg)
+    else:
+        gs = generate_wrap_grasps(hand, obj, 1.0, candidates, seed=seed)
     wall = time.perf_counter() - t0
     valid = np.asarray(gs.valid, dtype=bool)
     pen = np.asarray(gs.penetration)[valid] * 1000.0 if len(gs) else np.zeros(0)
     return {
         "hand": hand_name, "object": obj.name, "candidates": candidates, "valid": int(valid.sum()),
+        "e_fc_mean": float(np.nanmean(gs.e_fc)) if len(gs) and np.isfinite(gs.e_fc).any() else float("nan"),
         "wall_s": wall, "valid_per_min": 60.0 * valid.sum() / wall,
         "pen_mean_mm": float(pen.mean()) if len(pen) else float("nan"),
         "pen_max_mm": float(pen.max()) if len(pen) else float("nan"),
@@ -459,21 +469,24 @@ def add_grasp_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--objects", nargs="+", default=["Bottle"], help="object names (hot.assets.objects)")
     p.add_argument("--candidates", type=int, default=64, help="wrap candidates per (hand, object)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--method", choices=("wrap", "fc"), default="wrap", help="grasp sampler (datagen --grasp_method)")
+    p.add_argument("--iters", type=int, default=None, help="fc: optimisation iterations (default GraspConfig.iters)")
 
 
 def run_grasps(args: argparse.Namespace) -> None:
     import os
 
-    print(f"wrap grasps, {args.candidates} candidates per pair, seed {args.seed}, load average "
+    print(f"{args.method} grasps, {args.candidates} candidates per pair, seed {args.seed}, load average "
           f"{os.getloadavg()[0]:.1f} at start")
-    print("| hand | object | valid / candidates | pass | validated grasps/min | wall (s) | pen. mean / max (mm) |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("| hand | object | valid / candidates | pass | validated grasps/min | wall (s) | pen. mean / max (mm) "
+          "| mean E_fc |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for h in args.hand:
         for o in args.objects:
-            r = bench_grasps(h, o, args.candidates, args.seed)
+            r = bench_grasps(h, o, args.candidates, args.seed, args.method, args.iters)
             print(f"| {h} | {r['object']} | {r['valid']} / {r['candidates']} | {100 * r['valid'] / r['candidates']:.0f} % "
-                  f"| {r['valid_per_min']:.1f} | {r['wall_s']:.1f} | {r['pen_mean_mm']:.2f} / {r['pen_max_mm']:.2f} |",
-                  flush=True)
+                  f"| {r['valid_per_min']:.1f} | {r['wall_s']:.1f} | {r['pen_mean_mm']:.2f} / {r['pen_max_mm']:.2f} "
+                  f"| {r['e_fc_mean']:.2f} |", flush=True)
 
 
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], None], str]

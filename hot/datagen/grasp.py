@@ -8,8 +8,11 @@ Synthesis (:func:`synthesize_grasps`)
 
         E = E_fc + 100 E_dis + 100 E_pen + 0.5 E_prior + 10 E_spen
 
-    * ``E_fc``: norm of the net wrench of unit forces along the inward object normals at the chosen
-      contacts (force closure when ~0), torques about the object origin (= its centre of mass);
+    * ``E_fc``: norm of the net wrench of forces along the inward object normals at the chosen
+      contacts (force closure when ~0), torques about the object origin (= its centre of mass).
+      DexGraspNet uses unit forces; here each contact has a positive force, ``n * softmax(w)``,
+      optimised with the pose (``weighted_fc``; a thumb opposing three fingers cannot balance
+      them with unit forces), and the first ``thumb_contacts`` contacts lie on the thumb;
     * ``E_dis``: sum of |signed distance| of the chosen contacts to the object surface;
     * ``E_pen``: sum of the depth of hand surface samples inside the object;
     * ``E_prior``: finger joint-limit violation (rad);
@@ -66,6 +69,8 @@ __all__ = [
     "GraspSet",
     "GraspProblem",
     "grasp_energies",
+    "draw_contacts",
+    "net_wrench_norm",
     "synthesize_grasps",
     "validate_grasps",
     "generate_grasps",
@@ -101,6 +106,15 @@ class GraspConfig:
     """Adam step on the 6-D rotation entries."""
     lr_q: float = 0.05
     """Adam step on the finger angles (rad)."""
+    weighted_fc: bool = True
+    """Force closure with a free positive force per contact (``n_contacts * softmax(w)``, optimised
+    with the pose): zero net wrench of positive contact forces, the usual force-closure condition.
+    With unit forces (``False``, DexGraspNet's E_fc) a thumb opposing three fingers cannot balance."""
+    lr_w: float = 0.05
+    """Adam step on the contact-force logits."""
+    thumb_contacts: int = 1
+    """Contacts drawn from the thumb's candidates (the chain of the last fingertip body); the rest
+    come from the other fingers, so the thumb opposes them. 0: any candidate."""
     switch_every: int = 10
     switch_prob: float = 0.5
     temp0: float = 1.0
@@ -256,6 +270,14 @@ class GraspProblem:
         self.cand_local = torch.nonzero(facing).squeeze(-1)
         if len(self.cand_local) < self.cfg.n_contacts:
             raise ValueError(f"hand {hand.name!r}: only {len(self.cand_local)} contact candidates face the palm")
+        # thumb candidates: surface points on the bodies from the last fingertip up to the wrist frame
+        m = self.kin.model
+        thumb, b = set(), m.body(hand.fingertip_bodies[-1]).id
+        while b > 0 and m.body(b).name != hand.wrist_body:
+            thumb.add(b)
+            b = int(m.body_parentid[b])
+        body_of = torch.tensor(self.kin.body_ids)[self.kin.surf_body[self.kin.cand[self.cand_local]]]
+        self.cand_thumb = torch.isin(body_of, torch.tensor(sorted(thumb), dtype=torch.long))
 
     def _object_surface(self, n: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
         """Samples on the union's outer surface (hull faces not buried in another hull) with normals."""
@@ -317,10 +339,48 @@ class GraspProblem:
         return trans, rot, q
 
 
+def draw_contacts(prob: GraspProblem, n: int, gen: torch.Generator) -> torch.Tensor:
+    """``(n, n_contacts)`` contact indices into ``prob.cand_local``: the first ``cfg.thumb_contacts``
+    on the thumb, the others on the other fingers (uniform over all candidates when the hand has
+    no candidates on one of the two sides or ``thumb_contacts`` is 0)."""
+    k, nc = prob.cfg.thumb_contacts, prob.cfg.n_contacts
+    th = torch.nonzero(prob.cand_thumb).squeeze(-1)
+    ot = torch.nonzero(~prob.cand_thumb).squeeze(-1)
+    if k <= 0 or len(th) == 0 or len(ot) == 0 or k >= nc:
+        return torch.randint(len(prob.cand_local), (n, nc), generator=gen)
+    c = ot[torch.randint(len(ot), (n, nc), generator=gen)]
+    c[:, :k] = th[torch.randint(len(th), (n, k), generator=gen)]
+    return c
+
+
+def contact_forces(prob: GraspProblem, w_logit: torch.Tensor | None) -> torch.Tensor | None:
+    """Force magnitudes ``(B, n)`` from their logits (mean 1), or ``None`` for unit forces."""
+    if w_logit is None or not prob.cfg.weighted_fc:
+        return None
+    return torch.softmax(w_logit, dim=-1) * w_logit.shape[-1]
+
+
+def net_wrench_norm(cp: torch.Tensor, normals: torch.Tensor, forces: torch.Tensor | None = None) -> torch.Tensor:
+    """``E_fc``: norm of the net wrench ``(B,)`` of forces along the inward normals ``-normals``
+    at the contacts ``cp (B, n, 3)``, torques about the object origin; ``forces (B, n)`` scales
+    them (``None``: unit forces)."""
+    f = -normals if forces is None else -normals * forces.unsqueeze(-1)
+    return torch.cat([f.sum(1), torch.cross(cp, f, dim=-1).sum(1)], dim=-1).norm(dim=-1)
+
+
 def grasp_energies(
-    prob: GraspProblem, trans: torch.Tensor, r6: torch.Tensor, q: torch.Tensor, cidx: torch.Tensor
+    prob: GraspProblem,
+    trans: torch.Tensor,
+    r6: torch.Tensor,
+    q: torch.Tensor,
+    cidx: torch.Tensor,
+    w_logit: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
-    """Energy terms, each ``(B,)``; ``trans (B, 3)``, ``r6 (B, 6)``, ``q (B, F)``, ``cidx (B, n)`` (object frame)."""
+    """Energy terms, each ``(B,)``; ``trans (B, 3)``, ``r6 (B, 6)``, ``q (B, F)``, ``cidx (B, n)`` (object frame).
+
+    ``w_logit (B, n)``: contact-force logits of the weighted force closure (``cfg.weighted_fc``);
+    without them every contact pushes with a unit force.
+    """
     kin, sdf, cfg = prob.kin, prob.sdf, prob.cfg
     rot = rot6d_to_matrix(r6)
     pos, brot = kin.forward(trans, rot, q)
@@ -330,9 +390,7 @@ def grasp_energies(
     cp, _ = kin.gather_surface(pos, brot, kin.cand[prob.cand_local[cidx]])
     sd_c, n_c = sdf.query(cp)
     e_dis = sd_c.abs().sum(-1)
-    f = -n_c
-    wrench = torch.cat([f.sum(1), torch.cross(cp, f, dim=-1).sum(1)], dim=-1)
-    e_fc = wrench.norm(dim=-1)
+    e_fc = net_wrench_norm(cp, n_c, contact_forces(prob, w_logit))
     e_prior = (torch.relu(q - kin.finger_hi) + torch.relu(kin.finger_lo - q)).sum(-1)
     sc = kin.spheres(pos, brot)
     d = (sc[:, kin.spen_i] - sc[:, kin.spen_j]).norm(dim=-1)
@@ -342,23 +400,32 @@ def grasp_energies(
 
 
 def synthesize_grasps(
-    prob: GraspProblem, n: int, gen: torch.Generator, history: list[float] | None = None
+    prob: GraspProblem,
+    n: int,
+    gen: torch.Generator,
+    history: list[float] | None = None,
+    init: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
 ) -> GraspSet:
-    """Optimise ``n`` grasp candidates (one batch); appends the mean energy per iteration to ``history``."""
+    """Optimise ``n`` grasp candidates (one batch); appends the mean energy per iteration to ``history``.
+
+    ``init``: start poses ``(trans (n, 3), rot (n, 3, 3), q (n, F))`` in the object frame (e.g. the
+    palm placements of :mod:`hot.datagen.fc`); default :meth:`GraspProblem.init_poses`.
+    """
     cfg = prob.cfg
-    trans0, rot0, q0 = prob.init_poses(n, gen)
+    trans0, rot0, q0 = prob.init_poses(n, gen) if init is None else (t.float() for t in init)
     trans = trans0.clone().requires_grad_(True)
     r6 = matrix_to_rot6d(rot0).clone().requires_grad_(True)
     q = q0.clone().requires_grad_(True)
-    ncand = len(prob.cand_local)
-    cidx = torch.randint(ncand, (n, cfg.n_contacts), generator=gen)
-    opt = torch.optim.Adam(
-        [{"params": [trans], "lr": cfg.lr_pos}, {"params": [r6], "lr": cfg.lr_rot}, {"params": [q], "lr": cfg.lr_q}]
-    )
+    w_logit = torch.zeros(n, cfg.n_contacts, requires_grad=True)
+    cidx = draw_contacts(prob, n, gen)
+    groups = [{"params": [trans], "lr": cfg.lr_pos}, {"params": [r6], "lr": cfg.lr_rot}, {"params": [q], "lr": cfg.lr_q}]
+    if cfg.weighted_fc:
+        groups.append({"params": [w_logit], "lr": cfg.lr_w})
+    opt = torch.optim.Adam(groups)
     base_lrs = [g["lr"] for g in opt.param_groups]
     temp = cfg.temp0
     for it in range(cfg.iters):
-        e = grasp_energies(prob, trans, r6, q, cidx)
+        e = grasp_energies(prob, trans, r6, q, cidx, w_logit)
         if history is not None:
             history.append(float(e["energy"].detach().mean()))
         opt.zero_grad()
@@ -371,16 +438,17 @@ def synthesize_grasps(
         with torch.no_grad():
             q.clamp_(prob.kin.finger_lo, prob.kin.finger_hi)
             if cfg.switch_every and (it + 1) % cfg.switch_every == 0 and it + 1 < cfg.iters:
-                e_old = grasp_energies(prob, trans, r6, q, cidx)["energy"]
+                e_old = grasp_energies(prob, trans, r6, q, cidx, w_logit)["energy"]
                 mask = torch.rand(n, cfg.n_contacts, generator=gen) < cfg.switch_prob
-                prop = torch.where(mask, torch.randint(ncand, (n, cfg.n_contacts), generator=gen), cidx)
-                e_new = grasp_energies(prob, trans, r6, q, prop)["energy"]
+                prop = torch.where(mask, draw_contacts(prob, n, gen), cidx)
+                e_new = grasp_energies(prob, trans, r6, q, prop, w_logit)["energy"]
                 accept = (e_new < e_old) | (torch.rand(n, generator=gen) < torch.exp((e_old - e_new) / temp))
                 cidx = torch.where(accept.unsqueeze(-1), prop, cidx)
                 temp *= cfg.temp_decay
     with torch.no_grad():
-        e = grasp_energies(prob, trans, r6, q, cidx)
+        e = grasp_energies(prob, trans, r6, q, cidx, w_logit)
         rot = rot6d_to_matrix(r6)
+        w = contact_forces(prob, w_logit)
     return GraspSet(
         wrist_pos_o=trans.detach().double().numpy(),
         wrist_quat_o=quat_from_matrix(rot.double()).numpy(),
@@ -389,6 +457,7 @@ def synthesize_grasps(
         **{k: v.double().numpy() for k, v in e.items()},
         penetration=np.full(n, np.nan),
         valid=np.zeros(n, bool),
+        meta={} if w is None else {"contact_forces": w.double().numpy().tolist()},
     )
 
 

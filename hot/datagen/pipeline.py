@@ -23,6 +23,7 @@ import time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,8 @@ import torch
 
 from hot.assets.hands.base import HandModel
 from hot.datagen.closing import generate_closing_grasps
-from hot.datagen.grasp import GraspConfig, GraspProblem, GraspSet, generate_grasps
+from hot.datagen.fc import generate_fc_grasps
+from hot.datagen.grasp import GraspConfig, GraspProblem, GraspSet
 from hot.datagen.ik import WristChain
 from hot.datagen.skills import (
     SKILLS,
@@ -69,7 +71,7 @@ class DatagenConfig:
     grasp_method: str = "wrap"
     """'wrap' (wrap grasps squeezed in physics and hold-tested, hot.datagen.wrap), 'closing'
     (kinematic approach and close, hot.datagen.closing; does not hold) or 'fc' (force-closure
-    optimisation)."""
+    optimisation from palm-facing starts, then the same squeeze and hold test, hot.datagen.fc)."""
     grasp: GraspConfig = field(default_factory=GraspConfig)
     stable: StablePoseConfig = field(default_factory=StablePoseConfig)
     skill: SkillConfig = field(default_factory=SkillConfig)
@@ -77,9 +79,9 @@ class DatagenConfig:
 
 def sampler_open_pose(hand: HandModel, method: str) -> np.ndarray | None:
     """The open hand the clips start from, by the method recorded in the grasp set's meta: the
-    wrap/closing samplers' own (``closing.hand_frame``), whose grasps were swept closed from it;
-    None (zeros) for the force-closure optimiser or grasps of unknown origin."""
-    if method in ("wrap", "closing"):
+    samplers' own (``closing.hand_frame``; the force-closure grasps start from its placements);
+    None (zeros) for grasps of unknown origin."""
+    if method in ("wrap", "closing", "fc"):
         from hot.datagen.closing import hand_frame
 
         return hand_frame(hand).opened
@@ -153,13 +155,13 @@ def run_object(
         while done_n < budget and sum(int(_usable(s).sum()) for s in sets) < cfg.num_grasps:
             n = min(cfg.grasp.batch_size, budget - done_n)
             seed_b = (gen_seed + b) % (2**63)
-            sampler = {"closing": generate_closing_grasps, "wrap": generate_wrap_grasps}.get(cfg.grasp_method)
-            if sampler is not None:
-                tc = time.perf_counter()
-                gs = sampler(hand, obj, cfg.scale, n, seed=seed_b, progress=pbar.update if pbar else None)
-                tt = {"synthesis_s": time.perf_counter() - tc, "validation_s": 0.0}
-            else:
-                gs, tt = generate_grasps(prob, n, seed=seed_b, progress=pbar.update if pbar else None)
+            samplers = {"closing": generate_closing_grasps, "wrap": generate_wrap_grasps,
+                        "fc": partial(generate_fc_grasps, problem=prob)}
+            if cfg.grasp_method not in samplers:
+                raise ValueError(f"unknown grasp_method {cfg.grasp_method!r}; use one of {sorted(samplers)}")
+            tc = time.perf_counter()
+            gs = samplers[cfg.grasp_method](hand, obj, cfg.scale, n, seed=seed_b, progress=pbar.update if pbar else None)
+            tt = {"synthesis_s": time.perf_counter() - tc, "validation_s": 0.0}
             sets.append(gs)
             for k in ("synthesis_s", "validation_s"):
                 t_g[k] += tt[k]
@@ -188,7 +190,7 @@ def run_object(
         _write_json(marker, {"settings": settings, "report": report})
         return report
     used = grasps.subset(order)
-    if used.meta.get("method") == "wrap" and "squeeze_targets" in used.meta:
+    if used.meta.get("method") in ("wrap", "fc") and "squeeze_targets" in used.meta:
         # the clips' finger reference is the hold test's PD target: the settled pose plus the
         # offset tau / kp (a few mrad) that makes the servos press with the settled torques
         used.fingers = np.asarray(used.meta["squeeze_targets"], dtype=used.fingers.dtype)

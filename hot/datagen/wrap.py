@@ -56,7 +56,7 @@ from hot.datagen.sdf import ObjectSDF
 from hot.sim.scene import compile_scene
 from hot.utils.rotations import quat_from_matrix
 
-__all__ = ["WrapConfig", "wrap_axes", "generate_wrap_grasps"]
+__all__ = ["WrapConfig", "wrap_axes", "generate_wrap_grasps", "squeeze_and_hold"]
 
 _MAX_WRAP = {"mano": 0.10, "shadow": 0.10, "allegro": 0.11}
 """Largest object extent across the wrap axis each hand can enclose (m), measured on the hands'
@@ -278,7 +278,6 @@ def generate_wrap_grasps(
         progress(num_candidates - g)
     if g == 0:
         return _empty(hand, obj, scale, seed, cfg)
-    f_act = np.asarray(index.actuator_ids[6:])
     groups = probe.groups
     thumb = groups[-1]
     lim = np.array([model.jnt_range[model.joint(nm).id] for nm in hand.finger_dof_names])
@@ -323,7 +322,25 @@ def generate_wrap_grasps(
         if progress:
             progress(1)
 
-    # ---- squeeze in physics: the contact poses settle onto the free object under capped torques
+    gs = squeeze_and_hold(model, index, chain, hand, frame, wrist, fingers, touched, cfg, nthread,
+                          _meta(hand, obj, scale, seed, cfg))
+    # energy orders grasps: fewer failed directions, then shallower penetration
+    gs.energy = (1.0 - np.asarray(gs.meta["hold_per_dir"], dtype=float).mean(1)) + gs.penetration
+    return gs
+
+
+def squeeze_and_hold(model, index, chain, hand: HandModel, frame: HandFrame, wrist: np.ndarray, fingers: np.ndarray,
+                     touched: np.ndarray, cfg: WrapConfig, nthread: int | None, meta: dict) -> GraspSet:
+    """Steps 4-5 for contact poses ``(wrist (G, 6), fingers (G, F))``: squeeze in physics, then hold-test.
+
+    ``touched (G, fingers)``: which fingers touch the object at the contact pose (the last is the
+    thumb), for the ``usable`` flag. Returns the settled grasps with ``penetration``, ``valid`` and
+    the meta fields ``squeeze_targets``, ``squeeze_torques``, ``hold_per_dir``, ``usable``; the
+    energy fields are left for the caller (zeros / NaN).
+    """
+    g = len(wrist)
+    f_act = np.asarray(index.actuator_ids[6:])
+    lim = np.array([model.jnt_range[model.joint(nm).id] for nm in hand.finger_dof_names])
     state, tau = _settle(model, index, wrist, fingers, frame, cfg, nthread)
     fingers = state[:, index.dof_qpos_adr[6:]]
     wrist_pos_o, wrist_quat_o = _wrist_in_object_frame(model, index, hand, state)
@@ -344,27 +361,15 @@ def generate_wrap_grasps(
         penetration=nan.copy(),
         valid=np.zeros(g, dtype=bool),
         meta={
-            **_meta(hand, obj, scale, seed, cfg),
+            **meta,
             "squeeze_targets": targets.tolist(),
             "squeeze_torques": tau.tolist(),
             "fingers_touching": touched.sum(1).tolist(),
         },
     )
     # ---- hold test: the scene's servos hold the settled pose with the settled torques
-    _validate(
-        model,
-        index,
-        chain,
-        gs,
-        nthread,
-        targets,
-        seconds=cfg.hold_s,
-        max_pos=cfg.max_pos,
-        max_deg=cfg.max_deg,
-        max_pen=cfg.max_pen,
-    )
-    # energy orders grasps: fewer failed directions, then shallower penetration
-    gs.energy = (1.0 - np.asarray(gs.meta["hold_per_dir"], dtype=float).mean(1)) + gs.penetration
+    _validate(model, index, chain, gs, nthread, targets, seconds=cfg.hold_s, max_pos=cfg.max_pos,
+              max_deg=cfg.max_deg, max_pen=cfg.max_pen)
     # kinematic reference quality, as for the closing sampler: thumb + >= 2 fingers, shallow
     gs.meta["usable"] = (
         (gs.penetration <= cfg.max_pen) & touched[:, -1] & (touched[:, :-1].sum(1) >= 2)
@@ -428,7 +433,7 @@ def _wrist_in_object_frame(model, index, hand: HandModel, qpos: np.ndarray) -> t
     return pos, quat
 
 
-def _empty(hand, obj, scale, seed, cfg) -> GraspSet:
+def _empty(hand, obj, scale, seed, cfg, method: str = "wrap") -> GraspSet:
     z = np.zeros(0)
     return GraspSet(
         wrist_pos_o=np.zeros((0, 3)),
@@ -443,10 +448,10 @@ def _empty(hand, obj, scale, seed, cfg) -> GraspSet:
         e_spen=z,
         penetration=z,
         valid=np.zeros(0, dtype=bool),
-        meta=_meta(hand, obj, scale, seed, cfg),
+        meta=_meta(hand, obj, scale, seed, cfg, method),
     )
 
 
-def _meta(hand, obj, scale, seed, cfg) -> dict:
-    return {"hand": hand.name, "object": obj.name, "scale": scale, "seed": seed, "method": "wrap",
+def _meta(hand, obj, scale, seed, cfg, method: str = "wrap") -> dict:
+    return {"hand": hand.name, "object": obj.name, "scale": scale, "seed": seed, "method": method,
             "config": cfg.as_dict()}

@@ -152,4 +152,6 @@ def test_open_hand_is_the_samplers_open_pose():
     assert torch.allclose(c.q_open, torch.as_tensor(frame.opened, dtype=torch.float64))
     c0 = SkillContext(hand=hand, chain=None, kin=kin, sdf=None, grasps=None, poses=None, platform_top=0.0)
     assert not torch.allclose(c.q_open, c0.q_open)
-    assert sampler_open_pose(hand, "fc") is None
+    # force-closure grasps start from the wrap placements with the same open hand; unknown origin: zeros
+    np.testing.assert_array_equal(sampler_open_pose(hand, "fc"), frame.opened)
+    assert sampler_open_pose(hand, "") is None
