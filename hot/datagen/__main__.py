@@ -27,7 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max_candidates", type=int, default=0, help="grasp candidate budget (0: 8 x num_grasps)")
     p.add_argument("--grasp_batch", type=int, default=64, help="candidates optimised together")
     p.add_argument("--grasp_iters", type=int, default=300, help="optimisation iterations per batch")
-    p.add_argument("--num_stable", type=int, default=3, help="stable poses used per object")
+    p.add_argument("--num_stable", type=int, default=3, help="stable poses used per object (the first N)")
+    p.add_argument("--stable_ids", type=int, nargs="+", default=[],
+                   help="stable-pose indices to use instead of the first --num_stable")
     p.add_argument("--clips_per_grasp", type=int, default=1, help="clips per (stable pose, grasp) and skill")
     p.add_argument(
         "--max_tries", type=int, default=100,
@@ -66,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     cfg = DatagenConfig(
         skills=tuple(args.skills), num_grasps=args.num_grasps, max_candidates=args.max_candidates,
-        num_stable=args.num_stable, clips_per_grasp=args.clips_per_grasp, seed=args.seed, scale=args.scale,
+        num_stable=args.num_stable, stable_ids=tuple(args.stable_ids), clips_per_grasp=args.clips_per_grasp, seed=args.seed, scale=args.scale,
         grasp=GraspConfig(batch_size=args.grasp_batch, iters=args.grasp_iters), grasp_method=args.grasp_method,
         skill=SkillConfig(max_tries=args.max_tries),
     )

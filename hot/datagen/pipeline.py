@@ -63,7 +63,10 @@ class DatagenConfig:
     max_candidates: int = 0
     """Candidate budget per object (0: 8 x num_grasps)."""
     num_stable: int = 3
-    """Stable poses used per object."""
+    """Stable poses used per object (the first ``num_stable``)."""
+    stable_ids: tuple[int, ...] = ()
+    """Stable-pose indices to use instead of the first ``num_stable`` (e.g. the poses on which a
+    hand's grasps clear the platform). A clip's seed does not depend on which poses are chosen."""
     clips_per_grasp: int = 1
     """Clips per (stable pose, grasp) and skill."""
     seed: int = 0
@@ -112,6 +115,8 @@ def _settings(hand: HandModel, cfg: DatagenConfig) -> dict:
     d = asdict(cfg)
     d["hand"] = hand.name
     d["skills"] = list(cfg.skills)
+    if not d.get("stable_ids"):  # markers written before the option existed stay valid
+        d.pop("stable_ids", None)
     return json.loads(json.dumps(d))
 
 
@@ -216,9 +221,16 @@ def run_object(
         open_pose=sampler_open_pose(hand, str(used.meta.get("method", ""))),
     )
     jobs = []
-    n_stable = min(cfg.num_stable, len(poses))
+    if cfg.stable_ids:
+        bad = [i for i in cfg.stable_ids if not 0 <= i < len(poses)]
+        if bad:
+            raise ValueError(f"{work / 'stable_poses.npz'}: stable pose ids {bad} out of range; "
+                             f"{obj.name} has {len(poses)} stable poses (0-{len(poses) - 1})")
+        pose_ids = sorted(set(cfg.stable_ids))
+    else:
+        pose_ids = list(range(min(cfg.num_stable, len(poses))))
     for skill in cfg.skills:
-        stables = range(n_stable) if skill in STABLE_SKILLS else range(1)
+        stables = pose_ids if skill in STABLE_SKILLS else range(1)
         for s in stables:
             for g in range(len(used)):
                 for k in range(cfg.clips_per_grasp):

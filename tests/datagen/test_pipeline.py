@@ -94,3 +94,22 @@ def test_zero_valid_grasps_reported(tmp_path):
     assert rep["valid"] == 0 and rep["clips"] == {}
     assert any("0 valid grasps" in s for s in logs)
     assert not list(out.rglob("*.pt"))
+
+
+def test_stable_ids_pick_poses(tmp_path):
+    """``stable_ids`` chooses the poses; a clip is the same whichever way its pose was chosen."""
+    import dataclasses
+
+    import pytest
+
+    obj = tiny_box(tmp_path, half=BOX_HALF, name="Tall")
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        _seed_caches(out, obj)
+    cfg = dataclasses.replace(_cfg(), skills=("grasp",))
+    run_object(tiny_hand(), obj, a, cfg, log=lambda s: None)
+    run_object(tiny_hand(), obj, b, dataclasses.replace(cfg, num_stable=5, stable_ids=(0,)), log=lambda s: None)
+    assert _digest(a) == _digest(b) and len(_digest(a)) >= 1
+    _seed_caches(tmp_path / "c", obj)
+    with pytest.raises(ValueError, match=r"stable pose ids \[3\] out of range"):
+        run_object(tiny_hand(), obj, tmp_path / "c", dataclasses.replace(cfg, stable_ids=(0, 3)), log=lambda s: None)
