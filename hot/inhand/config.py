@@ -316,6 +316,9 @@ class PpoCfg:
     grad_norm: float = 1.0
     save_frequency: int = 50
     """Checkpoint every this many iterations (plus the last one)."""
+    torch_threads: int = 0
+    """Torch CPU threads of the learner (0 = the adapter's default, min(4, cores)); with
+    ``env.physics.nthread=1`` a run stays on about one core."""
 
 
 @dataclass

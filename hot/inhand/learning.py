@@ -152,8 +152,10 @@ def ppo_train_cfg(cfg: InhandCfg) -> dict:
             "mlp": {"units": list(p.units)},
             "log_std_init": p.init_log_std,
         }
+    threads = {"torch_threads": p.torch_threads} if p.torch_threads > 0 else {}
     return {
         "params": {
+            **threads,
             "seed": cfg.algo.seed,
             "algo": {"name": adapter.ALGO_NAME},
             "model": {"name": adapter.MODEL_NAME},

@@ -53,3 +53,12 @@ def test_hora_cpu_profile_is_hora_plus_the_documented_deviations():
         -2.0,
     )
     assert cpu.env.domain_rand.mass_range == hora.env.domain_rand.mass_range and cpu.env.priv_info
+
+
+def test_torch_threads_reaches_rl_games_params_only_when_set():
+    from hot.inhand.learning import ppo_train_cfg
+
+    default = ppo_train_cfg(load_inhand_config("ppo", "allegro_inhand", "hora_cpu"))["params"]
+    assert "torch_threads" not in default  # the adapter picks min(4, cores)
+    one = load_inhand_config("ppo", "allegro_inhand", "hora_cpu", overrides=["algo.ppo.torch_threads=1"])
+    assert ppo_train_cfg(one)["params"]["torch_threads"] == 1
