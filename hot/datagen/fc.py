@@ -18,6 +18,8 @@ The energies of step 2 are kept per grasp (``e_fc`` ...), and the valid grasps a
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import torch
 
@@ -68,7 +70,7 @@ def generate_fc_grasps(
     model, index = compile_scene(hand, obj, scale)
     chain = WristChain(model)
     probe = _Probe(model, index, hand)
-    meta = {**_meta(hand, obj, scale, seed, wcfg, "fc"), "grasp_config": _cfg_dict(prob.cfg)}
+    meta = {**_meta(hand, obj, scale, seed, wcfg, "fc"), "grasp_config": asdict(prob.cfg)}
     wrist0 = _approaches(hand, obj, scale, frame, probe, chain, num_candidates, rng, wcfg)
     g = len(wrist0)
     if progress:
@@ -115,9 +117,3 @@ def generate_fc_grasps(
     if progress:
         progress(g)
     return gs
-
-
-def _cfg_dict(cfg: GraspConfig) -> dict:
-    from dataclasses import asdict
-
-    return asdict(cfg)

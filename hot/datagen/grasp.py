@@ -27,7 +27,9 @@ Synthesis (:func:`synthesize_grasps`)
     outside a random object-surface sample, its approach axis along the inward normal, random roll.
 
 Validation (:func:`validate_grasps`)
-    Each candidate is simulated in the compiled scene (``hot.sim.scene.compile_scene``) with
+    The first validation of these candidates, kept as a library function (tested); the pipeline's
+    ``--grasp_method fc`` (:mod:`hot.datagen.fc`) instead closes the fingers to contact and uses the
+    wrap sampler's squeeze in physics and hold test. Each candidate is simulated in the compiled scene (``hot.sim.scene.compile_scene``) with
     ``mujoco.batch``: 6 worlds per grasp, gravity along +x, -x, +y, -y, +z, -z (per-world
     ``opt.gravity``; the hand has gravity compensation), the wrist PD-held at the grasp (IK from
     :mod:`hot.datagen.ik`) and the fingers PD-held at a "squeezed" target: the finger angles that
@@ -44,7 +46,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +75,6 @@ __all__ = [
     "net_wrench_norm",
     "synthesize_grasps",
     "validate_grasps",
-    "generate_grasps",
     "GRAVITY_DIRS",
 ]
 
@@ -568,43 +569,3 @@ def validate_grasps(prob: GraspProblem, grasps: GraspSet, chain: WristChain | No
     }
     return grasps
 
-
-def generate_grasps(
-    prob: GraspProblem, num_candidates: int, seed: int, progress=None
-) -> tuple[GraspSet, dict[str, float]]:
-    """Synthesise ``num_candidates`` candidates in batches, validate them; returns all candidates + timings.
-
-    The candidates keep their order (batch by batch), so the output is deterministic for ``seed``.
-    """
-    import time
-
-    gen = torch.Generator().manual_seed(seed)
-    chain = None
-    sets = []
-    t_syn = t_val = 0.0
-    left = num_candidates
-    while left > 0:
-        n = min(prob.cfg.batch_size, left)
-        t0 = time.perf_counter()
-        gs = synthesize_grasps(prob, n, gen)
-        t1 = time.perf_counter()
-        if chain is None:
-            from hot.sim.scene import compile_scene
-
-            chain = WristChain(compile_scene(prob.hand, prob.obj, prob.scale)[0])
-        validate_grasps(prob, gs, chain)
-        t_val += time.perf_counter() - t1
-        t_syn += t1 - t0
-        sets.append(gs)
-        left -= n
-        if progress is not None:
-            progress(n)
-    out = GraspSet.concat(sets)
-    out.meta = {
-        "hand": prob.hand.name,
-        "object": prob.obj.name,
-        "scale": prob.scale,
-        "seed": seed,
-        "config": asdict(prob.cfg),
-    }
-    return out, {"synthesis_s": t_syn, "validation_s": t_val}
