@@ -332,6 +332,35 @@ class DistillCfg:
     steps_per_iter: int = 8
     """Env steps per iteration (the latent loss is averaged over them)."""
     save_frequency: int = 50
+    updates_per_iter: int = 1
+    """Adam steps per iteration (HORA: 1, on the iteration's own samples)."""
+    replay_iters: int = 1
+    """Samples of the last this-many iterations form the replay set the updates draw from (HORA: 1). The
+    labels (teacher latent and action) depend only on the state, so older student-driven samples stay valid
+    (DAgger's aggregated data set); more updates per env-step where the simulator is the bottleneck."""
+    minibatch_size: int = 0
+    """Samples per update, drawn from the replay set without replacement (0 = all of this iteration's)."""
+    adapt: Literal["tconv", "mlp"] = "tconv"
+    """Adaptation module: ``tconv`` (HORA's temporal convolution over the whole history) or ``mlp`` (an MLP on
+    the newest ``mlp_frames`` frames, see docs/INHAND.md "Student architecture")."""
+    mlp_frames: int = 8
+    """``adapt: mlp``: newest history frames it reads."""
+    mlp_units: list[int] = field(default_factory=lambda: [256, 128])
+    """``adapt: mlp``: hidden layer sizes (ELU)."""
+    action_loss: float = 0.0
+    """Weight of ``mse(teacher head(proprio, z_student), teacher head(proprio, z_teacher))`` added to the latent
+    loss (HORA: 0): errors in the latent directions the teacher's actions depend on cost more."""
+
+    def __post_init__(self) -> None:
+        if not self.learning_rate > 0:
+            raise ValueError(f"algo.distill.learning_rate must be > 0, got {self.learning_rate}")
+        for name in ("steps_per_iter", "save_frequency", "updates_per_iter", "replay_iters"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"algo.distill.{name} must be >= 1, got {getattr(self, name)}")
+        if self.mlp_frames < 1 or not self.mlp_units or min(self.mlp_units) < 1:
+            raise ValueError("algo.distill.mlp_frames and algo.distill.mlp_units must be positive")
+        if self.minibatch_size < 0 or self.action_loss < 0:
+            raise ValueError("algo.distill.minibatch_size and algo.distill.action_loss must be >= 0")
 
 
 @dataclass

@@ -28,7 +28,7 @@ from hot.config.strict import ConfigError, apply_overrides, from_dict, load_yaml
 from hot.inhand import constants as C
 from hot.inhand.config import InhandCfg
 from hot.inhand.env import InhandEnv
-from hot.inhand.networks import NETWORK_NAME, AdaptTConv, HoraTeacherBuilder, HoraTeacherNet, RunningNorm
+from hot.inhand.networks import NETWORK_NAME, HoraTeacherBuilder, HoraTeacherNet, RunningNorm, build_adapt
 from hot.learning import adapter
 from hot.learning import checkpoint as ckpt
 
@@ -229,7 +229,7 @@ class StudentPolicy:
     """
 
     def __init__(
-        self, model: torch.nn.Module, adapt: AdaptTConv, hist_norm: RunningNorm, priv: slice | None
+        self, model: torch.nn.Module, adapt: torch.nn.Module, hist_norm: RunningNorm, priv: slice | None
     ) -> None:
         self.model, self.adapt, self.hist_norm, self.priv = model.eval(), adapt.eval(), hist_norm.eval(), priv
 
@@ -292,16 +292,20 @@ def _distill(cfg: InhandCfg, run: Path, overrides: list[str]) -> dict:
     for prm in model.parameters():
         prm.requires_grad_(False)
     net: HoraTeacherNet = model.a2c_network
-    adapt = AdaptTConv(C.FRAME_DIM, cfg.env.proprio_hist_len, net.latent_dim)
+    dcfg = cfg.algo.distill
+    spec = {"frame_dim": C.FRAME_DIM, "hist_len": cfg.env.proprio_hist_len, "latent_dim": net.latent_dim,
+            "adapt": dcfg.adapt}  # fmt: skip
+    if dcfg.adapt == "mlp":
+        spec.update(frames=dcfg.mlp_frames, units=list(dcfg.mlp_units))
+    try:
+        adapt = build_adapt(spec)
+    except ValueError as e:
+        raise ConfigError(f"algo.distill: {e}") from None
     hist_norm = RunningNorm(C.FRAME_DIM)
     opt = torch.optim.Adam(adapt.parameters(), lr=cfg.algo.distill.learning_rate)
     meta = adapter.env_meta(env)
     meta["config"]["train"] = teacher_meta["config"]["train"]  # rebuilds the teacher network at load time
-    meta["student"] = {
-        "teacher_checkpoint": str(teacher_path),
-        "hist_len": cfg.env.proprio_hist_len,
-        "latent_dim": net.latent_dim,
-    }
+    meta["student"] = {"teacher_checkpoint": str(teacher_path), **spec}
     (run / "nn").mkdir(exist_ok=True)
 
     def save(it: int) -> Path:
@@ -309,35 +313,57 @@ def _distill(cfg: InhandCfg, run: Path, overrides: list[str]) -> dict:
                  "hist_norm": hist_norm.state_dict(), "epoch": it}  # fmt: skip
         return ckpt.save_checkpoint(run / "nn" / f"student_ep_{it}.pth", state, meta)
 
+    per_iter = dcfg.steps_per_iter * env.num_envs
+    replay = _Replay(dcfg.replay_iters * per_iter)
     obs = env.reset()
     history, t0, frames, last = [], time.perf_counter(), 0, None
     from tqdm import tqdm
 
     bar = tqdm(range(1, cfg.algo.max_iterations + 1), unit="iter", disable=not cfg.training.progress)
     for it in bar:
-        loss, rew = 0.0, 0.0
-        for _ in range(cfg.algo.distill.steps_per_iter):
-            hist = env.proprio_hist
-            hist_norm.update(hist)
-            with torch.no_grad():
+        rew, done_n, drop_n, fresh = 0.0, 0, 0, []
+        with torch.no_grad():  # student-driven rollout (DAgger-style): act on the student's latent
+            for _ in range(dcfg.steps_per_iter):
+                hist = env.proprio_hist.clone()
+                hist_norm.update(hist)
                 nobs = model.norm_obs(obs)
-                z_teacher = net.extrinsics(nobs)
-            z_student = adapt(hist_norm(hist))
-            loss = loss + torch.nn.functional.mse_loss(z_student, z_teacher)
-            with torch.no_grad():  # student-driven rollout (DAgger-style): act on the student's latent
-                mu, _ = net.heads(net.proprio(nobs), z_student.detach())
-                obs, r, _, _ = env.step(mu.clamp(-1.0, 1.0))
-            rew += float(r.mean())
-            frames += env.num_envs
-        loss = loss / cfg.algo.distill.steps_per_iter
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        rec = {"iteration": it, "latent_mse": loss.item(), "reward": rew / cfg.algo.distill.steps_per_iter}
+                prop, z_teacher = net.proprio(nobs), net.extrinsics(nobs)
+                mu_teacher, _ = net.heads(prop, z_teacher)
+                z_student = adapt(hist_norm(hist))
+                fresh.append(float(torch.nn.functional.mse_loss(z_student, z_teacher)))
+                mu, _ = net.heads(prop, z_student)
+                replay.add(hist=hist, prop=prop, z=z_teacher, mu=mu_teacher)
+                obs, r, done, info = env.step(mu.clamp(-1.0, 1.0))
+                rew += float(r.mean())
+                if done.any():
+                    done_n += int(done.sum())
+                    drop_n += int(info["episodes"]["dropped"].sum())
+                frames += env.num_envs
+        for _ in range(dcfg.updates_per_iter):
+            b = replay.sample(dcfg.minibatch_size or per_iter)
+            z_s = adapt(hist_norm(b["hist"]))
+            loss = torch.nn.functional.mse_loss(z_s, b["z"])
+            if dcfg.action_loss > 0:
+                mu_s, _ = net.heads(b["prop"], z_s)
+                loss = loss + dcfg.action_loss * torch.nn.functional.mse_loss(mu_s, b["mu"])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        rec = {
+            "iteration": it,
+            "latent_mse": sum(fresh) / len(fresh),  # on the fresh samples, before this iteration's updates
+            "loss": loss.item(),
+            "reward": rew / dcfg.steps_per_iter,
+            "episodes_done": done_n,
+            "drops": drop_n,
+            "env_steps": frames,
+            "wall_s": time.perf_counter() - t0,
+        }
         history.append(rec)
         bar.set_postfix(latent_mse=f"{rec['latent_mse']:.4f}", refresh=False)
-        if it % cfg.algo.distill.save_frequency == 0 or it == cfg.algo.max_iterations:
+        if it % dcfg.save_frequency == 0 or it == cfg.algo.max_iterations:
             last = save(it)
+            _atomic_text(run / "distill_log.jsonl", "".join(json.dumps(h) + "\n" for h in history))
     return {
         "checkpoint": str(last),
         "teacher": str(teacher_path),
@@ -347,6 +373,30 @@ def _distill(cfg: InhandCfg, run: Path, overrides: list[str]) -> dict:
         "first_iteration": history[0],
         "last_iteration": history[-1],
     }
+
+
+class _Replay:
+    """Ring buffer of distillation samples (named tensors, first dim = sample), uniform sampling."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity, self.size, self.pos = int(capacity), 0, 0
+        self.data: dict[str, torch.Tensor] = {}
+
+    def add(self, **items: torch.Tensor) -> None:
+        n = next(iter(items.values())).shape[0]
+        if not self.data:
+            self.data = {
+                k: torch.empty((self.capacity, *v.shape[1:]), dtype=v.dtype) for k, v in items.items()
+            }
+        idx = (self.pos + torch.arange(n)) % self.capacity
+        for k, v in items.items():
+            self.data[k][idx] = v
+        self.pos = (self.pos + n) % self.capacity
+        self.size = min(self.size + n, self.capacity)
+
+    def sample(self, n: int) -> dict[str, torch.Tensor]:
+        idx = torch.randperm(self.size)[: min(n, self.size)]
+        return {k: v[idx] for k, v in self.data.items()}
 
 
 def load_student(path: Path, env: InhandEnv) -> StudentPolicy:
@@ -360,7 +410,7 @@ def load_student(path: Path, env: InhandEnv) -> StudentPolicy:
     model = adapter.build_model(meta["config"]["train"], env.num_obs, env.num_actions)
     model.load_state_dict(rlg["model"])
     st = meta["student"]
-    adapt = AdaptTConv(C.FRAME_DIM, int(st["hist_len"]), int(st["latent_dim"]))
+    adapt = build_adapt({"frame_dim": C.FRAME_DIM, **st})
     adapt.load_state_dict(rlg["adapt"])
     norm = RunningNorm(C.FRAME_DIM)
     norm.load_state_dict(rlg["hist_norm"])

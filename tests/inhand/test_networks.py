@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from hot.inhand.networks import AdaptTConv, HoraTeacherNet, RunningNorm
+from hot.inhand.networks import AdaptMLP, AdaptTConv, HoraTeacherNet, RunningNorm, build_adapt
 
 LAYOUT = [["proprio", 0, 96], ["priv_info", 96, 105]]
 
@@ -39,6 +39,29 @@ def test_adaptation_module_shapes():
     assert out.shape == (4, 8) and (out.abs() < 1).all()
     with pytest.raises(ValueError, match="17 frames"):
         AdaptTConv(32, 10, 8)
+
+
+def test_mlp_adaptation_module_reads_only_the_newest_frames():
+    m = AdaptMLP(32, 30, 8, frames=8, units=[64, 32])
+    h = torch.randn(4, 30, 32)
+    out = m(h)
+    assert out.shape == (4, 8) and (out.abs() < 1).all()
+    older = h.clone()
+    older[:, :22] = torch.randn(4, 22, 32)  # everything but the newest 8 frames
+    assert torch.equal(m(older), out)
+    newer = h.clone()
+    newer[:, -1] += 1.0
+    assert not torch.allclose(m(newer), out)
+    with pytest.raises(ValueError, match="frames must be in 1..30"):
+        AdaptMLP(32, 30, 8, frames=31, units=[8])
+
+
+def test_build_adapt_from_a_checkpoint_spec():
+    base = {"frame_dim": 32, "hist_len": 30, "latent_dim": 8}
+    assert isinstance(build_adapt(base), AdaptTConv)  # checkpoints from before the key existed
+    assert isinstance(build_adapt({**base, "adapt": "mlp", "frames": 4, "units": [16]}), AdaptMLP)
+    with pytest.raises(ValueError, match="unknown adaptation module"):
+        build_adapt({**base, "adapt": "gru"})
 
 
 def test_running_norm_matches_batch_statistics():
