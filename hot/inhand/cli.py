@@ -8,10 +8,15 @@
 
 Every ``key.path=value`` is a dotted override of :class:`hot.inhand.config.InhandCfg` (values parsed as
 YAML; an unknown key is an error naming it). ``--load-run`` sets ``algo.load_run`` (``-1`` = newest run);
-``hot eval`` evaluates that run with its own saved config, the overrides applied on top. ``hot eval
+``hot eval`` evaluates that run with its own saved config, the overrides applied on top (and ``--sim``
+when given; otherwise the run's own backend). ``hot eval
 --checkpoint FILE`` evaluates one checkpoint file with the env config stored in it (``shipped``: the
 teacher / student shipped in ``hot/data/inhand/``, so no run folder is needed); metrics go to
 ``--eval-out`` when given.
+
+``--sim mujoco`` (default) runs C MuJoCo on CPU threads; ``--sim mjwarp`` runs MuJoCo Warp (needs
+``pip install -e .[gpu]``; on a CUDA device when there is one, else on Warp's CPU device, which is for
+testing only: several times slower than C MuJoCo).
 """
 
 from __future__ import annotations
@@ -44,7 +49,9 @@ def _parser(cmd: str) -> argparse.ArgumentParser:
     )
     p.add_argument("--algo", required=True, choices=ALGOS, help="trainer (log family)")
     p.add_argument("--task", required=True, choices=TASKS, help="in-hand task")
-    p.add_argument("--sim", default="mujoco", choices=("mujoco", "mjwarp"), help="physics backend")
+    p.add_argument(
+        "--sim", default=None, choices=("mujoco", "mjwarp"), help="physics backend (default: mujoco)"
+    )
     p.add_argument(
         "--profile", default="", help="config profile, e.g. 'hora' (teacher with privileged encoder)"
     )
@@ -58,6 +65,13 @@ def _parser(cmd: str) -> argparse.ArgumentParser:
         p.add_argument("--eval-out", dest="eval_out", default=None, help="write the metrics JSON here")
     p.add_argument("overrides", nargs="*", help="dotted config overrides key.path=value")
     return p
+
+
+def _check_sim(sim: str) -> None:
+    from hot.sim import mjwarp_missing
+
+    if sim == "mjwarp" and (why := mjwarp_missing()):
+        raise ConfigError(f"--sim mjwarp: {why}")
 
 
 def main(cmd: str, argv: list[str]) -> int:
@@ -76,11 +90,12 @@ def main(cmd: str, argv: list[str]) -> int:
         )
         return 2
     overrides = list(args.overrides)
+    sim = args.sim or "mujoco"
     try:
         if cmd == "eval":
             from pathlib import Path
 
-            base = load_inhand_config(args.algo, args.task, args.profile, args.sim, overrides)
+            base = load_inhand_config(args.algo, args.task, args.profile, sim, overrides)
             out = Path(args.eval_out) if args.eval_out else None
             if args.checkpoint is not None:
                 if args.load_run is not None:
@@ -90,14 +105,16 @@ def main(cmd: str, argv: list[str]) -> int:
                 metrics = learning.evaluate(cfg, None, checkpoint=path, out=out)
             else:
                 run = learning.find_run(base, args.load_run if args.load_run is not None else "-1")
-                cfg = learning.load_run_config(run, overrides + ["training.play_only=true"])
+                sim_ov = [f"sim={args.sim}"] if args.sim else []  # else the run's own backend
+                cfg = learning.load_run_config(run, overrides + sim_ov + ["training.play_only=true"])
+                _check_sim(cfg.sim)
                 metrics = learning.evaluate(cfg, run, out=out)
             print(learning.format_metrics(metrics))
             print(json.dumps({k: v for k, v in metrics.items() if k != "per_scale"}))
             return 0
         if args.load_run is not None:
             overrides.append(f"algo.load_run='{args.load_run}'")
-        cfg = load_inhand_config(args.algo, args.task, args.profile, args.sim, overrides)
+        cfg = load_inhand_config(args.algo, args.task, args.profile, sim, overrides)
         res = learning.train(cfg, overrides)
         print(json.dumps(res, indent=2, default=str))
         return 0

@@ -451,8 +451,9 @@ def load_inhand_config(
             raise ConfigError(
                 f"override '{key}' conflicts with the command line ({getattr(cfg, key)!r} vs {want!r})"
             )
-    if cfg.sim != "mujoco":
-        raise ConfigError(
-            f"--sim {cfg.sim}: the in-hand tasks run on C MuJoCo only for now (use --sim mujoco)"
-        )
+    if cfg.sim == "mjwarp":
+        from hot import sim as _sim  # light: looks the packages up without importing Warp
+
+        if why := _sim.mjwarp_missing():
+            raise ConfigError(f"--sim mjwarp: {why}")
     return cfg

@@ -1,6 +1,7 @@
 """Zero-action hold test: how stable is the cached grasp under each randomisation term?
 
-    python -m hot.inhand.diagnose [--episodes 99] [--terms none,mass,com,friction,pd,push,all] [key.path=value ...]
+    python -m hot.inhand.diagnose [--episodes 99] [--terms none,mass,com,friction,pd,push,all] [--sim mujoco]
+        [key.path=value ...]
 
 Every env holds its cached grasp (zero actions, i.e. the PD targets stay at the cached joint positions)
 for one episode; the same metrics as ``hot eval`` are printed per randomisation setting: ``none`` (all
@@ -45,7 +46,7 @@ def zero_action_metrics(cfg: InhandCfg, episodes: int, seed: int = 1) -> dict:
     from hot.inhand.env import InhandEnv
     from hot.inhand.learning import rollout_metrics
 
-    env = InhandEnv(cfg.env, episodes, mode="rotate", seed=seed)
+    env = InhandEnv(cfg.env, episodes, mode="rotate", seed=seed, sim=cfg.sim)
     env.fixed_dr_level = 1.0
     return rollout_metrics(env, lambda obs: torch.zeros(obs.shape[0], env.num_actions), episodes)
 
@@ -54,10 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m hot.inhand.diagnose", description=__doc__)
     p.add_argument("--episodes", type=int, default=99)
     p.add_argument("--terms", default=",".join(TERMS))
+    p.add_argument("--sim", default="mujoco", choices=("mujoco", "mjwarp"), help="physics backend")
     p.add_argument("overrides", nargs="*")
     a = p.parse_args(argv)
     torch.set_num_threads(1)
-    base = load_inhand_config("ppo", "allegro_inhand", "hora", "mujoco", a.overrides)
+    base = load_inhand_config("ppo", "allegro_inhand", "hora", a.sim, a.overrides)
     for term in a.terms.split(","):
         m = zero_action_metrics(with_terms(base, term), a.episodes)
         per = {s: round(v["drop_rate"], 3) for s, v in m["per_scale"].items()}

@@ -1,10 +1,12 @@
-"""Batched Allegro in-hand env on ``mujoco.batch`` (C MuJoCo on CPU threads), one batch per object scale.
+"""Batched Allegro in-hand env, one simulator batch per object scale: ``mujoco.batch`` (C MuJoCo on CPU
+threads, ``sim="mujoco"``) or MuJoCo Warp (``sim="mjwarp"``, :mod:`hot.inhand.warp_bucket`).
 
 Scale buckets: ``env.domain_rand.scale_list`` gives one compiled model per scale; envs are split into
 contiguous, near-even buckets (env ``i`` belongs to the bucket whose range holds it) and every bucket
-runs its own ``mujoco.batch.Batch``. A bucket resets only from its own scale's grasp cache. Separate
-batches (rather than ``Batch.set_models``) keep per-env model fields (mass, centre of mass, friction,
-PD gains) expandable: ``mujoco.batch`` refuses ``expand()`` while caller models are set.
+runs its own batch (C: a ``mujoco.batch.Batch``, Warp: a ``mujoco_warp`` Model / Data). A bucket resets
+only from its own scale's grasp cache. Separate batches (rather than ``Batch.set_models``) keep per-env
+model fields (mass, centre of mass, friction, PD gains) expandable: ``mujoco.batch`` refuses
+``expand()`` while caller models are set. Both bucket kinds have the interface of :class:`_CpuBucket`.
 
 Two modes share the step pipeline:
 
@@ -26,7 +28,6 @@ is filled with its reset frame (HORA).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from typing import Literal
 
 import mujoco
@@ -78,23 +79,49 @@ def ramp(nominal: float, lo: float, hi: float, level: float) -> tuple[float, flo
     return nominal + level * (lo - nominal), nominal + level * (hi - nominal)
 
 
-@dataclass
-class _Bucket:
-    scale: float
-    ids: range
-    model: mujoco.MjModel
-    batch: mjbatch.Batch
-    qpos: np.ndarray
-    qvel: np.ndarray
-    ctrl: np.ndarray
-    xpos: np.ndarray
-    sensordata: np.ndarray
-    xfrc: np.ndarray
-    model_fields: dict[str, np.ndarray]
+class _CpuBucket:
+    """The envs ``ids`` of one object scale on a ``mujoco.batch.Batch`` (C MuJoCo, CPU threads).
+
+    The bucket interface (shared with :class:`hot.inhand.warp_bucket.WarpBucket`): ``scale``, ``ids``,
+    ``sl``, ``model`` (the scale's C model), numpy arrays ``qpos``, ``qvel``, ``ctrl``, ``xpos``,
+    ``sensordata``, ``xfrc`` (bucket world first) and ``model_fields`` (per-world values of the
+    randomised model fields) that the env reads and writes, and the calls below.
+    """
+
+    def __init__(
+        self, model: mujoco.MjModel, scale: float, ids: range, nthread: int, expand: list[str]
+    ) -> None:
+        self.scale, self.ids, self.model = float(scale), ids, model
+        b = self.batch = mjbatch.Batch(model, len(ids), min(nthread, len(ids)), persistent=True)
+        self.model_fields = {name: b.expand(name) for name in expand}
+        self.qpos, self.qvel, self.ctrl = b.bind("qpos"), b.bind("qvel"), b.bind("ctrl")
+        self.xpos, self.sensordata, self.xfrc = b.bind("xpos"), b.bind("sensordata"), b.bind("xfrc_applied")
+        b.reset()
 
     @property
     def sl(self) -> slice:
         return slice(self.ids.start, self.ids.stop)
+
+    def reset(self, local: np.ndarray) -> None:
+        """Worlds ``local`` (bucket-local ids) back to the model's default state."""
+        self.batch.reset(local, stage=_NONE)
+
+    def set_const(self, local: np.ndarray) -> None:
+        """Recompute the constants derived from the model fields of worlds ``local`` (mass, CoM changes)."""
+        self.batch.set_const(local)
+
+    def forward(self, local: np.ndarray) -> None:
+        """Recompute the derived state of worlds ``local`` after writes to their state."""
+        self.batch.forward(local)
+
+    def step(self, nstep: int) -> np.ndarray:
+        """``nstep`` physics steps of every world; returns the local ids of worlds that diverged (those kept
+        their state, the others completed)."""
+        try:
+            self.batch.step(nstep=nstep, stage=_VEL)
+        except mjbatch.SimulationError as exc:
+            return np.asarray(exc.ids, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64)
 
 
 def _unscale(q: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
@@ -113,9 +140,12 @@ class InhandEnv:
         cfg: the env config.
         num_envs: N (at least one per scale).
         mode: ``rotate`` or ``grasp``.
-        device: device of returned tensors (physics runs on the CPU).
+        device: device of returned tensors (physics: CPU threads, or the Warp device).
         seed: seeds the env's own random streams (resets, noise, randomisation).
         caches: ``{scale: (M, 23)}`` grasp rows (rotate mode); None reads ``cfg.grasp_cache_path``.
+        sim: ``mujoco`` (C MuJoCo, ``mujoco.batch``) or ``mjwarp`` (MuJoCo Warp, needs ``hot[gpu]``).
+        warp_device: Warp device for ``sim="mjwarp"``; default: ``device`` when it is CUDA, else ``cuda``
+            when Warp sees one, else ``cpu`` (:func:`hot.inhand.warp_bucket.pick_warp_device`).
     """
 
     def __init__(
@@ -126,10 +156,15 @@ class InhandEnv:
         device: str | torch.device = "cpu",
         seed: int = 0,
         caches: dict[float, np.ndarray] | None = None,
+        sim: Literal["mujoco", "mjwarp"] = "mujoco",
+        warp_device: str | None = None,
     ) -> None:
         if mode not in ("rotate", "grasp"):
             raise ValueError(f"mode must be 'rotate' or 'grasp', got {mode!r}")
+        if sim not in ("mujoco", "mjwarp"):
+            raise ValueError(f"sim must be 'mujoco' or 'mjwarp', got {sim!r}")
         self.cfg = cfg
+        self.sim = sim
         self.mode = mode
         self._n = int(num_envs)
         self._device = torch.device(device)
@@ -165,29 +200,20 @@ class InhandEnv:
             expand += ["geom_friction"]
         if dr.randomize_pd_gains:
             expand += ["actuator_gainprm", "actuator_biasprm"]
-        self.buckets: list[_Bucket] = []
+        self.buckets: list = []
+        """One bucket per scale: :class:`_CpuBucket` or :class:`hot.inhand.warp_bucket.WarpBucket`."""
         index: InhandIndex | None = None
+        if sim == "mjwarp":
+            from hot.inhand.warp_bucket import WarpBucket, pick_warp_device  # needs hot[gpu]
+
+            self.warp_device = pick_warp_device(self._device, warp_device)
         for s, r in zip(self.scales, ranges, strict=True):
             model, ix = compile_inhand(cfg, s)
             index = index or ix
-            b = mjbatch.Batch(model, len(r), min(nthread, len(r)), persistent=True)
-            fields = {name: b.expand(name) for name in expand}
-            self.buckets.append(
-                _Bucket(
-                    scale=s,
-                    ids=r,
-                    model=model,
-                    batch=b,
-                    qpos=b.bind("qpos"),
-                    qvel=b.bind("qvel"),
-                    ctrl=b.bind("ctrl"),
-                    xpos=b.bind("xpos"),
-                    sensordata=b.bind("sensordata"),
-                    xfrc=b.bind("xfrc_applied"),
-                    model_fields=fields,
-                )
-            )
-            b.reset()
+            if sim == "mjwarp":
+                self.buckets.append(WarpBucket(model, ix, s, r, expand, self.warp_device))
+            else:
+                self.buckets.append(_CpuBucket(model, s, r, nthread, expand))
         assert index is not None
         self.index = index
         self.frozen = np.zeros(len(self.buckets), dtype=bool)
@@ -310,7 +336,7 @@ class InhandEnv:
         return torch.cat([prop, self._priv_info(obj_pos)], dim=-1)
 
     # ------------------------------------------------------------------------------------------- reset
-    def _sample_start(self, bk: _Bucket, m: int) -> tuple[np.ndarray, np.ndarray]:
+    def _sample_start(self, bk: _CpuBucket, m: int) -> tuple[np.ndarray, np.ndarray]:
         """(m, 16) joint positions and (m, 7) object poses for new episodes in bucket ``bk``."""
         if self.mode == "grasp":
             noise = self._rng.uniform(-1.0, 1.0, (m, C.NUM_JOINTS)) * self.cfg.grasp.joint_noise
@@ -326,7 +352,7 @@ class InhandEnv:
         sel = rows[pick].numpy().astype(np.float64)
         return sel[:, : C.NUM_JOINTS], sel[:, C.NUM_JOINTS :]
 
-    def _randomize(self, bk: _Bucket, local: np.ndarray, glob: torch.Tensor) -> bool:
+    def _randomize(self, bk: _CpuBucket, local: np.ndarray, glob: torch.Tensor) -> bool:
         """Resample this bucket's randomised model fields for ``local`` envs; True if set_const is needed."""
         dr, ix, m = self.cfg.domain_rand, self.index, len(local)
         f = bk.model_fields
@@ -373,7 +399,7 @@ class InhandEnv:
                 continue
             local = (glob - bk.ids.start).numpy()
             q, pose = self._sample_start(bk, len(local))
-            bk.batch.reset(local, stage=_NONE)
+            bk.reset(local)
             rows = local[:, None]
             bk.qpos[rows, ix.joint_qpos] = q
             bk.qvel[rows, ix.joint_qvel] = 0.0
@@ -382,8 +408,8 @@ class InhandEnv:
             bk.qvel[rows, ix.obj_qvel] = 0.0
             bk.xfrc[local] = 0.0
             if self._randomize(bk, local, glob):
-                bk.batch.set_const(local)
-            bk.batch.forward(local)
+                bk.set_const(local)
+            bk.forward(local)
             gd = glob.to(self._device)
             qt = torch.as_tensor(q, dtype=torch.float32, device=self._device)
             self.targets[gd] = qt
@@ -442,10 +468,7 @@ class InhandEnv:
                 active[bk.sl] = False
                 continue
             bk.ctrl[:, ix.actuators] = tnp[bk.sl]
-            try:
-                bk.batch.step(nstep=cfg.physics.substeps, stage=_VEL)
-            except mjbatch.SimulationError as exc:  # those worlds kept their state; the others completed
-                diverged[np.asarray(exc.ids, dtype=np.int64) + bk.ids.start] = True
+            diverged[bk.step(cfg.physics.substeps) + bk.ids.start] = True
         s = self._read()
         q, qd, obj_pos, obj_quat = s["q"], s["qd"], s["obj_pos"], s["obj_quat"]
         bad = (

@@ -111,16 +111,18 @@ def collect_grasps(
     seed: int = 0,
     progress: bool = True,
     max_seconds: float | None = None,
+    sim: str = "mujoco",
 ) -> dict:
     """Run the grasp task until every scale of ``env_cfg.domain_rand.scale_list`` has
-    ``env_cfg.grasp_collection_target`` rows (or ``max_seconds`` passed, or Ctrl-C / SIGTERM).
+    ``env_cfg.grasp_collection_target`` rows (or ``max_seconds`` passed, or Ctrl-C / SIGTERM), on the
+    physics backend ``sim`` (``mujoco`` or ``mjwarp``).
 
     Returns ``{"files": {scale: path}, "counts": {scale: rows}, "candidates": episodes tried,
     "seconds": wall time, "rows_per_min": rows collected this run per minute}``.
     """
     from hot.inhand.env import InhandEnv
 
-    env = InhandEnv(env_cfg, num_envs, mode="grasp", seed=seed)
+    env = InhandEnv(env_cfg, num_envs, mode="grasp", seed=seed, sim=sim)
     coll = GraspCollector(
         env_cfg.grasp_cache_path, env_cfg.domain_rand.scale_list, env_cfg.grasp_collection_target
     )

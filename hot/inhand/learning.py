@@ -202,7 +202,7 @@ def _train_ppo(cfg: InhandCfg, run: Path) -> dict:
         resume = adapter.latest_checkpoint(prev)
         if resume is None:
             raise ConfigError(f"algo.load_run: run {prev} has no checkpoint in {prev / 'nn'}")
-    env = InhandEnv(cfg.env, cfg.algo.num_envs, mode="rotate", seed=cfg.algo.seed)
+    env = InhandEnv(cfg.env, cfg.algo.num_envs, mode="rotate", seed=cfg.algo.seed, sim=cfg.sim)
     if resume is not None:  # the randomisation curriculum goes on from the resumed run's env-steps
         env.env_steps = int(ckpt.load_checkpoint(resume)["rlg"].get("frame", 0))
     t0 = time.perf_counter()
@@ -286,7 +286,7 @@ def _distill(cfg: InhandCfg, run: Path, overrides: list[str]) -> dict:
     _atomic_text(run / RUN_CONFIG, yaml.safe_dump(to_dict(cfg), sort_keys=False))
 
     torch.manual_seed(cfg.algo.seed)
-    env = InhandEnv(cfg.env, cfg.algo.num_envs, mode="rotate", seed=cfg.algo.seed)
+    env = InhandEnv(cfg.env, cfg.algo.num_envs, mode="rotate", seed=cfg.algo.seed, sim=cfg.sim)
     env.fixed_dr_level = 1.0  # the student learns under the full randomisation (no curriculum)
     model = _load_teacher_model(teacher_path, env)
     for prm in model.parameters():
@@ -530,7 +530,7 @@ def evaluate(
     if cfg.task != "allegro_inhand":
         raise ConfigError(f"hot eval: task {cfg.task} has no policy to evaluate (use allegro_inhand)")
     n = max(cfg.training.eval_episodes, len(cfg.env.domain_rand.scale_list))
-    env = InhandEnv(cfg.env, n, mode="rotate", seed=cfg.algo.seed + 1)
+    env = InhandEnv(cfg.env, n, mode="rotate", seed=cfg.algo.seed + 1, sim=cfg.sim)
     env.fixed_dr_level = 1.0  # evaluation: the full randomisation ranges, whatever the curriculum
     if cfg.algo_name == "hora_distill":
         path = checkpoint or max(
@@ -583,7 +583,9 @@ def train(cfg: InhandCfg, overrides: list[str] | None = None) -> dict:
     run = new_run_dir(cfg)
     print(f"[hot] run folder: {run}")
     if cfg.task == "allegro_inhand_grasp":
-        res = collect_grasps(cfg.env, cfg.algo.num_envs, seed=cfg.algo.seed, progress=cfg.training.progress)
+        res = collect_grasps(
+            cfg.env, cfg.algo.num_envs, seed=cfg.algo.seed, progress=cfg.training.progress, sim=cfg.sim
+        )
         res["files"] = {f"{k:g}": v for k, v in res["files"].items()}
         res["counts"] = {f"{k:g}": v for k, v in res["counts"].items()}
     elif cfg.algo_name == "hora_distill":

@@ -69,6 +69,13 @@ __all__ = [
     "MjWarpSim",
     "BufferOverflowError",
     "default_buffer_sizes",
+    "object_buffer_sizes",
+    "resolve_buffer_sizes",
+    "check_buffer_peaks",
+    "read_peaks",
+    "init_warp",
+    "set_model_field",
+    "run_cached",
     "CONTACTS_PER_HULL",
     "MIN_NCONMAX",
 ]
@@ -179,9 +186,15 @@ def default_buffer_sizes(model: mujoco.MjModel, index: SceneIndex) -> tuple[int,
     (condim each, elliptic cones) + one row per limited joint / tendon, per DoF or tendon with
     friction loss, and 6 per equality constraint, so one world can use the whole contact budget.
     """
+    return object_buffer_sizes(model, index.object_body_id)
+
+
+def object_buffer_sizes(model: mujoco.MjModel, object_body_id: int) -> tuple[int, int]:
+    """:func:`default_buffer_sizes` of any model whose object is body ``object_body_id`` (-1: none);
+    its geoms count as the hulls."""
     hulls = 0
-    if index.object_body_id >= 0:
-        hulls = int(model.body_geomnum[index.object_body_id])
+    if object_body_id >= 0:
+        hulls = int(model.body_geomnum[object_body_id])
     nconmax = max(MIN_NCONMAX, CONTACTS_PER_HULL * hulls)
     fixed = (
         int(model.jnt_limited.sum())
@@ -192,6 +205,17 @@ def default_buffer_sizes(model: mujoco.MjModel, index: SceneIndex) -> tuple[int,
     )
     njmax = _constraint_rows_per_contact(model) * nconmax + fixed
     return nconmax, njmax
+
+
+def resolve_buffer_sizes(
+    auto: tuple[int, int], nconmax: int | None = None, njmax: int | None = None
+) -> tuple[int, int]:
+    """``(nconmax, njmax)`` in use: an explicit value, else ``HOT_MJWARP_NCONMAX`` / ``HOT_MJWARP_NJMAX``,
+    else ``auto`` (from :func:`default_buffer_sizes` / :func:`object_buffer_sizes`)."""
+    return (
+        int(nconmax or _env_int(NCONMAX_ENV) or auto[0]),
+        int(njmax or _env_int(NJMAX_ENV) or auto[1]),
+    )
 
 
 def _env_int(name: str) -> int | None:
@@ -333,6 +357,103 @@ def _per_world_fields(
     return out
 
 
+# ---------------------------------------------------------------------------------------- shared helpers
+# (also used by the in-hand env's MuJoCo Warp buckets, hot.inhand.warp_bucket)
+def init_warp(quiet: bool = True) -> None:
+    """``wp.init()``; ``quiet`` silences Warp's banner and per-module compile messages (raises
+    ``warp.config.log_level`` to warnings; process-wide, as Warp's config is)."""
+    if quiet:  # warp >= 1.17 logs by level (one line per compiled module at INFO); older: config.quiet
+        if hasattr(wp, "LOG_WARNING"):
+            wp.config.log_level = max(wp.config.log_level, wp.LOG_WARNING)
+        else:
+            wp.config.quiet = True
+    wp.init()
+
+
+def set_model_field(m: mjw.Model, model: mujoco.MjModel, name: str, values: np.ndarray, why: str) -> None:
+    """Overwrite the (per-world) device field ``m.<name>`` with ``values`` (leading dimension = its batch).
+
+    Raises ``NotImplementedError`` (ending with ``why``) when ``put_model`` stored the C field
+    ``model.<name>`` transformed, since values in C layout would then be wrong.
+    """
+    arr = getattr(m, name)
+    target = (*arr.shape, *getattr(arr.dtype, "_shape_", ()))
+    stored = arr.numpy().reshape(target)[0]
+    if not np.allclose(stored.reshape(-1), np.asarray(getattr(model, name)).reshape(-1)):
+        raise NotImplementedError(
+            f"mujoco_warp {mjw.__version__} stores model field {name!r} transformed; {why}"
+        )
+    arr.assign(wp.array(values.reshape(target).astype(stored.dtype), dtype=arr.dtype, shape=arr.shape))
+
+
+def run_cached(graphs: dict, warmed: set, use_graph: bool, key: object, work, *args) -> None:
+    """Run ``work(*args)`` on the current Warp device. With ``use_graph`` (CUDA only): the first call
+    runs plainly (it compiles and loads the kernels, which cannot happen inside a capture), the
+    second captures the work as a graph in ``graphs[key]`` and launches it, later calls replay it."""
+    captured = graphs.get(key)
+    if captured is not None:
+        wp.capture_launch(captured)
+    elif not use_graph or key not in warmed:
+        work(*args)
+        warmed.add(key)
+    else:
+        with wp.ScopedCapture() as capture:
+            work(*args)
+        captured = graphs[key] = capture.graph
+        wp.capture_launch(captured)
+
+
+def read_peaks(peaks: wp.array) -> dict[str, int]:
+    """The buffer peaks recorded by ``_record_peaks`` in ``peaks`` (4 int32) as a dict."""
+    p = peaks.numpy()
+    return {
+        "contacts": int(p[0]),
+        "broadphase_pairs": int(p[1]),
+        "rows_per_world": int(p[2]),
+        "overflow_bits": int(p[3]),
+    }
+
+
+def check_buffer_peaks(
+    p: dict[str, int], n: int, naconmax: int, nconmax: int, njmax: int, owner: str | None = "MjWarpSim"
+) -> None:
+    """Raise :class:`BufferOverflowError` when the peaks ``p`` (:func:`read_peaks`) of ``n`` worlds
+    exceed the buffers; the message gives the size to use (``owner``: the class whose ``nconmax=`` /
+    ``njmax=`` arguments set them too, None: only the environment variables)."""
+    problems = []
+    need = max(p["contacts"], p["broadphase_pairs"])
+    also = (lambda arg: f", or {owner}({arg}=...)") if owner else (lambda arg: "")
+    if need > naconmax:
+        # the narrowphase only runs the pairs that fit, so after a broadphase overflow the
+        # contact count is a lower bound (the suggestion may need a second round)
+        bound = " at least" if p["broadphase_pairs"] > naconmax else ""
+        problems.append(
+            f"{p['contacts']} contacts ({p['broadphase_pairs']} broadphase pairs) in one step across {n} worlds, "
+            f"but the contact buffer holds naconmax = {naconmax} (nconmax {nconmax} per world); "
+            f"use nconmax >= {math.ceil(need / n)}{bound} "
+            f"({NCONMAX_ENV}={math.ceil(need / n)} in the environment{also('nconmax')})"
+        )
+    if p["rows_per_world"] > njmax:
+        problems.append(
+            f"{p['rows_per_world']} constraint rows in one world, but njmax = {njmax}; "
+            f"use njmax >= {p['rows_per_world']} "
+            f"({NJMAX_ENV}={p['rows_per_world']} in the environment{also('njmax')})"
+        )
+    other = p["overflow_bits"] & ~int(
+        mjw.OverflowType.NEFC | mjw.OverflowType.BROADPHASE | mjw.OverflowType.NARROWPHASE
+    )
+    if other:
+        names = [
+            f.name for f in mjw.OverflowType if f.value and not f.value & (f.value - 1) and other & f.value
+        ]
+        problems.append(f"mujoco_warp buffer overflow {names} (see mujoco_warp.OverflowType)")
+    if problems:
+        raise BufferOverflowError(
+            "MuJoCo Warp buffer overflow, results of the overflowing step are wrong (dropped contacts or "
+            "constraints): " + "; ".join(problems)
+        )
+
+
 # ---------------------------------------------------------------------------------------- backend
 class MjWarpSim(SimBackend):
     """N hand + object worlds on MuJoCo Warp.
@@ -395,12 +516,7 @@ class MjWarpSim(SimBackend):
             raise ValueError(f"scales must all be > 0, got min {raw.min()}")
         self._scales = quantise_scales(raw, scale_step) if obj is not None else np.ones(self._n)
 
-        if quiet:  # warp >= 1.17 logs by level (one line per compiled module at INFO); older: config.quiet
-            if hasattr(wp, "LOG_WARNING"):
-                wp.config.log_level = max(wp.config.log_level, wp.LOG_WARNING)
-            else:
-                wp.config.quiet = True
-        wp.init()
+        init_warp(quiet)
         if warp_device is None:
             warp_device = str(self._device) if self._device.type == "cuda" else "cpu"
         self._wdev = wp.get_device(warp_device)
@@ -438,9 +554,7 @@ class MjWarpSim(SimBackend):
         )
         per_world = _per_world_fields(self.model, self.models, mesh_ids, obj_geoms, self._scales)
 
-        auto_ncon, auto_nj = default_buffer_sizes(first, index)
-        self.nconmax = int(nconmax or _env_int(NCONMAX_ENV) or auto_ncon)
-        self.njmax = int(njmax or _env_int(NJMAX_ENV) or auto_nj)
+        self.nconmax, self.njmax = resolve_buffer_sizes(default_buffer_sizes(first, index), nconmax, njmax)
 
         t0 = time.perf_counter()
         with wp.ScopedDevice(self._wdev):
@@ -450,17 +564,7 @@ class MjWarpSim(SimBackend):
             # are not errors (C MuJoCo does not warn about them either)
             self.m.opt.warn_overflow = _BUFFER_BITS
             for name, values in per_world.items():
-                arr = getattr(self.m, name)
-                target = (*arr.shape, *getattr(arr.dtype, "_shape_", ()))
-                stored = arr.numpy().reshape(target)[0]
-                if not np.allclose(stored.reshape(-1), np.asarray(getattr(self.model, name)).reshape(-1)):
-                    raise NotImplementedError(
-                        f"mujoco_warp {mjw.__version__} stores model field {name!r} transformed; "
-                        "per-world object scales cannot fill it"
-                    )
-                arr.assign(
-                    wp.array(values.reshape(target).astype(stored.dtype), dtype=arr.dtype, shape=arr.shape)
-                )
+                set_model_field(self.m, self.model, name, values, "per-world object scales cannot fill it")
             self.d = mjw.put_data(self.model, mjd, nworld=self._n, nconmax=self.nconmax, njmax=self.njmax)
             self._peaks = wp.zeros(4, dtype=wp.int32)
             self._bad = wp.zeros(self._n, dtype=wp.int32)
@@ -601,17 +705,7 @@ class MjWarpSim(SimBackend):
         second captures the work as a graph and launches it, later calls replay the graph."""
         with wp.ScopedDevice(self._wdev):
             self._torch_before_warp()
-            captured = self._graphs.get(key)
-            if captured is not None:
-                wp.capture_launch(captured)
-            elif not (self._use_graph and graph) or key not in self._warmed:
-                work(*args)
-                self._warmed.add(key)
-            else:
-                with wp.ScopedCapture() as capture:
-                    work(*args)
-                captured = self._graphs[key] = capture.graph
-                wp.capture_launch(captured)
+            run_cached(self._graphs, self._warmed, self._use_graph and graph, key, work, *args)
             self._warp_before_torch()
 
     # ---- control --------------------------------------------------------------------------------
@@ -696,51 +790,11 @@ class MjWarpSim(SimBackend):
     def buffer_peaks(self) -> dict[str, int]:
         """Peak counts since construction: ``contacts`` (all worlds, one step), ``broadphase_pairs``,
         ``rows_per_world`` (max constraint rows of one world) and the OR of buffer ``overflow_bits``."""
-        p = self._peaks.numpy()
-        return {
-            "contacts": int(p[0]),
-            "broadphase_pairs": int(p[1]),
-            "rows_per_world": int(p[2]),
-            "overflow_bits": int(p[3]),
-        }
+        return read_peaks(self._peaks)
 
     def check_buffers(self) -> None:
         """Raise :class:`BufferOverflowError` if any step so far needed more than a buffer holds."""
-        p = self.buffer_peaks()
-        n, naconmax = self._n, int(self.d.naconmax)
-        problems = []
-        need = max(p["contacts"], p["broadphase_pairs"])
-        if need > naconmax:
-            # the narrowphase only runs the pairs that fit, so after a broadphase overflow the
-            # contact count is a lower bound (the suggestion may need a second round)
-            bound = " at least" if p["broadphase_pairs"] > naconmax else ""
-            problems.append(
-                f"{p['contacts']} contacts ({p['broadphase_pairs']} broadphase pairs) in one step across {n} worlds, "
-                f"but the contact buffer holds naconmax = {naconmax} (nconmax {self.nconmax} per world); "
-                f"use nconmax >= {math.ceil(need / n)}{bound} "
-                f"({NCONMAX_ENV}={math.ceil(need / n)} in the environment, or MjWarpSim(nconmax=...))"
-            )
-        if p["rows_per_world"] > self.njmax:
-            problems.append(
-                f"{p['rows_per_world']} constraint rows in one world, but njmax = {self.njmax}; "
-                f"use njmax >= {p['rows_per_world']} "
-                f"({NJMAX_ENV}={p['rows_per_world']} in the environment, or MjWarpSim(njmax=...))"
-            )
-        other = p["overflow_bits"] & ~int(
-            mjw.OverflowType.NEFC | mjw.OverflowType.BROADPHASE | mjw.OverflowType.NARROWPHASE
-        )
-        if other:
-            names = [
-                f.name
-                for f in mjw.OverflowType
-                if f.value and not f.value & (f.value - 1) and other & f.value
-            ]
-            problems.append(f"mujoco_warp buffer overflow {names} (see mujoco_warp.OverflowType)")
-        if problems:
-            raise BufferOverflowError(
-                "MuJoCo Warp buffer overflow, results of the overflowing step are wrong (dropped contacts or "
-                "constraints): " + "; ".join(problems)
-            )
+        check_buffer_peaks(self.buffer_peaks(), self._n, int(self.d.naconmax), self.nconmax, self.njmax)
 
     # ---- readings -------------------------------------------------------------------------------
     def _out(self, x: torch.Tensor) -> torch.Tensor:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from hot.config.strict import ConfigError
@@ -33,13 +35,30 @@ def test_dotted_overrides_apply_and_unknown_key_is_named():
         load_inhand_config("ppo", "allegro_inhand", overrides=["env.domain_rand.scale_list=[]"])
 
 
-def test_unknown_combinations_and_backend():
+def test_unknown_combinations_and_backend(monkeypatch):
     with pytest.raises(ConfigError, match="configured:"):
         load_inhand_config("hora_distill", "allegro_inhand_grasp")
-    with pytest.raises(ConfigError, match="--sim mujoco"):
-        load_inhand_config("ppo", "allegro_inhand", sim="mjwarp")
     with pytest.raises(ConfigError, match="unknown in-hand task"):
         load_inhand_config("ppo", "SkillMimicHandRand")
+    with pytest.raises(ConfigError, match="'sim' conflicts with the command line"):
+        load_inhand_config("ppo", "allegro_inhand", overrides=["sim=mjwarp"])
+    # --sim mjwarp: accepted when MuJoCo Warp is installed, else an error naming the install command
+    import hot.sim
+
+    if hot.sim.mjwarp_missing() is None:
+        for task in TASKS:
+            assert load_inhand_config("ppo", task, sim="mjwarp").sim == "mjwarp"
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        hot.sim.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "mujoco_warp" else real(name, *a),
+    )
+    with pytest.raises(
+        ConfigError, match=r"--sim mjwarp: .*mujoco_warp is not installed: pip install -e \.\[gpu\]"
+    ):
+        load_inhand_config("ppo", "allegro_inhand", sim="mjwarp")
+    assert load_inhand_config("ppo", "allegro_inhand").sim == "mujoco"
 
 
 def test_hora_cpu_profile_is_hora_plus_the_documented_deviations():
