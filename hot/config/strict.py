@@ -10,6 +10,7 @@ the resolved config.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from pathlib import Path
@@ -29,6 +30,10 @@ class ConfigError(ValueError):
 def _where(source: str | None, key: str) -> str:
     loc = f"'{key}'" if key else "the top level"
     return f"{source}: {loc}" if source else loc
+
+
+_FLOAT_RE = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+"""Scientific notation without a dot (``1e-3``), which YAML 1.1 leaves a string."""
 
 
 def _check_value(tp: Any, value: Any, key: str, source: str | None) -> Any:
@@ -76,6 +81,8 @@ def _check_value(tp: Any, value: Any, key: str, source: str | None) -> Any:
             raise ConfigError(f"{_where(source, key)} must be an integer, got {value!r}")
         return value
     if tp is float:
+        if isinstance(value, str) and _FLOAT_RE.fullmatch(value.strip()):
+            value = float(value)  # YAML 1.1 reads 1e-3 (no dot) as a string
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{_where(source, key)} must be a number, got {value!r}")
         return float(value)

@@ -81,3 +81,15 @@ def test_torch_threads_reaches_rl_games_params_only_when_set():
     assert "torch_threads" not in default  # the adapter picks min(4, cores)
     one = load_inhand_config("ppo", "allegro_inhand", "hora_cpu", overrides=["algo.ppo.torch_threads=1"])
     assert ppo_train_cfg(one)["params"]["torch_threads"] == 1
+
+
+def test_scientific_notation_without_a_dot_is_a_number():
+    """YAML 1.1 reads ``1e-3`` as a string; float settings accept it, other types still refuse it."""
+    cfg = load_inhand_config("hora_distill", "allegro_inhand", overrides=["algo.distill.learning_rate=1e-3"])
+    assert cfg.algo.distill.learning_rate == 1e-3
+    with pytest.raises(ConfigError, match="learning_rate must be > 0, got -20.0"):  # parsed, then range-checked
+        load_inhand_config("hora_distill", "allegro_inhand", overrides=["algo.distill.learning_rate=-2E+1"])
+    with pytest.raises(ConfigError, match="algo.num_envs"):
+        load_inhand_config("ppo", "allegro_inhand", overrides=["algo.num_envs=1e3"])
+    with pytest.raises(ConfigError, match="must be a number"):
+        load_inhand_config("ppo", "allegro_inhand", overrides=["algo.ppo.learning_rate=1e-3x"])
