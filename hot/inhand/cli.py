@@ -81,7 +81,7 @@ def main(cmd: str, argv: list[str]) -> int:
     from hot.inhand.config import load_inhand_config
     from hot.learning.checkpoint import CheckpointError
 
-    args = _parser(cmd).parse_args(argv)
+    args = _parser(cmd).parse_intermixed_args(argv)  # options may follow the key=value overrides
     bad = [o for o in args.overrides if "=" not in o]
     if bad:
         print(
