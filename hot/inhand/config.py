@@ -409,7 +409,8 @@ class InhandCfg:
     profile: str = ""
     """``hora`` for the teacher profile (privileged encoder), empty otherwise."""
     sim: Literal["mujoco", "mjwarp"] = "mujoco"
-    """Physics backend; only ``mujoco`` (C MuJoCo on CPU threads) exists for the in-hand tasks."""
+    """Physics backend: ``mujoco`` (C MuJoCo on CPU threads, ``mujoco.batch``) or ``mjwarp`` (MuJoCo Warp: CUDA
+    when a GPU is present, else Warp's CPU device, which is for tests only; ``hot/inhand/warp_bucket.py``)."""
     env: InhandEnvCfg = field(default_factory=InhandEnvCfg)
     algo: AlgoCfg = field(default_factory=AlgoCfg)
     training: TrainingCfg = field(default_factory=TrainingCfg)
