@@ -261,6 +261,10 @@ class InhandEnvCfg:
     priv_info: bool = True
     """Put the privileged block (object position, scale, mass, friction, CoM) in the observation; the
     teacher encodes it, the student never reads it."""
+    priv_pos_noise: float = 0.0
+    """Std (m) of Gaussian noise added to the object position of the privileged block at every step while
+    training (HORA: 0). Not applied in ``hot eval``, ``diagnose`` or as distillation labels. A teacher that
+    cannot rely on millimetre-exact positions is one a proprioceptive student can imitate."""
     object: ObjectCfg = field(default_factory=ObjectCfg)
     control: ControlCfg = field(default_factory=ControlCfg)
     physics: PhysicsCfg = field(default_factory=PhysicsCfg)

@@ -48,6 +48,7 @@ def zero_action_metrics(cfg: InhandCfg, episodes: int, seed: int = 1) -> dict:
 
     env = InhandEnv(cfg.env, episodes, mode="rotate", seed=seed, sim=cfg.sim)
     env.fixed_dr_level = 1.0
+    env.priv_pos_noise = 0.0
     return rollout_metrics(env, lambda obs: torch.zeros(obs.shape[0], env.num_actions), episodes)
 
 

@@ -245,6 +245,8 @@ class InhandEnv:
         self.start_z = torch.zeros(n, device=d)
         self.env_steps = 0
         """Env-steps taken so far (summed over envs), drives the randomisation curriculum."""
+        self.priv_pos_noise = float(cfg.priv_pos_noise)
+        """Std (m) of the noise on the privileged object position; evaluation and distillation set it to 0."""
         self.fixed_dr_level: float | None = None
         """When set, the randomisation level used instead of the curriculum's (evaluation: 1.0)."""
         axis = torch.as_tensor(cfg.reward.rot_axis, dtype=torch.float32, device=d)
@@ -318,9 +320,12 @@ class InhandEnv:
         return torch.cat([_unscale(q, self.lo, self.hi), self.targets], dim=-1)
 
     def _priv_info(self, obj_pos: torch.Tensor) -> torch.Tensor:
+        rel = obj_pos - self.spawn
+        if self.priv_pos_noise > 0:
+            rel = rel + torch.randn(rel.shape, generator=self._gen).to(self._device) * self.priv_pos_noise
         return torch.cat(
             [
-                obj_pos - self.spawn,
+                rel,
                 _to_unit(self.env_scale, "obj_scale")[:, None],
                 _to_unit(self.mass, "obj_mass")[:, None],
                 _to_unit(self.friction, "obj_friction")[:, None],

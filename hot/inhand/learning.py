@@ -288,6 +288,7 @@ def _distill(cfg: InhandCfg, run: Path, overrides: list[str]) -> dict:
     torch.manual_seed(cfg.algo.seed)
     env = InhandEnv(cfg.env, cfg.algo.num_envs, mode="rotate", seed=cfg.algo.seed, sim=cfg.sim)
     env.fixed_dr_level = 1.0  # the student learns under the full randomisation (no curriculum)
+    env.priv_pos_noise = 0.0  # labels from the exact privileged state
     model = _load_teacher_model(teacher_path, env)
     for prm in model.parameters():
         prm.requires_grad_(False)
@@ -532,6 +533,7 @@ def evaluate(
     n = max(cfg.training.eval_episodes, len(cfg.env.domain_rand.scale_list))
     env = InhandEnv(cfg.env, n, mode="rotate", seed=cfg.algo.seed + 1, sim=cfg.sim)
     env.fixed_dr_level = 1.0  # evaluation: the full randomisation ranges, whatever the curriculum
+    env.priv_pos_noise = 0.0  # a training-only regulariser
     if cfg.algo_name == "hora_distill":
         path = checkpoint or max(
             (run / "nn").glob("student_ep_*.pth"), key=lambda p: int(p.stem.rsplit("_", 1)[1]), default=None

@@ -122,3 +122,19 @@ def test_grasp_mode_holds_targets_and_reports_rows(tmp_path):
             assert r.shape[1] == 23
     assert env.max_steps == 60
     assert rows_seen <= 4
+
+
+def test_priv_pos_noise_perturbs_only_the_object_position_and_can_be_switched_off(tmp_path):
+    cfg = small_cfg(tmp_path, priv_pos_noise=0.01)
+    marked_caches(cfg)
+    env = InhandEnv(cfg, 64, seed=0)
+    env.reset()
+    obs, *_ = env.step(torch.zeros(64, 16))
+    obj = torch.cat([torch.as_tensor(bk.qpos[:, env.index.obj_qpos][:, :3]) for bk in env.buckets]).float()
+    priv = obs[:, env.obs_layout["priv_info"]]
+    err = priv[:, :3] - (obj - env.spawn)
+    assert 0.007 < float(err.std()) < 0.013  # N(0, 1 cm) per axis
+    env.priv_pos_noise = 0.0  # what hot eval and the distillation do
+    obs, *_ = env.step(torch.zeros(64, 16))
+    obj = torch.cat([torch.as_tensor(bk.qpos[:, env.index.obj_qpos][:, :3]) for bk in env.buckets]).float()
+    assert torch.allclose(obs[:, env.obs_layout["priv_info"]][:, :3], obj - env.spawn, atol=1e-6)
