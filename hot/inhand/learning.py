@@ -325,15 +325,17 @@ def _distill(cfg: InhandCfg, run: Path, overrides: list[str]) -> dict:
         rew, done_n, drop_n, fresh = 0.0, 0, 0, []
         with torch.no_grad():  # student-driven rollout (DAgger-style): act on the student's latent
             for _ in range(dcfg.steps_per_iter):
-                hist = env.proprio_hist.clone()
+                hist = env.proprio_hist  # replay.add copies it
                 hist_norm.update(hist)
                 nobs = model.norm_obs(obs)
                 prop, z_teacher = net.proprio(nobs), net.extrinsics(nobs)
-                mu_teacher, _ = net.heads(prop, z_teacher)
                 z_student = adapt(hist_norm(hist))
                 fresh.append(float(torch.nn.functional.mse_loss(z_student, z_teacher)))
                 mu, _ = net.heads(prop, z_student)
-                replay.add(hist=hist, prop=prop, z=z_teacher, mu=mu_teacher)
+                if dcfg.action_loss > 0:  # the action-matching loss's inputs and labels
+                    replay.add(hist=hist, z=z_teacher, prop=prop, mu=net.heads(prop, z_teacher)[0])
+                else:
+                    replay.add(hist=hist, z=z_teacher)
                 obs, r, done, info = env.step(mu.clamp(-1.0, 1.0))
                 rew += float(r.mean())
                 if done.any():

@@ -56,20 +56,19 @@ import torch
 from hot.inhand.scene import InhandIndex
 from hot.sim.mjwarp import (
     _BUFFER_BITS,
-    _MAXVAL,
     _SHARED_OK,
     _SHARED_OK_PREFIX,
     _batchable_fields,
-    _guard_worlds,
-    _record_peaks,
     check_buffer_peaks,
     init_warp,
     mjw,
     object_buffer_sizes,
     read_peaks,
+    record_peaks,
     resolve_buffer_sizes,
     run_cached,
     set_model_field,
+    step_guarded,
     wp,
 )
 
@@ -323,23 +322,8 @@ class WarpBucket:
 
     # ---- device work ---------------------------------------------------------------------------------------
     def _record(self) -> None:
-        d = self.d
-        wp.launch(
-            _record_peaks,
-            dim=self._n,
-            inputs=[d.nacon, d.ncollision, d.nefc, d.overflow, _BUFFER_BITS],
-            outputs=[self._peaks],
-        )
+        record_peaks(self.d, self._n, self._peaks)
 
     def _step_work(self, nstep: int) -> None:
-        m, d = self.m, self.d
-        for _ in range(nstep):
-            mjw.step(m, d)
-            self._record()
-            wp.launch(
-                _guard_worlds,
-                dim=self._n,
-                inputs=[m.qpos0, d.qpos, d.qvel, d.qacc_warmstart, d.sensordata, _MAXVAL],
-                outputs=[self._bad],
-            )
-        mjw.kinematics(m, d)  # the new state's poses (the C bucket: stage=mjSTAGE_VEL)
+        step_guarded(self.m, self.d, self._n, nstep, self._peaks, self._bad)
+        mjw.kinematics(self.m, self.d)  # the new state's poses (the C bucket: stage=mjSTAGE_VEL)

@@ -73,6 +73,8 @@ __all__ = [
     "resolve_buffer_sizes",
     "check_buffer_peaks",
     "read_peaks",
+    "record_peaks",
+    "step_guarded",
     "init_warp",
     "set_model_field",
     "run_cached",
@@ -403,6 +405,30 @@ def run_cached(graphs: dict, warmed: set, use_graph: bool, key: object, work, *a
         wp.capture_launch(captured)
 
 
+def record_peaks(d: mjw.Data, n: int, peaks: wp.array) -> None:
+    """Fold this step's buffer use of the ``n`` worlds of ``d`` into ``peaks`` (see :func:`read_peaks`)."""
+    wp.launch(
+        _record_peaks,
+        dim=n,
+        inputs=[d.nacon, d.ncollision, d.nefc, d.overflow, _BUFFER_BITS],
+        outputs=[peaks],
+    )
+
+
+def step_guarded(m: mjw.Model, d: mjw.Data, n: int, nstep: int, peaks: wp.array, bad: wp.array) -> None:
+    """``nstep`` x (``mujoco_warp.step``, :func:`record_peaks`, divergence guard): a world whose state is
+    non-finite or huge is put back at qpos0 at rest and flagged in ``bad`` (``n`` int32)."""
+    for _ in range(nstep):
+        mjw.step(m, d)
+        record_peaks(d, n, peaks)
+        wp.launch(
+            _guard_worlds,
+            dim=n,
+            inputs=[m.qpos0, d.qpos, d.qvel, d.qacc_warmstart, d.sensordata, _MAXVAL],
+            outputs=[bad],
+        )
+
+
 def read_peaks(peaks: wp.array) -> dict[str, int]:
     """The buffer peaks recorded by ``_record_peaks`` in ``peaks`` (4 int32) as a dict."""
     p = peaks.numpy()
@@ -666,25 +692,10 @@ class MjWarpSim(SimBackend):
 
     # ---- warp work --------------------------------------------------------------------------------
     def _record(self) -> None:
-        d = self.d
-        wp.launch(
-            _record_peaks,
-            dim=self._n,
-            inputs=[d.nacon, d.ncollision, d.nefc, d.overflow, _BUFFER_BITS],
-            outputs=[self._peaks],
-        )
+        record_peaks(self.d, self._n, self._peaks)
 
     def _step_work(self, substeps: int) -> None:
-        m, d = self.m, self.d
-        for _ in range(substeps):
-            mjw.step(m, d)
-            self._record()
-            wp.launch(
-                _guard_worlds,
-                dim=self._n,
-                inputs=[m.qpos0, d.qpos, d.qvel, d.qacc_warmstart, d.sensordata, _MAXVAL],
-                outputs=[self._bad],
-            )
+        step_guarded(self.m, self.d, self._n, substeps, self._peaks, self._bad)
         self._kinematics_work()  # the new state's poses and velocities (CPU backend: mjSTAGE_VEL)
 
     def _kinematics_work(self) -> None:
