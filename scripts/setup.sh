@@ -1,21 +1,40 @@
 #!/usr/bin/env bash
-# Create ./.venv (if missing) and install hot with the CPU stack and dev tools (pyproject's
-# dependencies include the video/plot stack: imageio-ffmpeg, matplotlib, pillow).
-# Headless rendering (--save_video, the rendering tests) also needs a system OpenGL library:
-# Debian/Ubuntu `apt-get install libegl1 libegl-mesa0` (EGL) or `libosmesa6` (OSMesa).
-# torch: pins the CPU wheel 2.13.0 first so pip does not pull GBs of CUDA packages; for a CUDA
-# torch, install it yourself first (https://pytorch.org/get-started/locally/) and run
-#   pip install -e ".[dev,gpu]"
+# Create ./.venv (if missing) and install hot with the exact, tested dependency set of requirements.lock
+# (scripts/lock.sh writes it); `bash scripts/setup.sh --gpu` adds requirements-gpu.lock (MuJoCo Warp).
+# torch: the lock pins the CPU wheel 2.13.0 so pip does not pull GBs of CUDA packages; a torch that is
+# already installed in .venv (e.g. a CUDA build, https://pytorch.org/get-started/locally/) is kept.
+# Headless rendering (--save_video) uses EGL or OSMesa from the system; hot picks one by itself
+# (Debian/Ubuntu: `apt-get install libegl1 libegl-mesa0`, or `libosmesa6`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+GPU=0
+for a in "$@"; do
+  case "$a" in
+    --gpu) GPU=1 ;;
+    *) echo "scripts/setup.sh: unknown option '$a' (use --gpu or nothing)" >&2; exit 2 ;;
+  esac
+done
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-. .venv/bin/activate
-python -m pip install -q --upgrade pip >/dev/null
-if ! python -c "import torch" 2>/dev/null; then
-  python -m pip install -q "torch==2.13.0" || python -m pip install -q torch --index-url https://download.pytorch.org/whl/cpu
+V=.venv/bin/python
+"$V" -m pip install -q --upgrade pip >/dev/null
+LOCK=$(mktemp)
+trap 'rm -f "$LOCK"' EXIT
+if "$V" -c "import torch" 2>/dev/null; then
+  have=$("$V" -c "import torch; print(torch.__version__.split('+')[0])")
+  want=$(sed -n 's/^torch==//p' requirements.lock)
+  [ "$have" = "$want" ] || echo "scripts/setup.sh: keeping the installed torch $have (the lock was tested with $want)" >&2
+  grep -v '^torch==' requirements.lock > "$LOCK"
+else
+  TORCH=$(grep '^torch==' requirements.lock)
+  "$V" -m pip install -q "$TORCH" || "$V" -m pip install -q "$TORCH" --index-url https://download.pytorch.org/whl/cpu
+  grep -v '^torch==' requirements.lock > "$LOCK"
 fi
-python -m pip install -q -e ".[dev]"
-python -c "import hot, mujoco, torch, rl_games, matplotlib, imageio_ffmpeg, PIL; print(f'hot {hot.__version__}: mujoco {mujoco.__version__}, torch {torch.__version__}')"
+"$V" -m pip install -q -r "$LOCK"
+if [ "$GPU" = 1 ]; then
+  "$V" -m pip install -q -r requirements-gpu.lock
+fi
+"$V" -m pip install -q --no-deps -e .
+"$V" -c "import hot, mujoco, torch, rl_games, matplotlib, imageio_ffmpeg, PIL; print(f'hot {hot.__version__}: mujoco {mujoco.__version__}, torch {torch.__version__} in .venv (activate: source .venv/bin/activate)')"

@@ -33,10 +33,15 @@ def test_squeezed_wrap_grasps_hold(bottle_grasps):
     assert hold.all(1).sum() >= 4
     assert gs.valid.sum() >= 3
     assert (gs.penetration[gs.valid] <= 0.002).all()
-    # the PD targets press: target - pose = settled torque / kp, a few mrad, same sign as the torque
+    # the PD targets press: target - pose = settled torque / kp, same sign as the torque.
+    # The upper bound comes from the hold test's penetration budget, not from one MuJoCo release: a
+    # finger chain is ~0.1 m long, so a target offset of max_pen / 0.1 m = 0.02 rad moves a fingertip
+    # by at most max_pen (2 mm) into the object when the servo reaches it. A larger offset would make
+    # the stored targets a different (penetrating) grasp from the stored pose. Measured: 0.0076 rad
+    # (mujoco 4.0.0), 0.0104 (4.0.1), seed 0.
     off = np.array(gs.meta["squeeze_targets"]) - gs.fingers
     tau = np.array(gs.meta["squeeze_torques"])
-    assert 1e-4 < np.abs(off).max() < 0.01
+    assert 1e-4 < np.abs(off).max() < WrapConfig().max_pen / 0.1
     big = np.abs(tau) > 0.05
     assert (np.sign(off[big]) == np.sign(tau[big])).all()
 
