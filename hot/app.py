@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from hot.config.resolve import resolve_env_config, resolve_path
+from hot.config.resolve import REPO_ROOT, resolve_env_config, resolve_path
 from hot.config.schema import TrackingCfg
 from hot.config.strict import ConfigError
 
@@ -17,6 +17,7 @@ __all__ = [
     "pick_device",
     "build_env",
     "build_test_policy",
+    "apply_checkpoint_settings",
     "train_mode",
     "test_mode",
     "play_dataset_mode",
@@ -59,11 +60,48 @@ def _load_train_cfg(args: argparse.Namespace) -> dict:
     return cfg
 
 
+CPU_ENV_STEPS_PER_CORE = 750.0
+"""Training env-steps/s per CPU core, measured with the CPU train config (1,494 on 2 cores, MANO + Bottle,
+256 envs: ``python -m hot.bench train``); the bigger GPU network is slower still."""
+
+CPU_SENSIBLE_ENVS = 512
+"""Above this many envs on a CPU, one PPO epoch takes minutes and memory grows by GBs: warn."""
+
+
+def cpu_scale_warning(args: argparse.Namespace, num_envs: int, train_cfg: dict, device: torch.device) -> str | None:
+    """The one-line warning for a CPU run with more envs than a CPU can sensibly step (None otherwise).
+
+    It gives the estimated seconds per epoch and the command-line change to use on a CPU instead.
+    """
+    if device.type != "cpu" or num_envs <= CPU_SENSIBLE_ENVS:
+        return None
+    import os
+
+    horizon = int(train_cfg.get("params", {}).get("config", {}).get("horizon_length", 32))
+    cores = os.cpu_count() or 1
+    per_epoch = num_envs * horizon / (CPU_ENV_STEPS_PER_CORE * cores)
+    cfg_train = Path(args.cfg_train)
+    cpu_cfg = cfg_train.with_name(f"{cfg_train.stem}_cpu{cfg_train.suffix}")
+    use = "--num_envs 256" + (f" --cfg_train {cpu_cfg}" if cpu_cfg.exists() or (REPO_ROOT / cpu_cfg).exists() else "")
+    return (
+        f"[hot] warning: no CUDA: {num_envs} envs x {horizon} steps is about {per_epoch:,.0f} s per PPO epoch "
+        f"on {cores} CPU cores (~{CPU_ENV_STEPS_PER_CORE:.0f} env-steps/s per core) and GBs of memory; "
+        f"on a CPU use {use} (README, 'Training on a CPU')"
+    )
+
+
 def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device) -> int:
     from hot.learning.adapter import train
 
     train_cfg = _load_train_cfg(args)
     cfg.env.dense_obj = _dense_from_train_cfg(train_cfg)
+    if (warning := cpu_scale_warning(args, cfg.env.num_envs, train_cfg, device)) is not None:
+        print(warning, flush=True)
+    print(
+        f"[hot] building {cfg.env.num_envs} envs ({cfg.env.hand_model}, {', '.join(cfg.env.object_names)}) "
+        f"on {device} ...",
+        flush=True,
+    )
     env = build_env(cfg, device, "train", args.seed, refined_as_obs=args.refined_motion_as_obs)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run_dir = Path(args.output_path) / f"{args.experiment}_{stamp}"
@@ -117,15 +155,60 @@ def build_test_policy(args: argparse.Namespace, cfg: TrackingCfg, device: torch.
     else:
         if not args.checkpoint:
             raise ConfigError("--test needs --checkpoint PATH (or --task OpenLoop for open-loop replay)")
+        ckpt = resolve_path(args.checkpoint, "--checkpoint")
         train_cfg = _load_train_cfg(args)
         cfg.env.dense_obj = _dense_from_train_cfg(train_cfg)
+        overridden = apply_checkpoint_settings(cfg, args, ckpt)
+        if overridden:
+            print(f"[hot] --test: the checkpoint's own settings override {'; '.join(overridden)}")
     env = build_env(cfg, device, mode, args.seed)
     if open_loop:
         return env, zero_policy(env.num_actions), "open-loop replay (PD targets = reference)"
     from hot.learning.adapter import load_policy
 
-    ckpt = resolve_path(args.checkpoint, "--checkpoint")
     return env, load_policy(ckpt, env), f"checkpoint {ckpt}"
+
+
+CHECKPOINT_SETTINGS = (
+    ("action_mode", ""),
+    ("enable_obj_keypoints", "--enable_obj_keypoints"),
+    ("enable_dof_obs", "--enable_dof_obs"),
+    ("dense_obj", "--cfg_train (network)"),
+)
+"""Env settings a policy was trained with and must be tested with (action space and observation layout),
+with the flags that set them; ``residual_scale`` and ``velocity_feedforward`` follow ``action_mode``."""
+
+
+def apply_checkpoint_settings(cfg: TrackingCfg, args: argparse.Namespace, ckpt: Path) -> list[str]:
+    """Set ``cfg.env``'s action and observation settings to those saved in checkpoint ``ckpt``.
+
+    A checkpoint carries the resolved env config it was trained with, so ``--test`` does not depend on
+    the command line repeating it (upstream's Shadow and MANO inference commands pass another action
+    flag than their training commands). The hand is not taken over: another hand is refused later,
+    naming both. Returns one phrase per overridden setting, naming the flag it overrode; empty if
+    nothing differed or the checkpoint has no saved env config (then the compatibility check decides).
+    """
+    from hot.learning.checkpoint import load_checkpoint
+
+    saved = load_checkpoint(ckpt, map_location="cpu")["meta"].get("config", {}).get("env", {}).get("env", {})
+    if not saved:
+        return []
+    env, changed = cfg.env, []
+    for key, flag in CHECKPOINT_SETTINGS:
+        if key not in saved or getattr(env, key) == saved[key]:
+            continue
+        if key == "action_mode":
+            flag = ("--use_delta_action" if args.use_delta_action else "--use_res_action" if args.use_res_action
+                    else f"env.action_mode of {Path(args.cfg_env).name}")
+        elif flag.startswith("--enable") and not getattr(args, flag[2:]):
+            flag = f"no {flag}"
+        changed.append(f"{key}: {getattr(env, key)} -> {saved[key]} ({flag})")
+        setattr(env, key, saved[key])
+    if env.action_mode == saved.get("action_mode"):
+        for key in ("residual_scale", "velocity_feedforward"):
+            if key in saved:
+                setattr(env, key, saved[key])
+    return changed
 
 
 def test_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device) -> int:
@@ -224,6 +307,12 @@ def play_dataset_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.
 
 
 def run_from_args(args: argparse.Namespace) -> int:
+    if getattr(args, "save_video", ""):
+        from hot.viz.gl import select_gl_backend
+
+        # first of all: mujoco binds its GL backend when it is imported, and resolving the config
+        # below already imports it (hand and object assets)
+        select_gl_backend()
     if args.postproc_hopdata:
         raise ConfigError("--postproc_hopdata: use `python -m hot.motion.fk --path DIR --hand HAND` (writes DIR_kp)")
     cfg = resolve_env_config(args)
@@ -239,10 +328,6 @@ def run_from_args(args: argparse.Namespace) -> int:
 
         if (why := mjwarp_missing()) is not None:
             raise ConfigError(f"--sim mjwarp: {why}")
-    if getattr(args, "save_video", ""):
-        from hot.viz.gl import select_gl_backend
-
-        select_gl_backend()  # before the simulator imports mujoco: MUJOCO_GL is read at import
     device = pick_device(args.device)
     torch.manual_seed(args.seed)
     if args.play_dataset:

@@ -150,6 +150,9 @@ def parse_size(text: str) -> tuple[int, int]:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse flags; refuse Isaac-Gym-only flags with a reason."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    # a blank argument is a shell artefact (upstream's README has `--episode_length 180 \ ` with a space
+    # after the backslash, which passes ' '): ignore it rather than fail on a positional argument
+    argv = [tok for tok in argv if tok.strip()]
     for tok in argv:
         flag = tok.split("=", 1)[0]
         if flag in MEANINGLESS_FLAGS:
