@@ -396,6 +396,7 @@ def train(
     if resume_from is not None:
         payload = ckpt.load_checkpoint(resume_from)
         ckpt.check_compatible(payload["meta"], meta, resume_from)
+        check_same_network(payload["meta"], params, resume_from)
         start_epoch = int(payload["rlg"].get("epoch", 0))
         total = params["config"].get("max_epochs", -1)
         if total != -1 and start_epoch >= total:
@@ -460,6 +461,32 @@ def train(
         "history": observer.history,
         "agent": agent,
     }
+
+
+def _network_summary(params: dict) -> tuple[dict, str]:
+    """``(network section without the env-derived obs layout, train config name)`` of resolved params."""
+    # the obs layout is checked on its own; log_std_init only sets the initial sigma, which resuming loads
+    net = {k: v for k, v in (params.get("network") or {}).items() if k not in ("obs_layout", "log_std_init")}
+    return net, str((params.get("config") or {}).get("name", "?"))
+
+
+def check_same_network(meta: dict, params: dict, resume_from: str | os.PathLike) -> None:
+    """Refuse to resume a checkpoint whose network differs from the train config's, naming both configs.
+
+    Without this, the weights fail to load deep inside rl-games with a tensor size mismatch (e.g. a CPU
+    stage 1 with [256, 128] units resumed by a stage 2 with the GPU config's [1024, 512, 512]).
+    """
+    saved = (meta.get("config") or {}).get("train") or {}
+    if not saved:
+        return
+    (old, old_name), (new, new_name) = _network_summary(saved), _network_summary(params)
+    if old != new:
+        diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        what = "; ".join(f"{k}: {old.get(k)} vs {new.get(k)}" for k in diff)
+        raise ckpt.CheckpointError(
+            f"--resume_from {resume_from}: its network (train config '{old_name}') differs from --cfg_train's "
+            f"('{new_name}'): {what}. Resume with the --cfg_train it was trained with"
+        )
 
 
 def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from hot.cli_args import MEANINGLESS_FLAGS, parse_args
-from hot.config.resolve import resolve_env_config
+from hot.config.resolve import REPO_ROOT, resolve_env_config
 from hot.config.schema import EnvCfg, TrackingCfg, load_env_config
 from hot.config.strict import ConfigError, apply_overrides, from_dict, to_dict
 
@@ -178,3 +178,47 @@ def test_schema_default_is_auto_and_make_sim_resolves_it(hardware, monkeypatch):
         hot.sim.mujoco_cpu, "MujocoCpuSim", lambda *a, **kw: built.append(kw["device"]) or "cpu-sim"
     )
     assert make_sim("auto", None, None, 2, device="cpu") == "cpu-sim" and built == ["cpu"]
+
+
+def test_blank_arguments_are_ignored():
+    """Upstream's README has `--episode_length 180 \\ ` (a space after the backslash): argv gets ' '."""
+    from hot.cli_args import parse_args
+
+    args = parse_args(["--test", "--episode_length", "180", " ", "--objnames", "Bottle", ""])
+    assert args.episode_length == 180 and args.objnames == ["Bottle"]
+
+
+def test_cpu_run_with_gpu_scale_envs_gets_one_warning_with_time_and_the_cpu_command():
+    import os
+
+    import torch
+
+    from hot.app import CPU_ENV_STEPS_PER_CORE, cpu_scale_warning
+    from hot.cli_args import parse_args
+    from hot.learning.adapter import load_train_cfg
+
+    args = parse_args(["--cfg_train", "hot/data/cfg/train/rlg/skillmimic_denseobj.yaml"])
+    train = load_train_cfg(REPO_ROOT / args.cfg_train)
+    msg = cpu_scale_warning(args, 4096, train, torch.device("cpu"))
+    per_epoch = 4096 * 32 / (CPU_ENV_STEPS_PER_CORE * (os.cpu_count() or 1))
+    assert f"about {per_epoch:,.0f} s per PPO epoch" in msg
+    assert "--num_envs 256 --cfg_train hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml" in msg
+    assert cpu_scale_warning(args, 256, train, torch.device("cpu")) is None
+    assert cpu_scale_warning(args, 4096, train, torch.device("meta")) is None  # not a CPU run
+
+
+def test_test_mode_takes_action_and_observation_settings_from_the_checkpoint(capsys):
+    from hot.app import apply_checkpoint_settings
+    from hot.cli_args import parse_args
+    from hot.config.resolve import resolve_env_config
+
+    ckpt = REPO_ROOT / "checkpoint/mano/mano_bottle_grasp-move-place.pth"
+    args = parse_args(["--test", "--use_delta_action", "--enable_obj_keypoints", "--checkpoint", str(ckpt),
+                       "--motion_file", "hot/data/motions/dexgrasp_train_mano/bottle/grasp_higher_kp"])
+    cfg = resolve_env_config(args)
+    cfg.env.residual_scale = [0.0, 0.0, 0.0]
+    changed = apply_checkpoint_settings(cfg, args, ckpt)
+    assert changed == ["action_mode: delta -> residual (--use_delta_action)",
+                       "enable_dof_obs: False -> True (no --enable_dof_obs)"]
+    assert cfg.env.action_mode == "residual" and cfg.env.residual_scale == [0.02, 0.1, 0.2]
+    assert apply_checkpoint_settings(cfg, args, ckpt) == []  # now they agree

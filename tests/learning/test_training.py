@@ -145,6 +145,18 @@ def test_resume_continues_epochs_and_optimizer(two_epochs, tmp_path):
         _train(tmp_path / "again", 4, seed=7, resume_from=res["checkpoint"])
 
 
+def test_resume_with_another_network_names_both_configs(two_epochs, tmp_path):
+    """A CPU stage 1 ([64, 64] here) resumed with a bigger network: refused before rl-games loads weights."""
+    _, first = two_epochs
+    with pytest.raises(ckpt.CheckpointError, match=r"mlp: .*'units': \[64, 64\].* vs .*'units': \[128, 64\]") as e:
+        _train(tmp_path / "bigger", 4, seed=7, resume_from=first["checkpoint"], units=(128, 64))
+    assert "skillmimic_denseobj" in str(e.value) and "--resume_from" in str(e.value)
+    assert not (tmp_path / "bigger").exists()  # refused before the run folder is made
+    # the initial sigma does not change the weights' shapes: resuming with another one is fine
+    res = _train(tmp_path / "sigma", 3, seed=7, resume_from=first["checkpoint"], log_std_init=-1.0)
+    assert res["epoch"] == 3
+
+
 class _LrRecorder(adapter.HotA2CAgent):
     """Records the learning rate in the optimizer at each gradient step (the rate that step uses) and its KL."""
 
