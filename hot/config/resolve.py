@@ -82,7 +82,7 @@ def resolve_env_config(args: argparse.Namespace) -> TrackingCfg:
     cfg.sim.backend = _resolve_backend(args, cfg.sim.backend)
     # re-run validation of the mutated dataclasses
     try:
-        cfg = TrackingCfg(env=dataclasses.replace(env), sim=dataclasses.replace(cfg.sim))
+        cfg = TrackingCfg(env=dataclasses.replace(env), sim=dataclasses.replace(cfg.sim), distill=cfg.distill)
     except ValueError as e:
         raise ConfigError(f"{args.cfg_env} + flags: {e}") from e
     return cfg

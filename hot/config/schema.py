@@ -18,6 +18,8 @@ __all__ = [
     "TerminationCfg",
     "SimCfg",
     "EnvCfg",
+    "TeacherEntry",
+    "DistillTeachersCfg",
     "TrackingCfg",
     "load_env_config",
 ]
@@ -165,11 +167,36 @@ class EnvCfg:
 
 
 @dataclass
+class TeacherEntry:
+    """One teacher checkpoint and what it covers."""
+
+    checkpoint: str = ""
+    """Path of a teacher ``.pth`` (repo-relative paths work from any directory)."""
+    skills: list[str] = field(default_factory=list)
+    """Distill: skill names (``grasp``, ``move``, ...) or 3-digit codes this teacher drives."""
+    object: str = ""
+    """MultiObjDistill: the object this teacher drives (case-insensitive)."""
+
+
+@dataclass
+class DistillTeachersCfg:
+    """The teachers of a distillation run, named in the env YAML as upstream does
+    (``hot/data/cfg/skillmimic_distill.yaml``); when set, they replace the train YAML's
+    ``params.distill`` teachers. Ignored by the other tasks."""
+
+    teachers: list[TeacherEntry] = field(default_factory=list)
+    """Teacher checkpoints with the skills (Distill) or the object (MultiObjDistill) each drives."""
+    teacher_dir: str = ""
+    """Or a folder of teachers named as upstream (see ``hot.distill.config.DistillCfg.teacher_dir``)."""
+
+
+@dataclass
 class TrackingCfg:
-    """A whole env config file: ``env:`` and ``sim:`` sections."""
+    """A whole env config file: ``env:``, ``sim:`` and (distillation only) ``distill:`` sections."""
 
     env: EnvCfg = field(default_factory=EnvCfg)
     sim: SimCfg = field(default_factory=SimCfg)
+    distill: DistillTeachersCfg = field(default_factory=DistillTeachersCfg)
 
 
 def load_env_config(path: str | Path) -> TrackingCfg:

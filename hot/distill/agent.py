@@ -61,6 +61,7 @@ class DistillAgent(HotA2CAgent):
         self._epoch_stats: dict[str, list[float]] = {}
         super().__init__(base_name, params, meta)
         self.hot_env = self.vec_env.env
+        self.convert = teachers.action_mode != meta["action_mode"]
 
     # ------------------------------------------------------------------ rollouts
     def init_tensors(self) -> None:
@@ -76,7 +77,10 @@ class DistillAgent(HotA2CAgent):
         res = super().get_action_values(obs)
         env = self.hot_env
         ids = self.route(env)
-        expert = self.teachers.mu(env.teacher_obs, ids).to(self.ppo_device)
+        expert = self.teachers.mu(env.teacher_obs, ids)
+        if self.convert:  # teachers in another action mode: the student's action for the teacher's PD targets
+            expert = env.convert_actions(expert, self.teachers.env_cfg)
+        expert = expert.to(self.ppo_device)
         res["experts"] = expert
         b = schedule.beta(self.epoch_num, self.dcfg)
         if b > 0.0:
@@ -112,7 +116,11 @@ class DistillAgent(HotA2CAgent):
         w = schedule.loss_weights(self.epoch_num, self.gate, self.dcfg, self.critic_coef, self.bounds_loss_coef or 0.0)
         if w.phase == "ppo":
             self.gate.n_actor += 1
-        loss = w.actor * a_loss + 0.5 * w.critic * c_loss + w.bounds * b_loss + w.expert * e_loss
+        # a term with weight 0 is left out, not multiplied by 0: before PPO starts, the PPO ratio of teacher
+        # actions far from the student's mean (another action mode, an untrained student) overflows to inf,
+        # and 0 * inf would make the whole loss NaN
+        terms = ((w.actor, a_loss), (0.5 * w.critic, c_loss), (w.bounds, b_loss), (w.expert, e_loss))
+        loss = sum(wt * term for wt, term in terms if wt != 0.0)
         for p in self.model.parameters():
             p.grad = None
         self.scaler.scale(loss).backward()
@@ -123,8 +131,9 @@ class DistillAgent(HotA2CAgent):
         self._stat("explained_variance", ev)
         self._stat("phase", float(schedule.PHASES.index(w.phase)))
         entropy = res["entropy"].mean()
+        a_log = a_loss.detach() if w.actor != 0.0 else torch.zeros(())  # logged as 0 while not optimised
         self.train_result = (
-            a_loss.detach(), c_loss.detach(), entropy.detach(), kl, self.last_lr, 1.0,
+            a_log, c_loss.detach(), entropy.detach(), kl, self.last_lr, 1.0,
             mu.detach(), sigma.detach(), b_loss.detach(),
         )
 

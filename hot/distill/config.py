@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from hot.config.schema import DistillTeachersCfg, TeacherEntry
 from hot.config.strict import ConfigError, from_dict
 
 __all__ = ["DistillCfg", "TeacherEntry", "SKILL_CODES", "load_distill_cfg"]
@@ -25,18 +26,6 @@ SKILL_CODES: dict[str, int] = {
     "long": 10,
 }
 """Skill name -> upstream skill code (spec §2.1)."""
-
-
-@dataclass
-class TeacherEntry:
-    """One teacher checkpoint and what it covers."""
-
-    checkpoint: str = ""
-    """Path of a teacher ``.pth`` (repo-relative paths work from any directory)."""
-    skills: list[str] = field(default_factory=list)
-    """Distill: skill names (``grasp``, ``move``, ...) or 3-digit codes this teacher drives."""
-    object: str = ""
-    """MultiObjDistill: the object this teacher drives (case-insensitive)."""
 
 
 @dataclass
@@ -89,8 +78,13 @@ class DistillCfg:
             raise ValueError(f"ev_ema_decay must be in (0, 1), got {self.ev_ema_decay}")
 
 
-def load_distill_cfg(train_cfg: dict, route_by: str, source: str = "train config") -> DistillCfg:
-    """Read ``params.distill`` strictly; ``route_by`` is what the task needs (``skill`` / ``object``)."""
+def load_distill_cfg(
+    train_cfg: dict, route_by: str, source: str = "train config", env_teachers: DistillTeachersCfg | None = None
+) -> DistillCfg:
+    """Read ``params.distill`` strictly; ``route_by`` is what the task needs (``skill`` / ``object``).
+
+    ``env_teachers``: the env YAML's ``distill`` section; teachers named there replace the train YAML's.
+    """
     data = dict(train_cfg.get("params", train_cfg).get("distill") or {})
     if not data:
         raise ConfigError(
@@ -99,10 +93,17 @@ def load_distill_cfg(train_cfg: dict, route_by: str, source: str = "train config
         )
     data.setdefault("route_by", route_by)
     cfg = from_dict(DistillCfg, data, source=source, prefix="params.distill")
+    if env_teachers is not None and (env_teachers.teachers or env_teachers.teacher_dir):
+        # upstream names the teachers in the env YAML (hot/data/cfg/skillmimic_*distill.yaml): they win, and
+        # the train YAML's teachers and route_by (written for the other distillation task) are not used
+        cfg.teachers, cfg.teacher_dir, cfg.route_by = list(env_teachers.teachers), env_teachers.teacher_dir, route_by
     if cfg.route_by != route_by:
         raise ConfigError(
             f"{source}: params.distill.route_by is '{cfg.route_by}' but this task routes teachers by {route_by}"
         )
     if not cfg.teachers and not cfg.teacher_dir:
-        raise ConfigError(f"{source}: params.distill needs 'teachers' (a list) or 'teacher_dir' (a folder)")
+        raise ConfigError(
+            f"{source}: params.distill needs 'teachers' (a list) or 'teacher_dir' (a folder), or the env YAML's "
+            "'distill' section does"
+        )
     return cfg

@@ -157,8 +157,10 @@ class TeacherEnsemble:
         self.obs_clip = float(obs_clip)
         nets, means, variances = [], [], []
         shapes = None
+        self.action_mode, self.env_cfg = self._action_space(env_meta)
+        teacher_meta = dict(env_meta, action_mode=self.action_mode)
         for p in self.paths:
-            model, _ = load_model(p, env_meta)
+            model, _ = load_model(p, teacher_meta)
             net = model.a2c_network.eval()
             sig = {k: tuple(v.shape) for k, v in net.state_dict().items()}
             if shapes is None:
@@ -190,6 +192,33 @@ class TeacherEnsemble:
             return functional_call(base, (p, b), ({"obs": x},))[0]
 
         self._all = torch.vmap(one, in_dims=(0, 0, 0, 0, None))
+
+    def _action_space(self, env_meta: dict) -> tuple[str, dict]:
+        """``(action-mode tag, saved env settings)`` shared by all teachers.
+
+        The teachers may act in another action mode than the student's env (upstream's distillation
+        commands pass --use_delta_action; our teachers are residual): the agent converts their actions
+        with :meth:`~hot.envs.tracking.TrackingEnv.convert_actions`. They must agree with each other.
+        """
+        from hot.learning.checkpoint import load_checkpoint
+
+        tags = {}
+        env_cfg: dict = {}
+        for p in self.paths:
+            meta = load_checkpoint(p, map_location="cpu")["meta"]
+            tags[p] = meta.get("action_mode")
+            env_cfg = env_cfg or meta.get("config", {}).get("env", {}).get("env", {})
+        if len(set(tags.values())) > 1:
+            raise ConfigError(
+                "teachers act in different action modes: " + "; ".join(f"{p.name}: {t}" for p, t in tags.items())
+            )
+        tag = next(iter(tags.values()))
+        if tag != env_meta.get("action_mode") and not env_cfg:
+            raise ConfigError(
+                f"teacher {self.paths[0]} acts in '{tag}' but the env in '{env_meta.get('action_mode')}', and the "
+                "checkpoint has no saved env config to convert its actions with; use the teachers' action flag"
+            )
+        return tag, env_cfg
 
     @torch.no_grad()
     def mu_all(self, obs: torch.Tensor) -> torch.Tensor:

@@ -38,7 +38,7 @@ def train_distill(
     Returns :func:`hot.learning.adapter.train`'s result plus ``teachers`` (paths) and ``distill_log``
     (per-epoch beta, phase, expert loss, explained variance), also written to ``run_dir/distill_log.csv``.
     """
-    dcfg = load_distill_cfg(train_cfg, route_by, source)
+    dcfg = load_distill_cfg(train_cfg, route_by, source, env_teachers=getattr(env.cfg, "distill", None))
     specs = resolve_teachers(dcfg)
     meta = adapter.env_meta(env)
     teachers = TeacherEnsemble([s.path for s in specs], meta, env.device, dcfg.teacher_obs_clip)
@@ -55,6 +55,9 @@ def train_distill(
             return table[e.env_object]
     else:
         raise ConfigError(f"route_by must be 'skill' or 'object', got {route_by!r}")
+    if teachers.action_mode != meta["action_mode"]:
+        print(f"[hot] teachers act in '{teachers.action_mode}', the student in '{meta['action_mode']}' (its flags): "
+              "each teacher action is converted to the student action with the same PD targets")
     print(
         f"[hot] distilling {len(specs)} teacher(s) by {route_by}: "
         + "; ".join(

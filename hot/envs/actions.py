@@ -26,7 +26,7 @@ from typing import Literal
 
 import torch
 
-__all__ = ["ACTION_MODES", "NUM_WRIST_DOFS", "action_to_targets"]
+__all__ = ["ACTION_MODES", "NUM_WRIST_DOFS", "action_to_targets", "targets_to_actions"]
 
 ACTION_MODES = ("absolute", "delta", "residual")
 #: The 6 virtual wrist DoFs (tx, ty, tz, rx, ry, rz) come first in every hand's DoF order.
@@ -81,3 +81,38 @@ def action_to_targets(
             )
         q = ref_dof_pos + (scale if residual_scale is None else residual_scale) * a
     return torch.maximum(torch.minimum(q, upper), lower)
+
+
+def targets_to_actions(
+    targets: torch.Tensor,
+    mode: Literal["absolute", "delta", "residual"],
+    dof_pos: torch.Tensor | None,
+    ref_dof_pos: torch.Tensor | None,
+    lower: torch.Tensor,
+    upper: torch.Tensor,
+    residual_scale: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """The actions in [-1, 1] that :func:`action_to_targets` turns into ``targets`` (its inverse).
+
+    Used to hand a teacher's action to a student with another action mode: the teacher's action
+    becomes PD targets in the teacher's mode, and those targets become the student's action here.
+    Targets a mode cannot reach (beyond its [-1, 1] range) give the clipped action, whose targets
+    are the nearest reachable ones. Arguments as for :func:`action_to_targets`; returns (N, D).
+    """
+    if mode not in ACTION_MODES:
+        raise ValueError(f"targets_to_actions: unknown action mode {mode!r}; expected one of {ACTION_MODES}")
+    offset = 0.5 * (lower + upper)
+    scale = 0.5 * (upper - lower)
+    if mode == "absolute":
+        a = (targets - offset) / scale
+    elif mode == "delta":
+        if dof_pos is None:
+            raise ValueError("targets_to_actions: mode 'delta' needs dof_pos (current joint positions)")
+        w = NUM_WRIST_DOFS
+        a = (targets - offset) / scale
+        a = torch.cat([(targets[:, :w] - dof_pos[:, :w] - offset[:w]) / scale[:w], a[:, w:]], dim=-1)
+    else:
+        if ref_dof_pos is None:
+            raise ValueError("targets_to_actions: mode 'residual' needs ref_dof_pos (reference joint positions)")
+        a = (targets - ref_dof_pos) / (scale if residual_scale is None else residual_scale)
+    return a.clamp(-1.0, 1.0)

@@ -23,7 +23,7 @@ from hot.assets.hands import get_hand
 from hot.assets.objects import get_object
 from hot.config.schema import TrackingCfg
 from hot.config.strict import ConfigError, to_dict
-from hot.envs.actions import action_to_targets
+from hot.envs.actions import action_to_targets, targets_to_actions
 from hot.envs.noise import StartNoiseConfig, apply_start_noise
 from hot.envs.observations import compute_observations, make_obs_layout
 from hot.envs.state import RefFrame, SimState
@@ -172,21 +172,7 @@ class TrackingEnv:
         self.num_actions = self.hand.num_dofs
         lim = self.sim.dof_limits.to(self.device)
         self.lower, self.upper = lim[:, 0], lim[:, 1]
-        gains = self.sim.pd_gains.to(self.device)
-        self.ff_gain = gains[:, 1] / gains[:, 0].clamp_min(1e-9)
-        if e.velocity_feedforward == "wrist":
-            self.ff_gain[6:] = 0.0
-        elif e.velocity_feedforward == "none":
-            self.ff_gain.zero_()
-        half = 0.5 * (self.upper - self.lower)
-        rs = e.residual_scale
-        self.residual_scale = torch.cat(
-            [
-                torch.full((3,), rs[0], device=self.device) if rs[0] > 0 else half[:3],
-                torch.full((3,), rs[1], device=self.device) if rs[1] > 0 else half[3:6],
-                torch.full((self.hand.num_finger_dofs,), rs[2], device=self.device) if rs[2] > 0 else half[6:],
-            ]
-        )
+        self.ff_gain, self.residual_scale = self._action_space(e.velocity_feedforward, e.residual_scale)
         rw = e.reward_weights
         self.weights = RewardWeights(
             p=rw.p, r=rw.r, wp=rw.wp, wr=rw.wr, wpv=rw.wpv, op=rw.op, or_=rw.orot, opv=rw.opv, ig=rw.ig,
@@ -251,13 +237,13 @@ class TrackingEnv:
         """The refined motion, reordered to mirror :attr:`lib` clip for clip (matched by file name)."""
         if self.lib.paths is None:
             raise ConfigError("a refined motion needs the original clips loaded from files")
-        folder = self._load_folder(root)
+        clips, paths = self._load_clips(root)  # with several objects, from root/<object> as the originals
         by_name: dict[str, int] = {}
-        for i, path in enumerate(folder.paths):
+        for i, path in enumerate(paths):
             if path.name in by_name:
                 raise ConfigError(
                     f"--refined_motion_file {root}: file name {path.name} appears twice "
-                    f"({folder.paths[by_name[path.name]]} and {path})"
+                    f"({paths[by_name[path.name]]} and {path})"
                 )
             by_name[path.name] = i
         order = []
@@ -269,8 +255,8 @@ class TrackingEnv:
                 )
             order.append(by_name[path.name])
         return MotionLibrary(
-            [folder.clips[i] for i in order],
-            paths=[folder.paths[i] for i in order],
+            [clips[i] for i in order],
+            paths=[paths[i] for i in order],
             skill_codes=self.lib.skill_codes.tolist(),
             fps=self.cfg.env.data_fps,
             device=self.device,
@@ -294,6 +280,60 @@ class TrackingEnv:
             "action_mode": self._action_mode_tag(),
             "config": to_dict(self.cfg),
         }
+
+    def _action_space(self, feedforward: str, residual_scale: list[float]) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(ff_gain (D,), residual_scale (D,))`` of an action space: the velocity feed-forward gain
+        kv/kp per DoF and the residual scale per DoF (half the joint range where a scale is 0)."""
+        gains = self.sim.pd_gains.to(self.device)
+        ff_gain = gains[:, 1] / gains[:, 0].clamp_min(1e-9)
+        if feedforward == "wrist":
+            ff_gain[6:] = 0.0
+        elif feedforward == "none":
+            ff_gain.zero_()
+        half = 0.5 * (self.upper - self.lower)
+        rs = residual_scale
+        scale = torch.cat(
+            [
+                torch.full((3,), rs[0], device=self.device) if rs[0] > 0 else half[:3],
+                torch.full((3,), rs[1], device=self.device) if rs[1] > 0 else half[3:6],
+                torch.full((self.hand.num_finger_dofs,), rs[2], device=self.device) if rs[2] > 0 else half[6:],
+            ]
+        )
+        return ff_gain, scale
+
+    def _pd_frame(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(current dof_pos, reference dof_pos, reference dof_vel)`` (N, D) that the next action aims at."""
+        ep = self.ep
+        # the frame this action aims at was already looked up for the last observation
+        ref_next = self._obs_ref if self._obs_ref is not None else self.lib.ref_frames(ep.clip, ep.start + ep.progress + 1)
+        cur = self.last_state if self.last_state is not None else self.sim.state()
+        return cur.dof_pos, ref_next.dof_pos, ref_next.dof_vel
+
+    def convert_actions(self, actions: torch.Tensor, env_cfg: dict) -> torch.Tensor:
+        """Actions (N, D) of a policy trained with env settings ``env_cfg`` (a checkpoint's saved
+        ``action_mode``, ``residual_scale``, ``velocity_feedforward``) -> the actions in this env's
+        action space that give the same PD targets now (clipped where this space cannot reach them).
+
+        Distillation uses it when the student's action mode (its command-line flags) differs from the
+        teachers'. An identical action space returns ``actions`` unchanged.
+        """
+        e = self.cfg.env
+        mode = env_cfg.get("action_mode", e.action_mode)
+        rs = list(env_cfg.get("residual_scale", e.residual_scale))
+        ff = env_cfg.get("velocity_feedforward", e.velocity_feedforward)
+        same_residual = mode != "residual" or (rs == list(e.residual_scale) and ff == e.velocity_feedforward)
+        if mode == e.action_mode and same_residual:
+            return actions
+        dof_pos, ref_q, ref_qd = self._pd_frame()
+        ff_gain, scale = self._action_space(ff, rs)
+        targets = action_to_targets(
+            actions.to(self.device, torch.float32), mode, dof_pos, ref_q + ff_gain * ref_qd, self.lower,
+            self.upper, residual_scale=scale,
+        )
+        own_ref = ref_q + self.ff_gain * ref_qd if e.action_mode == "residual" else ref_q
+        return targets_to_actions(
+            targets, e.action_mode, dof_pos, own_ref, self.lower, self.upper, residual_scale=self.residual_scale
+        )
 
     def _action_mode_tag(self) -> str:
         """How actions become PD targets; a checkpoint must match it. Wrist-only feed-forward (the

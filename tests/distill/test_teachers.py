@@ -94,3 +94,51 @@ def test_slim_checkpoint_keeps_the_policy_not_the_optimizer(tmp_path):
     assert "optimizer" not in load_checkpoint(slim)["rlg"]
     obs = env.reset()
     torch.testing.assert_close(load_policy(slim, env).mu(obs), load_policy(full, env).mu(obs))
+
+
+def test_residual_teachers_drive_a_delta_student_through_the_same_pd_targets(tmp_path):
+    """Upstream's distillation commands say --use_delta_action; the shipped teachers are residual. The
+    teacher's action is converted to the student's action that sets the same PD targets."""
+    from hot.cli_args import parse_args
+    from hot.config.resolve import resolve_env_config
+    from hot.envs.actions import action_to_targets
+    from hot.envs.tracking import TrackingEnv
+    from tests.distill.helpers import ENV_FLAGS, GMP, REPO
+
+    args = parse_args(
+        f"{ENV_FLAGS.replace('--use_res_action', '--use_delta_action')} --num_envs 4 "
+        f"--motion_file {GMP / 'bottle'} --objnames Bottle".split()
+    )
+    cfg = resolve_env_config(args)
+    env = TrackingEnv(cfg, mode="train", seed=0)
+    ens = TeacherEnsemble([REPO / "checkpoint/mano/mano_bottle_grasp-move-place.pth"], env_meta(env), "cpu")
+    assert ens.action_mode.startswith("residual") and env_meta(env)["action_mode"] == "delta"
+    env.reset()
+    mu = ens.mu(env.teacher_obs, torch.zeros(4, dtype=torch.long))
+    student = env.convert_actions(mu, ens.env_cfg)
+    dof, ref_q, ref_qd = env._pd_frame()
+    ff, rs = env._action_space(ens.env_cfg["velocity_feedforward"], ens.env_cfg["residual_scale"])
+    q_teacher = action_to_targets(mu, "residual", dof, ref_q + ff * ref_qd, env.lower, env.upper, rs)
+    q_student = action_to_targets(student, "delta", dof, None, env.lower, env.upper)
+    torch.testing.assert_close(q_student, q_teacher, atol=1e-5, rtol=0)
+    assert (student - mu).abs().max() > 0.05  # a real conversion, not the identity
+    # the student's own action space: unchanged
+    assert env.convert_actions(student, {"action_mode": "delta"}) is student
+
+
+def test_teachers_named_in_the_env_yaml_replace_the_train_yamls():
+    """Upstream names teachers in the env YAML (skillmimic_*distill.yaml); the task sets the routing."""
+    from hot.config.schema import DistillTeachersCfg, load_env_config
+    from hot.distill.config import load_distill_cfg
+    from hot.learning.adapter import load_train_cfg
+    from tests.distill.helpers import REPO
+
+    train = load_train_cfg(REPO / "hot/data/cfg/train/rlg/skillmimic_distill.yaml")
+    env_cfg = load_env_config(REPO / "hot/data/cfg/skillmimic_multiobjs_distill.yaml")
+    cfg = load_distill_cfg(train, "object", env_teachers=env_cfg.distill)
+    assert cfg.route_by == "object" and [t.object for t in cfg.teachers] == ["Bottle", "Box", "Hammer"]
+    assert [s.object for s in resolve_teachers(cfg)] == ["bottle", "box", "hammer"]
+    skill = load_distill_cfg(train, "skill", env_teachers=DistillTeachersCfg())  # nothing named: the train YAML's
+    assert skill.teachers[0].skills == ["grasp", "move", "place", "freemove"]
+    with pytest.raises(ConfigError, match="params.distill needs 'teachers'"):
+        load_distill_cfg({"params": {"distill": {"beta_start_epoch": 1}}}, "skill", env_teachers=DistillTeachersCfg())
