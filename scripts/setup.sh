@@ -16,6 +16,7 @@ for a in "$@"; do
 done
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
+  echo "[setup] creating ./.venv with $("$PY" --version 2>&1)"
   "$PY" -m venv .venv
 fi
 V=.venv/bin/python
@@ -29,11 +30,14 @@ if "$V" -c "import torch" 2>/dev/null; then
   grep -v '^torch==' requirements.lock > "$LOCK"
 else
   TORCH=$(grep '^torch==' requirements.lock)
+  echo "[setup] installing $TORCH (CPU wheel)"
   "$V" -m pip install -q "$TORCH" || "$V" -m pip install -q "$TORCH" --index-url https://download.pytorch.org/whl/cpu
   grep -v '^torch==' requirements.lock > "$LOCK"
 fi
+echo "[setup] installing the $(grep -c '==' requirements.lock) locked packages of requirements.lock (minutes on a fresh machine, seconds when installed)"
 "$V" -m pip install -q -r "$LOCK"
 if [ "$GPU" = 1 ]; then
+  echo "[setup] adding requirements-gpu.lock (MuJoCo Warp)"
   "$V" -m pip install -q -r requirements-gpu.lock
 fi
 "$V" -m pip install -q --no-deps -e .

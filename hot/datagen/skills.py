@@ -120,7 +120,8 @@ class SkillConfig:
     arrival velocity (linear and angular), moving along the path a held object would have, so the
     object meets the hand at zero relative speed ("soft catch"). 0 (default): the hand waits still
     and takes the object's velocity at contact. Measured on the MANO training grasps (107 catches,
-    open loop, DATA_GENERATION.md): 6 frames gave 17.8 % against 24.3 % for 0, so it is off."""
+    open loop, docs/dev/2026-11-datagen-history.md, session 6): 6 frames gave 17.8 % against 24.3 %
+    for 0, so it is off."""
     catch_close_lead: int = 0
     """Frames before contact at which the fingers start closing (they take 8 frames in all). With
     ``catch_match_frames`` 6, a lead of 4 gave 21.5 % open loop on the same 107 catches (0: 24.3 %)."""

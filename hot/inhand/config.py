@@ -346,7 +346,7 @@ class DistillCfg:
     """Samples per update, drawn from the replay set without replacement (0 = all of this iteration's)."""
     adapt: Literal["tconv", "mlp"] = "tconv"
     """Adaptation module: ``tconv`` (HORA's temporal convolution over the whole history) or ``mlp`` (an MLP on
-    the newest ``mlp_frames`` frames, see docs/INHAND.md "Round 4")."""
+    the newest ``mlp_frames`` frames, see docs/dev/2026-11-inhand-history.md "Round 4")."""
     mlp_frames: int = 8
     """``adapt: mlp``: newest history frames it reads."""
     mlp_units: list[int] = field(default_factory=lambda: [256, 128])

@@ -184,7 +184,7 @@ class AdaptMLP(nn.Module):
     """Adaptation module on the newest ``frames`` frames only: flatten (B, frames * F) -> MLP (ELU) -> linear
     -> tanh. The latent of this task is mostly the object's position in the hand, which the current finger
     configuration pins down; on teacher-driven data it regressed the latent with about half the held-out
-    error of :class:`AdaptTConv` (docs/INHAND.md, "Round 4")."""
+    error of :class:`AdaptTConv` (docs/dev/2026-11-inhand-history.md, "Round 4")."""
 
     def __init__(self, frame_dim: int, hist_len: int, latent_dim: int, frames: int, units: Sequence[int]) -> None:
         super().__init__()

@@ -155,7 +155,7 @@ def saved_learning_rate(rlg_state: dict, default: float) -> float:
     ``learning_rate`` and does not restore it with ``set_full_state_weights``; ``train_actor_critic`` writes
     ``last_lr`` into the optimizer before every step, so a resumed run used to take its first updates at
     the initial rate (5e-3 for HORA) instead of the adapted one (~1e-4): first-update KL 0.7-2.9 against a
-    0.02 target (docs/INHAND.md).
+    0.02 target (docs/dev/2026-11-inhand-history.md, "Resuming").
     """
     if "last_lr" in rlg_state:
         return float(rlg_state["last_lr"])

@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""Write README.md's status tables from the shipped result files, never by hand.
+
+Every figure in the block between ``<!-- status:begin -->`` and ``<!-- status:end -->`` of README.md comes
+from a machine-readable file under ``docs/results/``: the ``--results PREFIX.json`` files of ``hot/run.py
+--test`` / ``--task OpenLoop``, the ``.csv`` tables of ``hot.eval_table`` / ``test.sh``, and the
+``--eval-out`` files of ``hot eval`` (in-hand rotation). A figure that exists only as prose in a page is
+left out. Which file feeds which row is listed below (ROWS); a later file overrides an earlier one for the
+same cell (a newer, larger measurement of the same clips).
+
+    python scripts/status_table.py          # rewrite the block
+    python scripts/status_table.py --check  # exit 1 when README.md's block differs (tests/test_docs.py)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "docs" / "results"
+README = ROOT / "README.md"
+BEGIN, END = "<!-- status:begin -->", "<!-- status:end -->"
+SKILLS = ("grasp", "move", "place", "regrasp", "rotate", "catch", "throw", "freemove", "long")
+
+# Policies tested on held-out clips (datagen seed 1): (label, object, {skill: file}); a .json of
+# hot/run.py --results (its "all" row) or a .csv of hot.eval_table (the row of that object and skill).
+POLICIES = [
+    (
+        "MANO teacher `checkpoint/mano/mano_bottle_grasp-move-place.pth`",
+        "Bottle",
+        {s: f"teacher_s4_mano_bottle_heldout_{s}.json" for s in ("grasp", "move", "place")},
+    ),
+    ("MANO student `checkpoint/mano/mano_3obj_student.pth`", "Bottle", {"*": "student_3obj_heldout.csv"}),
+    ("MANO student `checkpoint/mano/mano_3obj_student.pth`", "Box", {"*": "student_3obj_heldout.csv"}),
+    ("MANO student `checkpoint/mano/mano_3obj_student.pth`", "Hammer", {"*": "student_3obj_heldout.csv"}),
+    (
+        "MANO student `checkpoint/mano/mano_3obj_student.pth`",
+        "Sword (never trained on)",
+        {"*": "student_3obj_heldout.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy)",
+        "Bottle",
+        {s: f"openloop_mano_bottle_{s}.json" for s in ("grasp", "move", "place")},
+    ),
+    (
+        "open-loop replay of the reference (no policy)",
+        "Sword",
+        {s: f"openloop_mano_sword_heldout_{s}.json" for s in ("grasp", "move", "place")},
+    ),
+]
+
+# Open-loop replay of the shipped clips, per (hand, object, set): files in order, later ones win per skill.
+OPEN_LOOP = [
+    (
+        "MANO",
+        "Bottle",
+        "held-out",
+        [f"openloop_mano_bottle_{s}.json" for s in ("grasp", "move", "place", "freemove")],
+    ),
+    ("MANO", "Box", "held-out", ["openloop_mano_heldout_other_skills.csv", "openloop_mano_heldout_long.csv"]),
+    (
+        "MANO",
+        "Hammer",
+        "held-out",
+        ["openloop_mano_heldout_other_skills.csv", "openloop_mano_heldout_long.csv"],
+    ),
+    (
+        "MANO",
+        "Sword",
+        "held-out",
+        [f"openloop_mano_sword_heldout_{s}.json" for s in ("grasp", "move", "place")]
+        + ["openloop_mano_heldout_other_skills.csv", "openloop_mano_heldout_long.csv"],
+    ),
+    (
+        "MANO",
+        "Bottle",
+        "training",
+        [
+            "openloop_mano_train_other_skills.csv",
+            "openloop_mano_train_regrasp.csv",
+            "openloop_mano_train_long.csv",
+        ],
+    ),
+    (
+        "MANO",
+        "Box",
+        "training",
+        [
+            "openloop_mano_train_other_skills.csv",
+            "openloop_mano_train_regrasp.csv",
+            "openloop_mano_train_long_box_hammer_sword.csv",
+        ],
+    ),
+    (
+        "MANO",
+        "Hammer",
+        "training",
+        [
+            "openloop_mano_hammer_train_gmp.csv",
+            "openloop_mano_train_other_skills.csv",
+            "openloop_mano_train_regrasp.csv",
+            "openloop_mano_train_long_box_hammer_sword.csv",
+        ],
+    ),
+    (
+        "MANO",
+        "Sword",
+        "training",
+        [
+            "openloop_mano_sword_train_gmp.csv",
+            "openloop_mano_train_other_skills.csv",
+            "openloop_mano_train_regrasp.csv",
+            "openloop_mano_train_long_box_hammer_sword.csv",
+        ],
+    ),
+    (
+        "Shadow",
+        "Bottle",
+        "training",
+        [
+            "openloop_shadow_bottle.csv",
+            "openloop_shadow_bottle_regrasp_long.csv",
+            "openloop_shadow_bottle_grasp_place.csv",
+            "openloop_shadow_bottle_regrasp.csv",
+        ],
+    ),
+    (
+        "Allegro",
+        "Bottle",
+        "training",
+        ["openloop_allegro_bottle.csv", "openloop_allegro_bottle_regrasp_long.csv"],
+    ),
+]
+
+# In-hand rotation (hot eval --eval-out): (policy, scales, file); rows whose file is absent are left out.
+INHAND = [
+    ("teacher `hot/data/inhand/allegro_teacher.pth`", "0.9 / 1.0 / 1.1", "inhand_teacher.json"),
+    ("teacher", "0.95 / 1.05 (held out)", "inhand_teacher_heldout.json"),
+    ("teacher", "0.9 / 1.0 / 1.1, eval seed 8", "inhand_teacher_300ep.json"),
+    ("student `hot/data/inhand/allegro_student.pth`", "0.9 / 1.0 / 1.1", "inhand_student.json"),
+    ("student", "0.95 / 1.05 (held out)", "inhand_student_heldout.json"),
+    ("student", "0.9 / 1.0 / 1.1, eval seed 8", "inhand_student_300ep.json"),
+]
+
+
+def skill_of(folder: str) -> str:
+    """``grasp_higher_kp`` -> ``grasp`` (the metric factory's rule: the first ``_`` token)."""
+    return folder.split("_")[0]
+
+
+def read_cells(name: str, obj: str | None) -> dict[str, tuple[float, int]]:
+    """``{skill: (success_rate, episodes)}`` of one result file (for ``obj`` when it is a per-object table)."""
+    path = RESULTS / name
+    if path.suffix == ".json":
+        data = json.loads(path.read_text())
+        folder = Path(data["meta"]["motion_file"]).name
+        row = next(r for r in data["results"] if r["skill"] == "all")
+        return {skill_of(folder): (float(row["success_rate"]), int(row["episodes"]))}
+    out = {}
+    with path.open(newline="") as f:
+        for r in csv.DictReader(f):
+            if obj is not None and r["object"] != obj.split(" ")[0]:
+                continue
+            if r.get("status", "ok") == "ok":
+                out[skill_of(r["skill"])] = (float(r["success_rate"]), int(r["episodes"]))
+    return out
+
+
+def pct(cell: tuple[float, int] | None) -> str:
+    if cell is None:
+        return "–"
+    rate, n = cell
+    return f"{100 * rate:.0f} % ({n})"
+
+
+def table(header: list[str], rows: list[list[str]], right_from: int) -> list[str]:
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" if i < right_from else "---:" for i in range(len(header))) + "|",
+    ]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return lines
+
+
+def link(names) -> str:
+    return ", ".join(f"[{n}](docs/results/{n})" for n in dict.fromkeys(names))
+
+
+def render() -> str:
+    out = [
+        "<!-- Generated by `python scripts/status_table.py` from the files under docs/results/; "
+        "do not edit by hand. -->",
+        "",
+    ]
+    # 1. policies on held-out clips
+    rows, files = [], []
+    for label, obj, spec in POLICIES:
+        cells: dict[str, tuple[float, int]] = {}
+        for skill, name in spec.items():
+            got = read_cells(name, obj if name.endswith(".csv") else None)
+            cells.update(got if skill == "*" else {skill: got[skill]})
+            files.append(name)
+        rows.append([label, obj] + [pct(cells.get(s)) for s in ("grasp", "move", "place")])
+    out.append(
+        "**Tracking, held-out MANO clips** (success by the upstream per-skill rule, clips in brackets):"
+    )
+    out.append("")
+    out += table(["policy", "object", "grasp", "move", "place"], rows, 2)
+    out += ["", f"Sources: {link(files)}.", ""]
+    # 2. open-loop replay of the shipped data
+    rows, files = [], []
+    for hand, obj, split, names in OPEN_LOOP:
+        cells = {}
+        for name in names:
+            cells.update(read_cells(name, None if name.endswith(".json") else obj))
+            files.append(name)
+        rows.append([f"{hand} {obj}", split] + [pct(cells.get(s)) for s in SKILLS])
+    out.append(
+        "**Shipped data, replayed open loop** (PD targets = the reference, no policy: how much of each "
+        "set a perfect tracker of the reference keeps on track; – = not measured):"
+    )
+    out.append("")
+    out += table(["hand / object", "set"] + list(SKILLS), rows, 2)
+    out += ["", f"Sources: {link(files)}.", ""]
+    # 3. in-hand rotation
+    rows, files = [], []
+    for label, scales, name in INHAND:
+        path = RESULTS / name
+        if not path.is_file():
+            continue
+        m = json.loads(path.read_text())
+        rows.append(
+            [
+                label,
+                scales,
+                str(m["episodes"]),
+                f"{m['rot_speed_rad_s']:.2f}",
+                f"{100 * m['drop_rate']:.0f} %",
+                f"{m['time_to_fall_s']:.1f}",
+            ]
+        )
+        files.append(name)
+    if rows:
+        out.append(
+            "**In-hand rotation, Allegro** (`hot eval --checkpoint shipped`, episodes of 20 s, full "
+            "randomisation; targets: teacher ≥ 0.35 rad/s and ≤ 5 % drops, student ≤ 10 % drops):"
+        )
+        out.append("")
+        out += table(
+            ["policy", "object scales", "episodes", "rotation (rad/s)", "drops", "time to fall (s)"], rows, 2
+        )
+        out += ["", f"Sources: {link(files)}.", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def splice(text: str, block: str) -> str:
+    head, sep, rest = text.partition(BEGIN)
+    if not sep or END not in rest:
+        raise SystemExit(f"{README}: no {BEGIN} ... {END} block")
+    return head + BEGIN + "\n" + block + rest[rest.index(END) :]
+
+
+def current_block(text: str) -> str:
+    return text.partition(BEGIN)[2].partition(END)[0].lstrip("\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument(
+        "--check", action="store_true", help="exit 1 if README.md's block is not what would be written"
+    )
+    args = p.parse_args(argv)
+    text = README.read_text(encoding="utf-8")
+    new = splice(text, render())
+    if args.check:
+        if new != text:
+            print(
+                "README.md status block is out of date: run python scripts/status_table.py", file=sys.stderr
+            )
+            return 1
+        return 0
+    if new != text:
+        README.write_text(new, encoding="utf-8")
+        print("README.md status block rewritten")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
