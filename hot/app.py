@@ -8,9 +8,10 @@ from pathlib import Path
 
 import torch
 
-from hot.config.resolve import REPO_ROOT, resolve_env_config, resolve_path
-from hot.config.schema import TrackingCfg
+from hot.config.resolve import REPO_ROOT, resolve_path
 from hot.config.strict import ConfigError
+from hot.tasks.tracking.config import TrackingCfg
+from hot.tasks.tracking.resolve import resolve_env_config
 
 __all__ = [
     "run_from_args",
@@ -43,7 +44,7 @@ def _dense_from_train_cfg(train_cfg: dict) -> bool:
 
 
 def build_env(cfg: TrackingCfg, device: torch.device, mode: str, seed: int, refined_as_obs: bool = False):
-    from hot.envs.tracking import TrackingEnv
+    from hot.tasks.tracking.env import TrackingEnv
 
     return TrackingEnv(cfg, device=device, mode=mode, seed=seed, refined_as_obs=refined_as_obs)
 
@@ -147,7 +148,7 @@ def build_test_policy(args: argparse.Namespace, cfg: TrackingCfg, device: torch.
     ``--task OpenLoop`` gives open-loop replay (zero residual actions); otherwise ``--checkpoint``
     is loaded (and must be given). ``what`` describes the policy in words.
     """
-    from hot.evaluate import zero_policy
+    from hot.tasks.tracking.evaluate import zero_policy
 
     open_loop = args.task == "OpenLoop"
     if open_loop:
@@ -212,7 +213,7 @@ def apply_checkpoint_settings(cfg: TrackingCfg, args: argparse.Namespace, ckpt: 
 
 
 def test_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device) -> int:
-    from hot.evaluate import evaluate, format_table, write_results
+    from hot.tasks.tracking.evaluate import evaluate, format_table, write_results
 
     mode = "refine" if args.save_refined_data else "test"
     env, policy, what = build_test_policy(args, cfg, device, mode)
@@ -266,7 +267,7 @@ def _write_tracking_outputs(traces, prefix: str, max_episodes: int) -> None:
 
 def play_dataset_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device) -> int:
     """Kinematic replay: every frame of each env's clip is written into the simulator (no dynamics)."""
-    from hot.envs.tracking import TrackingEnv
+    from hot.tasks.tracking.env import TrackingEnv
 
     env = TrackingEnv(cfg, device=device, mode="refine", seed=args.seed)  # every clip from frame 0
     env.reset()

@@ -346,9 +346,9 @@ def bench_train(
     """
     import tempfile
 
-    from hot.config.schema import EnvCfg, SimCfg, TrackingCfg
-    from hot.envs.tracking import TrackingEnv
     from hot.learning.adapter import load_train_cfg, train
+    from hot.tasks.tracking.config import EnvCfg, SimCfg, TrackingCfg
+    from hot.tasks.tracking.env import TrackingEnv
 
     if not motion_file:
         raise SystemExit(f"bench train: no shipped motion data for hand '{hand}'; pass --motion_file DIR")

@@ -39,8 +39,8 @@ def run_table(args: argparse.Namespace) -> list[dict]:
 
     from hot.app import build_test_policy
     from hot.cli_args import parse_args
-    from hot.config.resolve import resolve_env_config
-    from hot.evaluate import evaluate
+    from hot.tasks.tracking.evaluate import evaluate
+    from hot.tasks.tracking.resolve import resolve_env_config
 
     rows = []
     open_loop = args.checkpoint is None

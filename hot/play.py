@@ -146,10 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from hot.app import build_env, build_test_policy, pick_device
-    from hot.config.resolve import resolve_env_config
     from hot.config.strict import ConfigError
     from hot.learning.checkpoint import CheckpointError
     from hot.motion.schema import MotionFormatError
+    from hot.tasks.tracking.resolve import resolve_env_config
 
     try:
         cfg = resolve_env_config(args)

@@ -1,7 +1,7 @@
 """Entry point with the upstream command line: ``python hot/run.py --task SkillMimicHandRand ...``.
 
 Parses flags, resolves the config, and calls one library function per mode (train, test,
-play_dataset). The same implementation is reachable as ``hot train ...`` (``hot/cli.py``).
+play_dataset). The same implementation is reachable as ``hot train ...`` (``hot/cli/__init__.py``).
 """
 
 from __future__ import annotations

@@ -112,7 +112,7 @@ class SkillConfig:
     max_tries: int = 100
     catch_min_z: float = 0.35
     """Lowest world height (m) of the wrist and the object while held in a catch clip. The upstream
-    catch metric (``hot.metrics.success.CatchMetric``) needs both above 0.3 m on steps 51-88, and
+    catch metric (``hot.tasks.tracking.metrics.success.CatchMetric``) needs both above 0.3 m on steps 51-88, and
     the absorb phase carries them down by up to v·τ; 2 of 6 MANO/Bottle catch clips ended at
     0.27-0.30 m, so even an exact replay failed the metric."""
     catch_match_frames: int = 0

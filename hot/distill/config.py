@@ -9,24 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from hot.config.schema import DistillTeachersCfg, TeacherEntry
 from hot.config.strict import ConfigError, from_dict
+from hot.motion.schema import SKILL_CODES
+from hot.tasks.tracking.config import DistillTeachersCfg, TeacherEntry
 
 __all__ = ["DistillCfg", "TeacherEntry", "SKILL_CODES", "load_distill_cfg"]
-
-SKILL_CODES: dict[str, int] = {
-    "grasp": 1,
-    "move": 2,
-    "place": 3,
-    "regrasp": 5,
-    "rotate": 6,
-    "catch": 7,
-    "throw": 8,
-    "freemove": 9,
-    "long": 10,
-}
-"""Skill name -> upstream skill code (spec §2.1)."""
-
 
 @dataclass
 class DistillCfg:

@@ -198,7 +198,7 @@ class TeacherEnsemble:
 
         The teachers may act in another action mode than the student's env (upstream's distillation
         commands pass --use_delta_action; our teachers are residual): the agent converts their actions
-        with :meth:`~hot.envs.tracking.TrackingEnv.convert_actions`. They must agree with each other.
+        with :meth:`~hot.tasks.tracking.env.TrackingEnv.convert_actions`. They must agree with each other.
         """
         from hot.learning.checkpoint import load_checkpoint
 

@@ -1,7 +1,7 @@
 """Motion libraries: padded reference tensors, clip / start-frame sampling, reference lookups.
 
 Port of upstream ``MotionDataHandler`` (spec §2.4) and ``MultiMotionDataHandler`` (§2.5), with
-named fields (:class:`~hot.envs.state.RefFrame`) instead of flat "hoi rows".
+named fields (:class:`~hot.sim.state.RefFrame`) instead of flat "hoi rows".
 
 Storage: every per-frame quantity is a padded tensor ``(num_clips, Tmax, ...)`` on ``device``
 plus ``lengths (num_clips,)``; frames at or after a clip's end hold zeros (upstream zero-pads
@@ -33,9 +33,9 @@ from pathlib import Path
 
 import torch
 
-from hot.envs.state import RefFrame
 from hot.motion.io import load_folder
-from hot.motion.schema import MotionClip, skill_code_from_name
+from hot.motion.schema import GRASP_SKILL, MotionClip, skill_code_from_name
+from hot.sim.state import RefFrame
 from hot.utils.rotations import quat_conj, quat_mul, quat_rotate, quat_to_exp_map
 
 __all__ = [
@@ -51,7 +51,6 @@ __all__ = [
 
 DATA_FPS = 60.0
 """Frame rate of every motion file (upstream ``dataFPS: 60``, ``dataFramesScale: 1``)."""
-GRASP_SKILL = 1
 """Skill code whose sampling weight is doubled (spec §2.4 step 5)."""
 START_FRAME_MIN = 2
 """Earliest sampled start frame (upstream ``sample_time``: uniform over [2, len-1))."""

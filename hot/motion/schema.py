@@ -90,6 +90,25 @@ class MotionClip:
 CLIP_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(MotionClip))
 
 
+SKILL_CODES: dict[str, int] = {
+    "grasp": 1,
+    "move": 2,
+    "place": 3,
+    "regrasp": 5,
+    "rotate": 6,
+    "catch": 7,
+    "throw": 8,
+    "freemove": 9,
+    "long": 10,
+}
+"""Skill name -> upstream skill code (spec §2.1), the first 3 digits of a motion file's name; 0 is a static
+grasp. Every other module reads skill codes from here."""
+
+GRASP_SKILL = SKILL_CODES["grasp"]
+FREEMOVE_SKILL = SKILL_CODES["freemove"]
+"""Free-move clips (no object): object terms of rewards, observations and terminations are off."""
+
+
 def skill_code_from_name(filename: str | os.PathLike) -> int:
     """Skill label of a motion file: the first 3 characters of its base name, read as an int.
 

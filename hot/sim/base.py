@@ -10,11 +10,14 @@ Time: a control step is ``step(substeps=2)``, i.e. 2 physics steps of 1/120 s = 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
 import torch
 
-from hot.assets.hands.base import HandModel
-from hot.envs.state import SimState
+from hot.sim.state import SimState
+
+if TYPE_CHECKING:  # only for annotations: importing the hands imports mujoco, which binds its GL backend
+    from hot.assets.hands.base import HandModel
 
 __all__ = ["SimBackend"]
 

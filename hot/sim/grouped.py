@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import torch
 
-from hot.envs.state import SimState
 from hot.sim.base import SimBackend
+from hot.sim.state import SimState
 
 __all__ = ["GroupedSim", "block_sizes"]
 

@@ -38,7 +38,6 @@ import numpy as np
 import torch
 
 from hot.assets.hands.base import HandModel
-from hot.envs.state import SimState
 from hot.sim import MJWARP_INSTALL_HINT
 from hot.sim.base import SimBackend
 from hot.sim.mujoco_cpu import _np, quantise_scales
@@ -56,6 +55,7 @@ from hot.sim.scene import (
     index_scene,
     position_gains,
 )
+from hot.sim.state import SimState
 
 try:
     import mujoco_warp as mjw
@@ -360,7 +360,7 @@ def _per_world_fields(
 
 
 # ---------------------------------------------------------------------------------------- shared helpers
-# (also used by the in-hand env's MuJoCo Warp buckets, hot.inhand.warp_bucket)
+# (also used by the in-hand env's MuJoCo Warp buckets, hot.tasks.inhand.warp_bucket)
 def init_warp(quiet: bool = True) -> None:
     """``wp.init()``; ``quiet`` silences Warp's banner and per-module compile messages (raises
     ``warp.config.log_level`` to warnings; process-wide, as Warp's config is)."""

@@ -21,7 +21,6 @@ import torch
 from mujoco import batch as mjbatch
 
 from hot.assets.hands.base import HandModel
-from hot.envs.state import SimState
 from hot.sim.base import SimBackend
 from hot.sim.scene import (
     HAND_CONTACT_COUNT,
@@ -34,6 +33,7 @@ from hot.sim.scene import (
     contact_force_sensor,
     position_gains,
 )
+from hot.sim.state import SimState
 
 __all__ = ["MujocoCpuSim", "quantise_scales"]
 

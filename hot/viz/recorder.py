@@ -1,6 +1,6 @@
 """Videos of test rollouts and of kinematic dataset replays: envs tiled into one H.264 file.
 
-:class:`VideoRecorder` is a :class:`~hot.evaluate.RolloutObserver` (``--test --save_video``) and
+:class:`VideoRecorder` is a :class:`~hot.tasks.tracking.evaluate.RolloutObserver` (``--test --save_video``) and
 is also fed directly by ``--play_dataset``. Each tile shows one env: the simulated hand and
 object, the reference object as a translucent ghost, the reference key bodies as small spheres,
 the object coloured by the reference contact label, and a caption (env, skill, step, label).
@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from hot.envs.state import RefFrame, SimState
+from hot.sim.state import RefFrame, SimState
 from hot.viz.render import LABEL_NAMES, SceneRenderer, TrackingCamera, View, tile
 from hot.viz.video import VideoWriter
 
@@ -73,7 +73,7 @@ def make_views(
 
 
 class VideoRecorder:
-    """Render the first ``num_envs`` envs of a :class:`~hot.envs.tracking.TrackingEnv` into one video.
+    """Render the first ``num_envs`` envs of a :class:`~hot.tasks.tracking.env.TrackingEnv` into one video.
 
     Args:
         env: the env (for the hand, object, scales, clip names and control rate).

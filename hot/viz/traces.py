@@ -1,6 +1,6 @@
 """Per-episode tracking-error series of test rollouts (the data behind the tracking plots).
 
-:class:`ErrorTraces` is a :class:`~hot.evaluate.RolloutObserver`: at every step it keeps, for
+:class:`ErrorTraces` is a :class:`~hot.tasks.tracking.evaluate.RolloutObserver`: at every step it keeps, for
 each env whose episode is running and whose reference is valid, the object position error
 ``E_op`` (cm), object rotation error ``E_or`` (deg), key-body error ``E_h`` (cm) and the
 reference contact label of the frame (the skill phase: 1 in contact, 0 free, -1 don't care).
@@ -58,7 +58,7 @@ class EpisodeTrace:
 
 
 class ErrorTraces:
-    """Collects an :class:`EpisodeTrace` per env and round of :func:`hot.evaluate.evaluate`."""
+    """Collects an :class:`EpisodeTrace` per env and round of :func:`hot.tasks.tracking.evaluate.evaluate`."""
 
     def __init__(self) -> None:
         self.episodes: list[EpisodeTrace] = []

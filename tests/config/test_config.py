@@ -4,9 +4,10 @@ import re
 import pytest
 
 from hot.cli_args import MEANINGLESS_FLAGS, parse_args
-from hot.config.resolve import REPO_ROOT, resolve_env_config
-from hot.config.schema import EnvCfg, TrackingCfg, load_env_config
+from hot.config.resolve import REPO_ROOT
 from hot.config.strict import ConfigError, apply_overrides, from_dict, to_dict
+from hot.tasks.tracking.config import EnvCfg, TrackingCfg, load_env_config
+from hot.tasks.tracking.resolve import resolve_env_config
 
 
 def test_shipped_env_yamls_load():
@@ -163,8 +164,8 @@ def test_explicit_backend_wins(hardware, capsys, tmp_path):
 
 
 def test_schema_default_is_auto_and_make_sim_resolves_it(hardware, monkeypatch):
-    from hot.config.schema import SimCfg
     from hot.sim import make_sim, pick_backend
+    from hot.tasks.tracking.config import SimCfg
 
     assert SimCfg().backend == "auto"
     hardware(cuda=True, warp=True)
@@ -210,7 +211,7 @@ def test_cpu_run_with_gpu_scale_envs_gets_one_warning_with_time_and_the_cpu_comm
 def test_test_mode_takes_action_and_observation_settings_from_the_checkpoint(capsys):
     from hot.app import apply_checkpoint_settings
     from hot.cli_args import parse_args
-    from hot.config.resolve import resolve_env_config
+    from hot.tasks.tracking.resolve import resolve_env_config
 
     ckpt = REPO_ROOT / "checkpoint/mano/mano_bottle_grasp-move-place.pth"
     args = parse_args(["--test", "--use_delta_action", "--enable_obj_keypoints", "--checkpoint", str(ckpt),

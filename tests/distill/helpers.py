@@ -7,10 +7,10 @@ from pathlib import Path
 import torch
 
 from hot.cli_args import parse_args
-from hot.config.resolve import resolve_env_config
-from hot.envs.tracking import TrackingEnv
 from hot.learning import adapter
 from hot.learning import checkpoint as ckpt
+from hot.tasks.tracking.env import TrackingEnv
+from hot.tasks.tracking.resolve import resolve_env_config
 
 REPO = Path(__file__).resolve().parents[2]
 GMP = REPO / "hot/data/motions/dexgrasp_train_mano_gmp"

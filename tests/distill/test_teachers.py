@@ -100,9 +100,9 @@ def test_residual_teachers_drive_a_delta_student_through_the_same_pd_targets(tmp
     """Upstream's distillation commands say --use_delta_action; the shipped teachers are residual. The
     teacher's action is converted to the student's action that sets the same PD targets."""
     from hot.cli_args import parse_args
-    from hot.config.resolve import resolve_env_config
-    from hot.envs.actions import action_to_targets
-    from hot.envs.tracking import TrackingEnv
+    from hot.tasks.tracking.actions import action_to_targets
+    from hot.tasks.tracking.env import TrackingEnv
+    from hot.tasks.tracking.resolve import resolve_env_config
     from tests.distill.helpers import ENV_FLAGS, GMP, REPO
 
     args = parse_args(
@@ -128,9 +128,9 @@ def test_residual_teachers_drive_a_delta_student_through_the_same_pd_targets(tmp
 
 def test_teachers_named_in_the_env_yaml_replace_the_train_yamls():
     """Upstream names teachers in the env YAML (skillmimic_*distill.yaml); the task sets the routing."""
-    from hot.config.schema import DistillTeachersCfg, load_env_config
     from hot.distill.config import load_distill_cfg
     from hot.learning.adapter import load_train_cfg
+    from hot.tasks.tracking.config import DistillTeachersCfg, load_env_config
     from tests.distill.helpers import REPO
 
     train = load_train_cfg(REPO / "hot/data/cfg/train/rlg/skillmimic_distill.yaml")

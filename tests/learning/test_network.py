@@ -111,7 +111,7 @@ def test_fixed_sigma_is_not_optimised():
 
 
 def test_real_env_obs_layout_routes_keypoints():
-    observations = pytest.importorskip("hot.envs.observations")
+    observations = pytest.importorskip("hot.tasks.tracking.observations")
     layout = observations.make_obs_layout(22, 16, 16, 100)
     net = DenseObjActorCritic(layout, layout.dim, actions_num=22, units=[8])
     assert net.kp_range == (layout[KEYPOINT_BLOCK].start, layout[KEYPOINT_BLOCK].stop)

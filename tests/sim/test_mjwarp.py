@@ -24,10 +24,10 @@ import torch
 from hot.assets.hands import get_hand
 from hot.assets.objects import get_object
 from hot.config.resolve import REPO_ROOT
-from hot.envs.state import SimState
 from hot.motion.io import load_folder
 from hot.sim import make_sim
 from hot.sim.mujoco_cpu import MujocoCpuSim
+from hot.sim.state import SimState
 
 HAVE_WARP = importlib.util.find_spec("mujoco_warp") is not None and importlib.util.find_spec("warp") is not None
 needs_warp = pytest.mark.skipif(not HAVE_WARP, reason="MuJoCo Warp not installed (pip install -e .[gpu])")
@@ -379,10 +379,10 @@ def test_diverged_world_is_reset_and_flagged(allegro, bottle, clips):
 @needs_warp
 def test_env_observations_and_reward_terms_agree(tmp_path):
     """TrackingEnv with ``cfg.sim.backend`` switched: every observation block and reward term."""
-    from hot.config.schema import EnvCfg, SimCfg, TrackingCfg
-    from hot.envs.tracking import TrackingEnv
-    from hot.rewards.composer import compute_reward
-    from hot.rewards.terms import object_in_contact
+    from hot.tasks.tracking.config import EnvCfg, SimCfg, TrackingCfg
+    from hot.tasks.tracking.env import TrackingEnv
+    from hot.tasks.tracking.rewards.composer import compute_reward
+    from hot.tasks.tracking.rewards.terms import object_in_contact
 
     def env(backend):
         cfg = TrackingCfg(

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from hot.envs.state import SimState
 from hot.sim import make_sim
 from hot.sim.mujoco_cpu import MujocoCpuSim
+from hot.sim.state import SimState
 from hot.utils.rotations import quat_from_axis_angle, quat_rotate
 
 from .conftest import BOX_EXTENTS, PLATFORM_TOP

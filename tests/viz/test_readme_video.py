@@ -58,3 +58,21 @@ def test_readme_video_command_renders_with_mujoco_gl_unset(tmp_path):
     assert frame.shape == (h, 2 * w, 3)
     assert frame.std() > 10  # not blank: hand, object and floor, not one clear colour
     assert len(np.unique(frame.reshape(-1, 3).astype(np.uint8), axis=0)) > 100
+
+
+def test_entry_points_do_not_import_mujoco_before_choosing_a_backend():
+    """What hot/run.py and the hot command import before their GL choice must not pull in mujoco
+    (importing it binds the GL backend: the bug behind a README video command that failed)."""
+    code = (
+        "import sys\n"
+        "import hot.run, hot.app, hot.cli, hot.cli_args\n"
+        "from hot.config.strict import ConfigError\n"
+        "from hot.learning.checkpoint import CheckpointError\n"
+        "from hot.motion.schema import MotionFormatError\n"
+        "from hot.viz.gl import GLUnavailableError\n"
+        "print(sorted(m for m in sys.modules if m == 'mujoco' or m.startswith('mujoco.')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("MUJOCO_GL", "PYOPENGL_PLATFORM")}
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == "[]", r.stdout

@@ -174,7 +174,7 @@ def test_play_viewer_loop(repo_root, monkeypatch, with_policy):
 
     monkeypatch.setattr(mujoco.viewer, "launch_passive", launch)
     from hot.app import build_env, build_test_policy
-    from hot.config.resolve import resolve_env_config
+    from hot.tasks.tracking.resolve import resolve_env_config
 
     args = parse_args(COMMON + (TEST if with_policy else []))
     cfg = resolve_env_config(args)

@@ -1,0 +1,211 @@
+"""Typed schema of the tracking-environment config (the ``--cfg_env`` YAML).
+
+Every setting has its default here with a one-line docstring; the YAML files under
+``hot/data/cfg/`` only hold what differs. Command-line flags of ``hot/run.py`` override the YAML
+(as upstream), then the resolved config is saved in the run folder and in every checkpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from hot.config.strict import ConfigError, from_dict, load_yaml
+
+__all__ = [
+    "RewardWeightsCfg",
+    "TerminationCfg",
+    "SimCfg",
+    "EnvCfg",
+    "TeacherEntry",
+    "DistillTeachersCfg",
+    "TrackingCfg",
+    "load_env_config",
+]
+
+
+@dataclass
+class RewardWeightsCfg:
+    """Weights of the multiplicative tracking reward (spec §5.4); factor = exp(-w * error)."""
+
+    p: float = 20.0
+    """Key-body positions."""
+    r: float = 20.0
+    """Finger DoF angles."""
+    wp: float = 20.0
+    """Wrist position (the 3 slide DoFs)."""
+    wr: float = 20.0
+    """Wrist rotation (quaternion from the 3 hinge DoFs)."""
+    wpv: float = 20.0
+    """Wrist linear velocity (only while the object is in contact, not for throw)."""
+    op: float = 50.0
+    """Object position."""
+    orot: float = 200.0
+    """Object rotation (upstream key ``or``)."""
+    opv: float = 0.0
+    """Object linear velocity (0 upstream, so the factor is 1)."""
+    ig: float = 20.0
+    """Interaction graph (key bodies relative to the object)."""
+    cg1: float = 5.0
+    """Defined upstream, unused; kept for config compatibility."""
+    cg2: float = 5.0
+    """Contact graph (sim contact flag vs the reference label)."""
+
+
+@dataclass
+class TerminationCfg:
+    """Early-termination thresholds (spec §5.6); errors as in the metrics (cm, deg, cm)."""
+
+    min_progress: int = 5
+    """Early termination is checked only after this many steps."""
+    obj_pos_contact: float = 8.0
+    """E_op limit (cm) while any hand body is in contact."""
+    obj_rot_contact: float = 90.0
+    """E_or limit (deg) while in contact."""
+    key_pos_contact: float = 15.0
+    """E_h limit (cm) while in contact."""
+    obj_pos_free: float = 10.0
+    """E_op limit (cm) without contact."""
+    obj_rot_free: float = 90.0
+    """E_or limit (deg) without contact."""
+    key_pos_free: float = 20.0
+    """E_h limit (cm) without contact."""
+
+
+@dataclass
+class SimCfg:
+    """Physics settings shared by both backends."""
+
+    backend: Literal["auto", "mujoco", "mjwarp"] = "auto"
+    """C MuJoCo batched on CPU threads, MuJoCo Warp on a GPU, or auto: mjwarp when the run's device is
+    CUDA and hot[gpu] is installed, else mujoco (``hot.sim.pick_backend``; ``--sim`` overrides)."""
+    dt: float = 1.0 / 120.0
+    """Physics timestep (s)."""
+    substeps: int = 2
+    """Physics steps per control step (control at 1/(dt*substeps) = 60 Hz)."""
+    nthread: int = 0
+    """CPU threads for mujoco.batch (0 = all cores)."""
+
+
+@dataclass
+class EnvCfg:
+    """The tracking task (upstream ``env:`` section)."""
+
+    num_envs: int = 2048
+    """Parallel environments (``--num_envs`` overrides)."""
+    episode_length: int = 60
+    """Maximum steps per episode (``--episode_length``)."""
+    hand_model: Literal["mano", "shadow", "allegro"] = "mano"
+    """Which hand (``--hand_model``)."""
+    object_names: list[str] = field(default_factory=lambda: ["Bottle"])
+    """Object assets; envs are assigned objects round-robin (``--objnames``)."""
+    motion_file: str = ""
+    """A .pt clip or a folder searched recursively (``--motion_file``)."""
+    refined_motion_file: str = ""
+    """Distillation: refined motions mirroring motion_file (empty = none)."""
+    state_init: str = "Random"
+    """'Random' reference-state init, or an integer frame N >= 2 (``--state_init``)."""
+    state_noise_prob: float = 0.0
+    """Probability of each start-state noise term (spec §5.7)."""
+    enable_obj_keypoints: bool = False
+    """Add object keypoints to the observation."""
+    dense_obj: bool = True
+    """200 dense keypoints instead of 20 sparse (set from the train config's model)."""
+    enable_ig_scale: bool = False
+    """Distance-dependent interaction-graph weight 2 exp(-2 d_min)."""
+    action_mode: Literal["absolute", "delta", "residual"] = "absolute"
+    """PD-target mode (``--use_delta_action`` / ``--use_res_action``)."""
+    residual_scale: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    """Residual-action scale [wrist slides (m), wrist hinges (rad), fingers (rad)] per unit action;
+    0 keeps upstream's half joint range (±2 m / ±2π for the wrist)."""
+    velocity_feedforward: Literal["all", "wrist", "none"] = "all"
+    """Residual mode: PD target q* = q_ref + (kv/kp)·q̇_ref on these DoFs, so the heavily damped
+    servos track the reference velocity (hot.tasks.tracking.env). 'wrist' is the behaviour before this
+    option existed; checkpoints trained that way need it set again."""
+    enable_dof_obs: bool = False
+    """Add the target contact, target DoFs and DoF residual blocks."""
+    enable_early_termination: bool = False
+    """Error-based early termination (spec §5.6)."""
+    obj_rand_scale: bool = False
+    """Per-env random object scale (independent per env, fixing upstream's shared-scale bug)."""
+    obj_rand_scale_prob: float = 0.2
+    """Fraction of envs that get a random scale."""
+    obj_scale_range: list[float] = field(default_factory=lambda: [0.75, 1.5])
+    """Uniform range of random scales."""
+    obj_scale_quantum: float = 0.05
+    """Scales are rounded to this step so compiled models can be shared."""
+    data_fps: float = 60.0
+    """Frame rate of the motion data."""
+    skip_bad_motion_files: bool = False
+    """Skip malformed clips with a warning instead of failing."""
+    reward_weights: RewardWeightsCfg = field(default_factory=RewardWeightsCfg)
+    """Reward weights."""
+    termination: TerminationCfg = field(default_factory=TerminationCfg)
+    """Early-termination thresholds."""
+
+    def __post_init__(self) -> None:
+        if self.num_envs < 1:
+            raise ValueError(f"num_envs must be >= 1, got {self.num_envs}")
+        if self.episode_length < 2:
+            raise ValueError(f"episode_length must be >= 2, got {self.episode_length}")
+        if not 0.0 <= self.state_noise_prob <= 1.0:
+            raise ValueError(f"state_noise_prob must be in [0, 1], got {self.state_noise_prob}")
+        if self.state_init != "Random":
+            try:
+                n = int(self.state_init)
+            except ValueError:
+                raise ValueError(f"state_init must be 'Random' or an integer >= 2, got {self.state_init!r}") from None
+            if n < 2:
+                raise ValueError(f"state_init frame must be >= 2 (velocities need two past frames), got {n}")
+        if len(self.obj_scale_range) != 2 or not 0 < self.obj_scale_range[0] <= self.obj_scale_range[1]:
+            raise ValueError(f"obj_scale_range must be [low, high] with 0 < low <= high, got {self.obj_scale_range}")
+        if len(self.residual_scale) != 3 or min(self.residual_scale) < 0:
+            raise ValueError(f"residual_scale must be 3 numbers >= 0, got {self.residual_scale}")
+        if not self.object_names:
+            raise ValueError("object_names must name at least one object")
+
+
+@dataclass
+class TeacherEntry:
+    """One teacher checkpoint and what it covers."""
+
+    checkpoint: str = ""
+    """Path of a teacher ``.pth`` (repo-relative paths work from any directory)."""
+    skills: list[str] = field(default_factory=list)
+    """Distill: skill names (``grasp``, ``move``, ...) or 3-digit codes this teacher drives."""
+    object: str = ""
+    """MultiObjDistill: the object this teacher drives (case-insensitive)."""
+
+
+@dataclass
+class DistillTeachersCfg:
+    """The teachers of a distillation run, named in the env YAML as upstream does
+    (``hot/data/cfg/skillmimic_distill.yaml``); when set, they replace the train YAML's
+    ``params.distill`` teachers. Ignored by the other tasks."""
+
+    teachers: list[TeacherEntry] = field(default_factory=list)
+    """Teacher checkpoints with the skills (Distill) or the object (MultiObjDistill) each drives."""
+    teacher_dir: str = ""
+    """Or a folder of teachers named as upstream (see ``hot.distill.config.DistillCfg.teacher_dir``)."""
+
+
+@dataclass
+class TrackingCfg:
+    """A whole env config file: ``env:``, ``sim:`` and (distillation only) ``distill:`` sections."""
+
+    env: EnvCfg = field(default_factory=EnvCfg)
+    sim: SimCfg = field(default_factory=SimCfg)
+    distill: DistillTeachersCfg = field(default_factory=DistillTeachersCfg)
+
+
+def load_env_config(path: str | Path) -> TrackingCfg:
+    """Load an env YAML strictly: unknown keys or wrong types raise :class:`ConfigError`."""
+    data = load_yaml(path)
+    # upstream spells the object-rotation weight 'or' (a Python keyword); accept that spelling
+    rw = data.get("env", {}).get("reward_weights") if isinstance(data.get("env"), dict) else None
+    if isinstance(rw, dict) and "or" in rw:
+        if "orot" in rw:
+            raise ConfigError(f"{path}: 'env.reward_weights' sets both 'or' and 'orot'")
+        rw["orot"] = rw.pop("or")
+    return from_dict(TrackingCfg, data, source=str(path))

@@ -1,0 +1,1 @@
+"""hot.tasks.tracking.metrics."""
