@@ -47,6 +47,15 @@ POLICIES = [
         "Bottle",
         {s: f"openloop_mano_bottle_{s}.json" for s in ("grasp", "move", "place")},
     ),
+    # Shadow: held-out sets of datagen seeds 7 and 11 (the training clips are seed 0), checkpoint = last epoch
+    ("Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`", "Bottle (seed 7)",
+     {"*": "teacher_shadow_bottle_heldout.csv"}),
+    ("Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`", "Bottle (seed 11)",
+     {"*": "teacher_shadow_bottle_heldout2.csv"}),
+    ("open-loop replay of the reference (no policy), Shadow", "Bottle (seed 7)",
+     {"*": "openloop_shadow_bottle_heldout.csv"}),
+    ("open-loop replay of the reference (no policy), Shadow", "Bottle (seed 11)",
+     {"*": "openloop_shadow_bottle_heldout2.csv"}),
     (
         "open-loop replay of the reference (no policy)",
         "Sword",
@@ -207,7 +216,7 @@ def render() -> str:
             files.append(name)
         rows.append([label, obj] + [pct(cells.get(s)) for s in ("grasp", "move", "place")])
     out.append(
-        "**Tracking, held-out MANO clips** (success by the upstream per-skill rule, clips in brackets):"
+        "**Tracking, held-out clips** (MANO unless named; success by the upstream per-skill rule, clips in brackets):"
     )
     out.append("")
     out += table(["policy", "object", "grasp", "move", "place"], rows, 2)
