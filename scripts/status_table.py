@@ -56,6 +56,15 @@ POLICIES = [
      {"*": "openloop_shadow_bottle_heldout.csv"}),
     ("open-loop replay of the reference (no policy), Shadow", "Bottle (seed 11)",
      {"*": "openloop_shadow_bottle_heldout2.csv"}),
+    # Allegro: the same held-out seeds; training clips: datagen seed 3
+    ("Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth`", "Bottle (seed 7)",
+     {"*": "teacher_allegro_bottle_heldout.csv"}),
+    ("Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth`", "Bottle (seed 11)",
+     {"*": "teacher_allegro_bottle_heldout2.csv"}),
+    ("open-loop replay of the reference (no policy), Allegro", "Bottle (seed 7)",
+     {"*": "openloop_allegro_bottle_heldout.csv"}),
+    ("open-loop replay of the reference (no policy), Allegro", "Bottle (seed 11)",
+     {"*": "openloop_allegro_bottle_heldout2.csv"}),
     (
         "open-loop replay of the reference (no policy)",
         "Sword",
@@ -142,7 +151,9 @@ OPEN_LOOP = [
         "Allegro",
         "Bottle",
         "training",
-        ["openloop_allegro_bottle.csv", "openloop_allegro_bottle_regrasp_long.csv"],
+        # grasp/move/place regenerated with datagen seed 3 (the older clips: 22 % grasp open loop)
+        ["openloop_allegro_bottle.csv", "openloop_allegro_bottle_regrasp_long.csv",
+         "openloop_allegro_bottle_train_gmp_seed3.csv"],
     ),
 ]
 

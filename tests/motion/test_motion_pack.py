@@ -64,4 +64,5 @@ def test_shipped_motions_are_packed() -> None:
     unpacked = [str(f.relative_to(REPO)) for f in files if not is_packed(f)]
     assert not unpacked, f"run `python -m hot.motion.pack hot/data/motions`: {unpacked[:5]}"
     total = sum(os.path.getsize(f) for f in files)
-    assert total < 40e6, f"shipped motions are {total / 1e6:.1f} MB, over the 40 MB budget"
+    # budget raised from 40 to 45 MB for the regenerated Allegro grasp/move/place set (102 clips, +1.3 MB)
+    assert total < 45e6, f"shipped motions are {total / 1e6:.1f} MB, over the 45 MB budget"
