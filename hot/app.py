@@ -31,7 +31,10 @@ MULTI_OBJECT_TASKS = ("MultiObjDistill", "MultiSkillMimicHandRand")
 def pick_device(requested: str | None) -> torch.device:
     """``--device`` if given, else CUDA when available, else CPU."""
     if requested:
-        dev = torch.device(requested)
+        try:
+            dev = torch.device(requested)
+        except RuntimeError:
+            raise ConfigError(f"--device {requested}: not a torch device (use cpu, cuda or cuda:N)") from None
         if dev.type == "cuda" and not torch.cuda.is_available():
             raise ConfigError(f"--device {requested}: CUDA is not available in this torch build")
         return dev
@@ -54,9 +57,9 @@ def _load_train_cfg(args: argparse.Namespace) -> dict:
 
     cfg = load_train_cfg(resolve_path(args.cfg_train, "--cfg_train"))
     c = cfg.setdefault("params", {}).setdefault("config", {})
-    if args.horizon_length > 0:
+    if args.horizon_length is not None:
         c["horizon_length"] = args.horizon_length
-    if args.minibatch_size > 0:
+    if args.minibatch_size is not None:
         c["minibatch_size"] = args.minibatch_size
     return cfg
 
@@ -91,6 +94,29 @@ def cpu_scale_warning(args: argparse.Namespace, num_envs: int, train_cfg: dict, 
     )
 
 
+def make_run_dir(output_path: Path, experiment: str) -> Path:
+    """Create ``<output_path>/<experiment>_<YYYYmmdd-HHMMSS>`` exclusively (``_2``, ``_3``, ... on a clash).
+
+    Two runs started in the same second with the same names get two folders, never one shared one.
+    Under torchrun only rank 0 creates it (the others receive rank 0's path in training).
+    """
+    from hot.learning import distributed
+
+    base = output_path / f"{experiment}_{time.strftime('%Y%m%d-%H%M%S')}"
+    world = distributed.from_env()
+    if world is not None and not world.is_writer:
+        return base
+    output_path.mkdir(parents=True, exist_ok=True)
+    for k in range(1, 1000):
+        path = base if k == 1 else base.with_name(f"{base.name}_{k}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise ConfigError(f"--output_path {output_path}: 999 runs named {base.name} exist")
+
+
 def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device) -> int:
     from hot.learning.adapter import train
 
@@ -104,27 +130,34 @@ def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device)
         flush=True,
     )
     env = build_env(cfg, device, "train", args.seed, refined_as_obs=args.refined_motion_as_obs)
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    run_dir = Path(args.output_path) / f"{args.experiment}_{stamp}"
-    resume = args.resume_from or args.checkpoint or None
-    if resume:
-        resume = str(resolve_path(resume, "--resume_from"))
+    resume = str(resolve_path(args.resume_from, "--resume_from")) if args.resume_from else None
+    init = str(resolve_path(args.checkpoint, "--checkpoint")) if args.checkpoint else None
+    if resume and init:
+        raise ConfigError("--checkpoint (start from its weights at epoch 0) and --resume_from (continue its run) "
+                          "exclude each other: give one")
+    run_dir = make_run_dir(Path(args.output_path), args.experiment)
     print(
         f"[hot] training {cfg.env.hand_model} on {cfg.env.object_names} with {env.lib.num_clips} clips, "
         f"{env.num_envs} envs, obs {env.num_obs}, actions {env.num_actions}, device {device}; run dir {run_dir}"
     )
-    max_epochs = args.max_iterations if args.max_iterations > 0 else None
-    if args.task in ("Distill", "MultiObjDistill"):
-        from hot.distill.train import ROUTE_BY_TASK, train_distill
+    max_epochs = args.max_iterations
+    try:
+        if args.task in ("Distill", "MultiObjDistill"):
+            from hot.distill.train import ROUTE_BY_TASK, train_distill
 
-        out = train_distill(
-            env, train_cfg, run_dir, ROUTE_BY_TASK[args.task], max_epochs=max_epochs, resume_from=resume,
-            seed=args.seed, source=str(args.cfg_train),
-        )
-    else:
-        if cfg.env.refined_motion_file:
-            raise ConfigError("--refined_motion_file is for the distillation tasks (Distill, MultiObjDistill)")
-        out = train(env, train_cfg, run_dir, max_epochs=max_epochs, resume_from=resume, seed=args.seed)
+            out = train_distill(
+                env, train_cfg, run_dir, ROUTE_BY_TASK[args.task], max_epochs=max_epochs, resume_from=resume,
+                init_from=init, seed=args.seed, source=str(args.cfg_train),
+            )
+        else:
+            if cfg.env.refined_motion_file:
+                raise ConfigError("--refined_motion_file is for the distillation tasks (Distill, MultiObjDistill)")
+            out = train(env, train_cfg, run_dir, max_epochs=max_epochs, resume_from=resume, init_from=init,
+                        seed=args.seed)
+    except BaseException:
+        if run_dir.is_dir() and not any(run_dir.iterdir()):
+            run_dir.rmdir()  # a failed start leaves no empty run folder
+        raise
     print(f"[hot] done: epoch {out['epoch']}, {out['frame']} env-steps; checkpoint {out['checkpoint']}")
     print(f"[hot] diverged envs reset during training: {env.diverged_count}")
     return 0
@@ -162,12 +195,31 @@ def build_test_policy(args: argparse.Namespace, cfg: TrackingCfg, device: torch.
         overridden = apply_checkpoint_settings(cfg, args, ckpt)
         if overridden:
             print(f"[hot] --test: the checkpoint's own settings override {'; '.join(overridden)}")
+    check_skill_folders(cfg.env.motion_file)
     env = build_env(cfg, device, mode, args.seed)
     if open_loop:
         return env, zero_policy(env.num_actions), "open-loop replay (PD targets = reference)"
     from hot.learning.adapter import load_policy
 
     return env, load_policy(ckpt, env), f"checkpoint {ckpt}"
+
+
+def check_skill_folders(motion_file: str) -> None:
+    """Refuse, before any env is built, clips whose folder names no skill: ``--test`` scores each clip by
+    the success rule of its folder's skill (``grasp_higher_kp`` -> grasp, as upstream)."""
+    from hot.motion.io import find_motion_files
+    from hot.tasks.tracking.metrics.success import METRIC_CLASSES
+
+    try:
+        files = find_motion_files(motion_file)
+    except FileNotFoundError as e:
+        raise ConfigError(f"--motion_file: {e}") from None
+    bad = sorted({p.parent.name for p in files if p.parent.name.split("_")[0].lower() not in METRIC_CLASSES})
+    if bad:
+        raise ConfigError(
+            f"--motion_file {motion_file}: folder(s) {', '.join(bad)} name no skill; --test scores a clip by its "
+            f"folder's first '_' token, one of {', '.join(sorted(k for k in METRIC_CLASSES if not k.isdigit()))}"
+        )
 
 
 CHECKPOINT_SETTINGS = (
@@ -272,7 +324,7 @@ def play_dataset_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.
     env = TrackingEnv(cfg, device=device, mode="refine", seed=args.seed)  # every clip from frame 0
     env.reset()
     lib, ep = env.lib, env.ep
-    steps = args.play_steps or int(lib.lengths.max())
+    steps = args.play_steps or int(lib.lengths.max())  # None: one pass of the longest clip
     pen_sum, pen_max, agree, counted = 0.0, 0.0, 0, 0
     ids = torch.arange(env.num_envs, device=device)
     recorder = _video_recorder(args, env, steps)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-__all__ = ["build_parser", "parse_args", "parse_size", "MEANINGLESS_FLAGS", "TASKS"]
+__all__ = ["build_parser", "parse_args", "parse_size", "check_ranges", "RANGES", "MEANINGLESS_FLAGS", "TASKS"]
 
 TASKS = (
     "SkillMimicHandRand",
@@ -71,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     a("--refined_motion_as_obs", action="store_true", help="distillation: student targets from refined motion")
     a("--hand_model", default=None, choices=["mano", "shadow", "allegro"], help="hand (default: the env YAML's)")
     a("--objnames", nargs="+", default=None, help="object asset names, e.g. Bottle")
-    a("--num_envs", type=int, default=0, help="override env.num_envs when > 0")
-    a("--episode_length", type=int, default=0, help="override env.episode_length when > 0")
+    a("--num_envs", type=int, default=None, help="override env.num_envs (>= 1)")
+    a("--episode_length", type=int, default=None, help="override env.episode_length (>= 2)")
     a("--state_init", default="Random", help="'Random' or a start frame N >= 2")
     a("--state_noise_prob", type=float, default=None, help="probability of each start-state noise term")
     a("--enable_obj_keypoints", action="store_true", help="object keypoints in the observation")
@@ -85,21 +85,22 @@ def build_parser() -> argparse.ArgumentParser:
     a("--headless", action="store_true", help="accepted for compatibility: everything here runs headless")
     a("--test", action="store_true", help="run deterministic test rollouts with --checkpoint and report metrics")
     a("--play", action="store_true", help="alias of --test")
-    a("--checkpoint", default="", help="policy checkpoint for --test (or to initialise training)")
+    a("--checkpoint", default="", help="policy checkpoint for --test; in training: start from its weights at "
+      "epoch 0 (fine-tuning; --resume_from continues a run)")
     a("--resume_from", default="", help="resume training from this checkpoint")
-    a("--max_iterations", type=int, default=0, help="override max_epochs when > 0")
-    a("--horizon_length", type=int, default=-1, help="override PPO horizon when > 0")
-    a("--minibatch_size", type=int, default=-1, help="override PPO minibatch when > 0")
+    a("--max_iterations", type=int, default=None, help="override max_epochs (>= 1; counts resumed epochs too)")
+    a("--horizon_length", type=int, default=None, help="override the PPO horizon (>= 1)")
+    a("--minibatch_size", type=int, default=None, help="override the PPO minibatch (>= 1)")
     a("--save_refined_data", action="store_true", help="test: save successful rollouts as refined motion")
     a("--play_dataset", action="store_true", help="kinematic replay of the clips (no policy)")
     a("--postproc_hopdata", action="store_true", help="fill key-body positions (_kp); see hot.motion.fk")
     a("--seed", type=int, default=0, help="random seed")
     a("--experiment", default="Base", help="run name (checkpoint prefix)")
     a("--output_path", default="output/", help="where runs are written")
-    a("--frames_scale", type=float, default=0.0, help="override the data frame-rate scale when > 0")
+    a("--frames_scale", type=float, default=None, help="override the data frame-rate scale (> 0)")
     a("--ball_size", type=float, default=0.0, help="global object scale when > 0")
     for w in ("cg1", "cg2", "ig", "op"):
-        a(f"--{w}", type=float, default=-1.0, help=f"override reward weight {w} when >= 0")
+        a(f"--{w}", type=float, default=None, help=f"override reward weight {w} (>= 0)")
     a(
         "--sim",
         default=None,
@@ -116,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a("--test_rounds", type=int, default=1, help="test: rounds of num_envs episodes")
     a("--results", default="", help="test: write results (JSON + CSV) with this path prefix")
-    a("--play_steps", type=int, default=0, help="play_dataset: steps to replay (0 = one pass of the longest clip)")
+    a("--play_steps", type=int, default=None, help="play_dataset: steps to replay (default: one pass of the longest clip)")
     a(
         "--save_video",
         default="",
@@ -174,8 +175,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if args.video_envs < 1:
             raise SystemExit(f"hot/run.py: error: --video_envs must be >= 1, got {args.video_envs}")
     args.video_size = parse_size(args.video_size)
+    check_ranges(args)
     _apply_multi_gpu(args)
     return args
+
+
+RANGES: dict[str, tuple[float, float]] = {
+    "num_envs": (1, 1 << 20),
+    "episode_length": (2, 1 << 20),
+    "max_iterations": (1, 1 << 30),
+    "horizon_length": (1, 1 << 16),
+    "minibatch_size": (1, 1 << 30),
+    "frames_scale": (1e-3, 1e3),
+    "state_noise_prob": (0.0, 1.0),
+    "test_rounds": (1, 1 << 20),
+    "play_steps": (1, 1 << 30),
+    "plot_episodes": (0, 1 << 20),
+    "cg1": (0.0, 1e6),
+    "cg2": (0.0, 1e6),
+    "ig": (0.0, 1e6),
+    "op": (0.0, 1e6),
+}
+"""Allowed ``[low, high]`` of each numeric flag (None = not given, the config's value is used)."""
+
+
+def check_ranges(args: argparse.Namespace) -> None:
+    """SystemExit naming the first numeric flag outside its range (a value is never silently replaced)."""
+    for name, (lo, hi) in RANGES.items():
+        v = getattr(args, name, None)
+        if v is None:
+            continue
+        if not lo <= v <= hi:
+            raise SystemExit(f"hot/run.py: error: --{name} {v}: must be in [{lo:g}, {hi:g}]")
 
 
 def _apply_multi_gpu(args: argparse.Namespace) -> None:

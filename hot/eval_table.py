@@ -131,12 +131,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--num_envs", type=int, default=16)
     p.add_argument("--out", default="output/test_table")
     args = p.parse_args(argv)
+    if args.num_envs < 1:
+        p.exit(2, f"python -m hot.eval_table: error: --num_envs {args.num_envs}: must be >= 1\n")
     if args.cfg_env is None:
         args.cfg_env = f"hot/data/cfg/{args.hand_model}/{args.hand_model}_stage1_precise_track.yaml"
     rows = run_table(args)
     for path in write_table(rows, args.out):
         print(f"[hot] wrote {path}")
     print(Path(args.out).with_name(Path(args.out).name + ".md").read_text())
+    failed = [r for r in rows if r["status"].startswith(("error", "missing checkpoint"))]
+    if failed:
+        print(f"python -m hot.eval_table: error: {len(failed)} of {len(rows)} cells failed; the first: "
+              f"{failed[0]['object']}/{failed[0]['skill']}: {failed[0]['status']}", file=sys.stderr)
+        return 1
     return 0
 
 

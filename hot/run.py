@@ -19,6 +19,7 @@ if __package__ in (None, ""):
 
 def main(argv: list[str] | None = None) -> int:
     from hot.app import run_from_args
+    from hot.assets.objects.registry import ObjectAssetError
     from hot.cli_args import parse_args
     from hot.config.strict import ConfigError
     from hot.learning.checkpoint import CheckpointError
@@ -28,7 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         return run_from_args(args)
-    except (ConfigError, MotionFormatError, CheckpointError, FileNotFoundError, GLUnavailableError) as e:
+    except (ConfigError, MotionFormatError, CheckpointError, FileNotFoundError, GLUnavailableError,
+            ObjectAssetError) as e:
         print(f"hot/run.py: error: {e}", file=sys.stderr)
         return 2
 

@@ -30,3 +30,15 @@ def test_checkpoint_and_open_loop_exclusive(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["--open_loop", "--checkpoint", "x.pth"])
     assert "not allowed with" in capsys.readouterr().err
+
+
+def test_a_failed_cell_fails_the_table(tmp_path: Path, capsys) -> None:
+    """A refused checkpoint (another hand) used to give a table of error cells and exit 0."""
+    write_clip_folder(tmp_path / "data", "mano", "move_higher_kp", "002", n=2)
+    out = tmp_path / "table"
+    rc = main(["--checkpoint", "checkpoint/shadow/shadow_bottle_grasp-move-place.pth", "--dataset",
+               str(tmp_path / "data"), "--objects", "Bottle", "--skills", "move", "--num_envs", "2", "--out", str(out)])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "1 of 1 cells failed" in err and "hand: checkpoint 'shadow' vs env 'mano'" in err
+    assert list(csv.DictReader(open(out.with_name("table.csv"))))[0]["status"].startswith("error")

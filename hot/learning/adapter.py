@@ -35,6 +35,7 @@ from rl_games.common.ivecenv import IVecEnv
 from rl_games.torch_runner import Runner
 from tqdm import tqdm
 
+from hot.config.strict import ConfigError
 from hot.learning import checkpoint as ckpt
 from hot.learning import distributed
 from hot.learning.network import DenseObjBuilder, PlainMlpBuilder
@@ -354,6 +355,7 @@ def train(
     seed: int = 42,
     show_progress: bool = True,
     make_agent: Callable[..., HotA2CAgent] | None = None,
+    init_from: str | os.PathLike | None = None,
 ) -> dict:
     """Train a PPO policy on ``env`` with rl-games.
 
@@ -361,7 +363,8 @@ def train(
     distillation student, :mod:`hot.distill`); default :class:`HotA2CAgent`.
 
     ``max_epochs`` is the *total* epoch count (rl-games semantics): resuming a checkpoint saved at epoch E
-    runs epochs E+1 .. max_epochs with the saved optimizer state. Checkpoints go to ``run_dir/nn``,
+    runs epochs E+1 .. max_epochs with the saved optimizer state. ``init_from`` instead starts a new run at
+    epoch 0 from a checkpoint's weights (and observation normaliser), with a fresh optimizer: fine-tuning. Checkpoints go to ``run_dir/nn``,
     tensorboard to ``run_dir/summaries``, the resolved config to ``run_dir/config.yaml``.
 
     Under torchrun (``WORLD_SIZE`` set) every rank calls this with its own env: data-parallel PPO
@@ -400,9 +403,10 @@ def train(
         start_epoch = int(payload["rlg"].get("epoch", 0))
         total = params["config"].get("max_epochs", -1)
         if total != -1 and start_epoch >= total:
-            raise ValueError(
-                f"resume_from {resume_from} is at epoch {start_epoch}, max_epochs is {total}: nothing to "
-                "train (max_epochs counts all epochs, including those already done)"
+            raise ConfigError(
+                f"--resume_from {resume_from} is at epoch {start_epoch} and --max_iterations (max_epochs) is "
+                f"{total}: nothing to train; --max_iterations counts all epochs, the resumed ones too: give "
+                f"more than {start_epoch}"
             )
     if world is not None:
         c = params["config"]
@@ -417,6 +421,13 @@ def train(
             }
         )
 
+    init_payload = None
+    if init_from is not None:
+        init_payload = ckpt.load_checkpoint(init_from)
+        ckpt.check_compatible(init_payload["meta"], meta, init_from)
+        check_same_network(init_payload["meta"], params, init_from, flag="--checkpoint")
+        if not isinstance(init_payload["rlg"].get("model"), dict):
+            raise ckpt.CheckpointError(f"--checkpoint {init_from}: no policy weights (rlg.model)")
     if writer:  # once the run is known to start
         run_dir.mkdir(parents=True, exist_ok=True)
         _atomic_write_text(
@@ -441,6 +452,8 @@ def train(
         distributed.adapt_agent(agent)
     if resume_from is not None:
         agent.restore(str(resume_from))
+    elif init_payload is not None:
+        agent.model.load_state_dict(init_payload["rlg"]["model"])
     if params["config"]["torch_compile"]:
         agent.model = torch.compile(agent.model)
     try:
@@ -470,7 +483,7 @@ def _network_summary(params: dict) -> tuple[dict, str]:
     return net, str((params.get("config") or {}).get("name", "?"))
 
 
-def check_same_network(meta: dict, params: dict, resume_from: str | os.PathLike) -> None:
+def check_same_network(meta: dict, params: dict, resume_from: str | os.PathLike, flag: str = "--resume_from") -> None:
     """Refuse to resume a checkpoint whose network differs from the train config's, naming both configs.
 
     Without this, the weights fail to load deep inside rl-games with a tensor size mismatch (e.g. a CPU
@@ -484,7 +497,7 @@ def check_same_network(meta: dict, params: dict, resume_from: str | os.PathLike)
         diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
         what = "; ".join(f"{k}: {old.get(k)} vs {new.get(k)}" for k in diff)
         raise ckpt.CheckpointError(
-            f"--resume_from {resume_from}: its network (train config '{old_name}') differs from --cfg_train's "
+            f"{flag} {resume_from}: its network (train config '{old_name}') differs from --cfg_train's "
             f"('{new_name}'): {what}. Resume with the --cfg_train it was trained with"
         )
 
@@ -553,6 +566,15 @@ def load_model(checkpoint_path: str | os.PathLike, meta_of_env: dict) -> tuple[t
     if not train_params:
         raise ckpt.CheckpointError(f"checkpoint {checkpoint_path}: meta.config.train missing, cannot rebuild")
     model = build_model(train_params, int(meta_of_env["num_obs"]), int(meta_of_env["num_actions"]))
+    weights = payload["rlg"].get("model")
+    if not isinstance(weights, dict) or not weights:
+        raise ckpt.CheckpointError(f"checkpoint {checkpoint_path}: no policy weights (rlg.model missing or empty)")
+    bad = [k for k, v in weights.items() if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise ckpt.CheckpointError(
+            f"checkpoint {checkpoint_path}: non-finite (NaN/inf) weights in {', '.join(bad[:3])}"
+            f"{' ...' if len(bad) > 3 else ''}; the training that wrote it diverged"
+        )
     try:
         model.load_state_dict(payload["rlg"]["model"])
     except RuntimeError as e:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numbers
 import os
 import pickle
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -74,13 +76,18 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path}: no such file")
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(f"checkpoint {path}: not a torch checkpoint file (not the zip archive torch.save "
+                              "writes); pass a .pth written by hot")
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
+        found = re.search(r"Unsupported global: GLOBAL ([\w.]+)", str(e))
         raise CheckpointError(
-            f"checkpoint {path}: refused, it is not weights-only loadable (it contains pickled objects "
-            f"other than tensors and plain containers): {str(e).splitlines()[0]}"
-        ) from e
+            f"checkpoint {path}: refused: it holds pickled Python objects besides tensors and plain containers"
+            + (f" ({found.group(1)})" if found else "")
+            + ", and hot never unpickles those; re-save the weights with hot (hot.learning.checkpoint)"
+        ) from None
     except (RuntimeError, EOFError, OSError) as e:
         raise CheckpointError(f"checkpoint {path}: unreadable ({e})") from e
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:

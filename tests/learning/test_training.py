@@ -121,7 +121,7 @@ def test_malicious_pickle_is_refused(tmp_path):
         ckpt.load_checkpoint(bad)
     with open(tmp_path / "plain.pkl", "wb") as f:
         pickle.dump(_Evil(marker), f)
-    with pytest.raises(ckpt.CheckpointError, match="refused|unreadable"):
+    with pytest.raises(ckpt.CheckpointError, match="refused|unreadable|not a torch checkpoint"):
         adapter.load_policy(tmp_path / "plain.pkl", ToyReachEnv(num_envs=2))
     assert not marker.exists()
 
@@ -155,6 +155,31 @@ def test_resume_with_another_network_names_both_configs(two_epochs, tmp_path):
     # the initial sigma does not change the weights' shapes: resuming with another one is fine
     res = _train(tmp_path / "sigma", 3, seed=7, resume_from=first["checkpoint"], log_std_init=-1.0)
     assert res["epoch"] == 3
+
+
+def test_checkpoint_initialises_weights_and_trains_from_epoch_0(two_epochs, tmp_path):
+    """--checkpoint in training fine-tunes: the weights of the checkpoint, epoch 0, a fresh optimizer
+    (a resume of the epoch-2 checkpoint with max_epochs 2 would have nothing to train)."""
+    _, first = two_epochs
+    tuned = adapter.train(ToyReachEnv(num_envs=32, seed=7), toy_cfg(save_frequency=1), tmp_path / "tuned",
+                          max_epochs=2, seed=7, init_from=first["checkpoint"], show_progress=False)
+    scratch = _train(tmp_path / "scratch", 2, seed=7, save_frequency=1)
+    assert tuned["epoch"] == 2 and [h["epoch"] for h in tuned["history"]] == [1.0, 2.0]
+    payload = ckpt.load_checkpoint(tuned["checkpoint"])
+    assert {float(s["step"]) for s in payload["rlg"]["optimizer"]["state"].values()} == {2 * 2 * 4}
+    a, b = payload["rlg"]["model"], ckpt.load_checkpoint(scratch["checkpoint"])["rlg"]["model"]
+    assert any(not torch.equal(a[k], b[k]) for k in a if torch.is_tensor(a[k]))  # it did start elsewhere
+
+
+def test_run_folders_are_created_exclusively(tmp_path):
+    """Runs started in the same second with the same names get their own folders (was one shared folder)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hot.app import make_run_dir
+
+    with ThreadPoolExecutor(8) as pool:
+        dirs = list(pool.map(lambda _: make_run_dir(tmp_path, "same"), range(8)))
+    assert len(set(dirs)) == 8 and all(d.is_dir() and d.parent == tmp_path for d in dirs)
 
 
 class _LrRecorder(adapter.HotA2CAgent):

@@ -87,6 +87,14 @@ class SimCfg:
     nthread: int = 0
     """CPU threads for mujoco.batch (0 = all cores)."""
 
+    def __post_init__(self) -> None:
+        if not 0.0 < self.dt <= 0.1:
+            raise ValueError(f"sim.dt must be in (0, 0.1] s, got {self.dt}")
+        if not 1 <= self.substeps <= 100:
+            raise ValueError(f"sim.substeps must be in [1, 100], got {self.substeps}")
+        if self.nthread < 0:
+            raise ValueError(f"sim.nthread must be >= 0 (0 = all cores), got {self.nthread}")
+
 
 @dataclass
 class EnvCfg:
@@ -202,6 +210,9 @@ class TrackingCfg:
 def load_env_config(path: str | Path) -> TrackingCfg:
     """Load an env YAML strictly: unknown keys or wrong types raise :class:`ConfigError`."""
     data = load_yaml(path)
+    if not data:
+        raise ConfigError(f"{path}: the env YAML is empty; it needs at least an 'env:' section (see "
+                          "hot/data/cfg/mano/mano_stage1_precise_track.yaml)")
     # upstream spells the object-rotation weight 'or' (a Python keyword); accept that spelling
     rw = data.get("env", {}).get("reward_weights") if isinstance(data.get("env"), dict) else None
     if isinstance(rw, dict) and "or" in rw:

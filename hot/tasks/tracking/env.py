@@ -113,6 +113,7 @@ class TrackingEnv:
                 f"motion clips have {library.num_dofs} DoFs / {library.num_key_bodies} key bodies but hand "
                 f"'{self.hand.name}' has {self.hand.num_dofs} / {self.hand.num_key_bodies}"
             )
+        self._check_state_init(library)
         self.lib = library
         self.refined: MotionLibrary | None = (
             self._load_refined(e.refined_motion_file) if e.refined_motion_file else None
@@ -214,10 +215,37 @@ class TrackingEnv:
             skip_bad=e.skip_bad_motion_files,
         )
 
+    def _check_clip_objects(self, paths: list, obj) -> None:
+        """Refuse clips whose file name names another known object (``001_Bottle_0_29-0.pt`` is Bottle's)."""
+        from hot.assets.objects import list_objects
+
+        known = {n.lower(): n for n in list_objects()}
+        for p in paths:
+            parts = Path(p).name.split("_")
+            named = parts[1].lower() if len(parts) > 2 else ""
+            if named in known and named != obj.name.lower():
+                raise ConfigError(
+                    f"--motion_file: clip {p} is a {known[named]} clip (its file name says so) but the env's object "
+                    f"is {obj.name}: pass --objnames {known[named]}, or the {obj.name} clips"
+                )
+
+    def _check_state_init(self, library) -> None:
+        """A fixed start frame must leave at least one step in every clip (it was silently clamped)."""
+        e = self.cfg.env
+        if e.state_init == "Random":
+            return
+        shortest = int(library.lengths.min())
+        if int(e.state_init) >= shortest - 1:
+            raise ConfigError(
+                f"--state_init {e.state_init}: the shortest clip has {shortest} frames, so the start frame must be "
+                f"below {shortest - 1}"
+            )
+
     def _load_clips(self, root: str) -> tuple[list, list]:
         """Clips and paths under ``root``; with several objects, from ``root/<object>`` per object."""
         if len(self.objs) == 1:
             folder = self._load_folder(root)
+            self._check_clip_objects(folder.paths, self.objs[0])
             return folder.clips, folder.paths
         clips, paths = [], []
         for obj in self.objs:
@@ -229,6 +257,7 @@ class TrackingEnv:
                     f"(multi-object runs read <motion_file>/<object>/...; found {have})"
                 )
             folder = self._load_folder(sub)
+            self._check_clip_objects(folder.paths, obj)
             clips += folder.clips
             paths += folder.paths
         return clips, paths

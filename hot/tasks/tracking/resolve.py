@@ -31,9 +31,9 @@ def resolve_env_config(args: argparse.Namespace) -> TrackingCfg:
     """Load ``--cfg_env`` strictly and apply the CLI overrides, as upstream does."""
     cfg = load_env_config(resolve_path(args.cfg_env, "--cfg_env"))
     env = cfg.env
-    if args.num_envs > 0:
+    if args.num_envs is not None:
         env.num_envs = args.num_envs
-    if args.episode_length > 0:
+    if args.episode_length is not None:
         env.episode_length = args.episode_length
     if args.hand_model:
         env.hand_model = args.hand_model
@@ -57,11 +57,11 @@ def resolve_env_config(args: argparse.Namespace) -> TrackingCfg:
         env.action_mode = "delta"
     elif args.use_res_action:
         env.action_mode = "residual"
-    if args.frames_scale > 0:
+    if args.frames_scale is not None:
         env.data_fps = 60.0 * args.frames_scale
     for name in ("cg1", "cg2", "ig", "op"):
         v = getattr(args, name)
-        if v >= 0:
+        if v is not None:
             setattr(env.reward_weights, name, float(v))
     cfg.sim.backend = _resolve_backend(args, cfg.sim.backend)
     # re-run validation of the mutated dataclasses
