@@ -18,6 +18,7 @@ from pathlib import Path
 
 from hot.config.resolve import resolve_path
 from hot.config.strict import ConfigError
+from hot.utils.files import atomic_write, atomic_write_text
 
 SKILL_DIRS = {
     "grasp": ("grasp_higher_kp", 180),
@@ -92,13 +93,11 @@ def write_table(rows: list[dict], out: str | os.PathLike) -> list[Path]:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     csv_path, md_path = out.with_name(out.name + ".csv"), out.with_name(out.name + ".md")
-    tmp = csv_path.with_name("." + csv_path.name + ".tmp")
-    with open(tmp, "w", newline="") as f:
+    with atomic_write(csv_path, newline="") as f:
         w = csv.DictWriter(f, fieldnames=COLUMNS)
         w.writeheader()
         for r in rows:
             w.writerow({k: r.get(k, "") for k in COLUMNS})
-    os.replace(tmp, csv_path)
     lines = ["| object | skill | success | E_op (cm) | E_or (deg) | E_h (cm) | pen. max (mm) | status |",
              "|---|---|---:|---:|---:|---:|---:|---|"]
     for r in rows:
@@ -108,9 +107,7 @@ def write_table(rows: list[dict], out: str | os.PathLike) -> list[Path]:
                          f"{r['penetration_max_mm']:.1f} | ok |")
         else:
             lines.append(f"| {r['object']} | {r['skill']} | – | – | – | – | – | {r['status']} |")
-    tmp = md_path.with_name("." + md_path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n")
-    os.replace(tmp, md_path)
+    atomic_write_text(md_path, "\n".join(lines) + "\n")
     return [csv_path, md_path]
 
 

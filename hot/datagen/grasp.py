@@ -45,9 +45,7 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -57,6 +55,7 @@ from hot.assets.hands.base import HandModel
 from hot.datagen.ik import WristChain, wrist_ik
 from hot.datagen.kinematics import HandKinematics, matrix_to_rot6d, rot6d_to_matrix
 from hot.datagen.sdf import ObjectSDF
+from hot.utils.files import atomic_write
 from hot.utils.rotations import (
     quat_conj,
     quat_diff_angle,
@@ -204,17 +203,8 @@ class GraspSet:
         """Atomic ``.npz`` write (arrays + meta as a JSON string)."""
         import json
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-        os.close(fd)
-        try:
-            with open(tmp, "wb") as f:
-                np.savez(f, **{k: getattr(self, k) for k in self.ARRAYS}, meta=np.array(json.dumps(self.meta)))
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        with atomic_write(path, "wb") as f:
+            np.savez(f, **{k: getattr(self, k) for k in self.ARRAYS}, meta=np.array(json.dumps(self.meta)))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> GraspSet:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -46,6 +45,7 @@ from hot.datagen.skills import (
 from hot.datagen.stable_poses import StablePoseConfig, load_or_find_stable_poses
 from hot.datagen.wrap import generate_wrap_grasps
 from hot.motion.io import save_clip
+from hot.utils.files import atomic_write
 
 __all__ = ["DatagenConfig", "run_object", "run", "sampler_open_pose"]
 
@@ -104,11 +104,8 @@ def _stable_seed(*parts) -> list[int]:
 
 
 def _write_json(path: Path, obj) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".json.tmp")
-    with os.fdopen(fd, "w") as f:
+    with atomic_write(path) as f:
         json.dump(obj, f, indent=1, sort_keys=True)
-    os.replace(tmp, path)
 
 
 def _settings(hand: HandModel, cfg: DatagenConfig) -> dict:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import torch
 from mujoco import batch as mjbatch
 
 from hot.assets.hands.base import HandModel
+from hot.utils.files import atomic_write
 from hot.utils.rotations import (
     heading_quat_inv,
     quat_diff_angle,
@@ -74,17 +74,8 @@ class StablePoses:
         return int(len(self.z))
 
     def save(self, path: str | os.PathLike) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-        os.close(fd)
-        try:
-            with open(tmp, "wb") as f:
-                np.savez(f, quat=self.quat, z=self.z, count=self.count)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        with atomic_write(path, "wb") as f:
+            np.savez(f, quat=self.quat, z=self.z, count=self.count)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> StablePoses:

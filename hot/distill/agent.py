@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import math
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from hot.distill import schedule
 from hot.distill.config import DistillCfg
 from hot.distill.teachers import TeacherEnsemble
 from hot.learning.adapter import HotA2CAgent
+from hot.utils.files import atomic_write
 
 __all__ = ["DistillAgent", "write_log"]
 
@@ -175,10 +175,8 @@ def write_log(path: Path, rows: list[dict[str, float]]) -> None:
     if not rows:
         return
     keys = sorted({k for r in rows for k in r}, key=lambda k: (k != "epoch", k))
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as f:
+    with atomic_write(path, newline="") as f:
         w = csv.DictWriter(f, fieldnames=keys)
         w.writeheader()
         for r in rows:
             w.writerow(r)
-    os.replace(tmp, path)

@@ -39,6 +39,7 @@ from hot.config.strict import ConfigError
 from hot.learning import checkpoint as ckpt
 from hot.learning import distributed
 from hot.learning.network import DenseObjBuilder, PlainMlpBuilder
+from hot.utils.files import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -340,9 +341,7 @@ def _seed_everything(seed: int) -> None:
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    atomic_write_text(path, text)
 
 
 # ---------------------------------------------------------------------------------------------- train

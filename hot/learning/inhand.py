@@ -37,6 +37,7 @@ from hot.learning.inhand_networks import (
 from hot.tasks.inhand import constants as C
 from hot.tasks.inhand.config import InhandCfg
 from hot.tasks.inhand.env import InhandEnv
+from hot.utils.files import atomic_write_text
 
 __all__ = [
     "TASK_LOG_NAMES",
@@ -79,9 +80,7 @@ def register_inhand() -> None:
 
 # -------------------------------------------------------------------------------------------- run folders
 def _atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    atomic_write_text(path, text)
 
 
 def task_dir(cfg: InhandCfg, algo: str | None = None) -> Path:

@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from hot.utils.files import atomic_write
+
 __all__ = ["EpisodeTrace", "ErrorTraces", "ERROR_SERIES", "write_traces_csv"]
 
 ERROR_SERIES = {
@@ -139,9 +141,7 @@ def write_traces_csv(traces: list[EpisodeTrace], path: str | os.PathLike) -> Pat
     Written to a temporary file, then renamed.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", newline="") as f:
+    with atomic_write(path, newline="") as f:
         w = csv.writer(f)
         w.writerow(["episode", "env", "skill", "clip", "step", "time_s", "label", *ERROR_SERIES])
         for t in traces:
@@ -150,5 +150,4 @@ def write_traces_csv(traces: list[EpisodeTrace], path: str | os.PathLike) -> Pat
                     [t.episode, t.env, t.skill, t.clip, step, f"{step * t.dt:.4f}", int(t.label[i])]
                     + [f"{t.errors[k][i]:.4f}" for k in ERROR_SERIES]
                 )
-    os.replace(tmp, path)
     return path

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from hot.utils.files import atomic_path
+
 __all__ = ["VideoWriter", "read_video", "video_info", "save_png"]
 
 
@@ -138,10 +140,8 @@ def save_png(frame: np.ndarray, path: str | os.PathLike) -> Path:
     from PIL import Image
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    Image.fromarray(np.asarray(frame, np.uint8)).save(tmp, optimize=True)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        Image.fromarray(np.asarray(frame, np.uint8)).save(tmp, optimize=True)
     return path
 
 

@@ -7,12 +7,11 @@ The file is the hand alone (``hand_base``, virtual wrist, fingers, actuators), w
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from hot.assets.hands import HAND_NAMES, get_hand
+from hot.utils.files import atomic_write_text
 
 
 def export_hand(hand: str, out: Path) -> dict[str, int]:
@@ -26,14 +25,7 @@ def export_hand(hand: str, out: Path) -> dict[str, int]:
     xml = spec.to_xml()
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(xml)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(out, xml)
     return {"nbody": model.nbody, "ngeom": model.ngeom, "nq": model.nq, "nu": model.nu}
 
 

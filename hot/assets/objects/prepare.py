@@ -35,6 +35,8 @@ import numpy as np
 import trimesh
 import yaml
 
+from hot.utils.files import atomic_write_text as _atomic_write_text
+
 MAX_HULLS = 20
 """Most convex pieces an object may have (upstream V-HACD limit, spec §4.1)."""
 NUM_DENSE_SURFACE = 180
@@ -96,12 +98,6 @@ def write_obj(path: Path, vertices: np.ndarray, faces: np.ndarray, header: str =
     lines += [f"v {x:.6f} {y:.6f} {z:.6f}" for x, y, z in np.asarray(vertices, dtype=np.float64)]
     lines += [f"f {a + 1} {b + 1} {c + 1}" for a, b, c in np.asarray(faces, dtype=np.int64)]
     _atomic_write_text(path, "\n".join(lines) + "\n")
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def _round_trip(mesh: trimesh.Trimesh) -> trimesh.Trimesh:

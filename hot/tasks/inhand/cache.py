@@ -7,15 +7,13 @@ rad), object position (3, world, m), object orientation (4, world, wxyz). The sc
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from hot.config.resolve import REPO_ROOT
 from hot.tasks.inhand.constants import NUM_JOINTS
+from hot.utils.files import atomic_write
 
 __all__ = ["ROW_DIM", "GraspCacheError", "cache_file", "grasp_command", "load_caches", "save_rows"]
 
@@ -85,19 +83,6 @@ def load_caches(prefix: str, scales: list[float]) -> dict[float, np.ndarray]:
 def save_rows(path: Path, rows: np.ndarray) -> Path:
     """Write ``rows`` (M, 23) to ``path`` atomically (temp file in the same folder, then rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.npy", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, np.asarray(rows, dtype=np.float32), allow_pickle=False)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file a normal mode
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path, "wb") as f:
+        np.save(f, np.asarray(rows, dtype=np.float32), allow_pickle=False)
     return path

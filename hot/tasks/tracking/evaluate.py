@@ -23,6 +23,7 @@ from hot.motion.schema import MotionClip
 from hot.tasks.tracking.env import TrackingEnv
 from hot.tasks.tracking.metrics.success import make_metric
 from hot.tasks.tracking.rewards.terms import object_in_contact
+from hot.utils.files import atomic_path, atomic_write
 from hot.utils.rotations import identity_quat
 
 __all__ = ["evaluate", "write_results", "format_table", "zero_policy", "RolloutObserver"]
@@ -234,9 +235,8 @@ class _Recorder:
             refined.parent.mkdir(parents=True, exist_ok=True)
             student.parent.mkdir(parents=True, exist_ok=True)
             save_clip(refined, clip)
-            tmp = student.with_name(f".{student.name}.tmp")
-            shutil.copyfile(src, tmp)
-            os.replace(tmp, student)
+            with atomic_path(student) as tmp:
+                shutil.copyfile(src, tmp)
             written.append(refined)
         return written
 
@@ -267,10 +267,8 @@ def write_results(rows: list[dict], prefix: str | os.PathLike, meta: dict | None
         (".md", lambda f: f.write(format_table(rows) + "\n")),
     ):
         path = prefix.with_name(prefix.name + suffix)
-        tmp = path.with_name(f".{path.name}.tmp")
-        with open(tmp, "w", newline="") as f:
+        with atomic_write(path, newline="") as f:
             writer(f)
-        os.replace(tmp, path)
         out.append(path)
     return out
 
