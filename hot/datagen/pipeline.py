@@ -3,12 +3,13 @@
 Layout under ``out``::
 
     <object_lower>/<skill_dir>/<code>_<Object>_<stable>_<grasp>-<k>.pt   motion clips (upstream dict)
-    _datagen/<Object>/grasps_<hand>.npz                                   all candidates + validity
-    _datagen/<Object>/stable_poses.npz                                    stable poses
+    _datagen/<Object>/grasps_<hand>_<digest>.npz                          all candidates + validity
+    _datagen/<Object>/stable_poses_<digest>.npz                           stable poses
     _datagen/<Object>/done_<hand>.json                                    completion marker (+ settings)
 
 An object whose marker exists with the same settings is skipped; grasp and stable-pose caches are
-reused, so an interrupted run continues where it stopped. Every file is written atomically. Each
+reused only by runs with the settings that made them (their file names carry a digest of those
+settings), so an interrupted run continues where it stopped and a run with other settings recomputes. Every file is written atomically. Each
 clip draws from its own generator seeded by (seed, object, skill, stable, grasp, k), so the output
 does not depend on which objects were already done, and ``place`` k is exactly the reversal of
 ``grasp`` k (same draw).
@@ -16,6 +17,7 @@ does not depend on which objects were already done, and ``place`` k is exactly t
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -108,6 +110,25 @@ def _write_json(path: Path, obj) -> None:
         json.dump(obj, f, indent=1, sort_keys=True)
 
 
+def _digest(key: dict) -> str:
+    return hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:10]
+
+
+def grasp_cache_path(work: Path, hand: HandModel, obj, cfg: DatagenConfig) -> Path:
+    """The grasp cache of these settings: its name carries a digest of everything that shapes the grasps
+    (hand, object, scale, seed, method, optimiser settings, budget), so other settings never reuse it."""
+    key = {"hand": hand.name, "object": obj.name, "scale": cfg.scale, "seed": cfg.seed,
+           "grasp_method": cfg.grasp_method, "grasp": asdict(cfg.grasp), "num_grasps": cfg.num_grasps,
+           "max_candidates": cfg.max_candidates}
+    return work / f"grasps_{hand.name}_{_digest(key)}.npz"
+
+
+def stable_cache_path(work: Path, obj, cfg: DatagenConfig) -> Path:
+    """The stable-pose cache of these settings (object, scale, seed, search settings), keyed as above."""
+    key = {"object": obj.name, "scale": cfg.scale, "seed": cfg.seed, "stable": asdict(cfg.stable)}
+    return work / f"stable_poses_{_digest(key)}.npz"
+
+
 def _settings(hand: HandModel, cfg: DatagenConfig) -> dict:
     d = asdict(cfg)
     d["hand"] = hand.name
@@ -142,11 +163,12 @@ def run_object(
     t0 = time.perf_counter()
 
     # ---- stage 1: grasps
-    gpath = work / f"grasps_{hand.name}.npz"
+    gpath = grasp_cache_path(work, hand, obj, cfg)
     prob = GraspProblem(hand, obj, cfg.scale, cfg.grasp)
     if gpath.exists():
         grasps = GraspSet.load(gpath)
         t_g = {"synthesis_s": 0.0, "validation_s": 0.0, "cached": True}
+        log(f"[datagen] {hand.name}/{obj.name}: grasps from the cache of these settings ({gpath.name})")
     else:
         budget = cfg.max_candidates or 8 * cfg.num_grasps
         sets, t_g = [], {"synthesis_s": 0.0, "validation_s": 0.0}
@@ -199,7 +221,8 @@ def run_object(
 
     # ---- stage 2: stable poses
     t1 = time.perf_counter()
-    poses = load_or_find_stable_poses(hand, obj, work / "stable_poses.npz", cfg.scale, cfg.seed, cfg.stable)
+    spath = stable_cache_path(work, obj, cfg)
+    poses = load_or_find_stable_poses(hand, obj, spath, cfg.scale, cfg.seed, cfg.stable)
     report["times"]["stable_poses_s"] = time.perf_counter() - t1
     report["stable_poses"] = len(poses)
     needs_stable = any(s in STABLE_SKILLS for s in cfg.skills)
@@ -221,7 +244,7 @@ def run_object(
     if cfg.stable_ids:
         bad = [i for i in cfg.stable_ids if not 0 <= i < len(poses)]
         if bad:
-            raise ValueError(f"{work / 'stable_poses.npz'}: stable pose ids {bad} out of range; "
+            raise ValueError(f"{spath}: stable pose ids {bad} out of range; "
                              f"{obj.name} has {len(poses)} stable poses (0-{len(poses) - 1})")
         pose_ids = sorted(set(cfg.stable_ids))
     else:

@@ -4,18 +4,19 @@ from helpers import BOX_HALF, standing_pose, top_grasp
 from tiny_assets import tiny_box, tiny_hand
 
 from hot.datagen.grasp import GraspConfig
-from hot.datagen.pipeline import DatagenConfig, run, run_object
+from hot.datagen.pipeline import DatagenConfig, grasp_cache_path, run, run_object, stable_cache_path
 from hot.datagen.stable_poses import StablePoseConfig
 from hot.motion.io import load_clip
 
 SKILLS = ("grasp", "place", "move", "catch")
 
 
-def _seed_caches(out, obj):
+def _seed_caches(out, obj, cfg=None):
     # hand-built grasps and stable pose: the pipeline reuses cached stages, so no optimisation runs here
+    cfg = cfg or _cfg()
     work = out / "_datagen" / obj.name
-    top_grasp(2).save(work / "grasps_tiny.npz")
-    standing_pose().save(work / "stable_poses.npz")
+    top_grasp(2).save(grasp_cache_path(work, tiny_hand(), obj, cfg))
+    standing_pose().save(stable_cache_path(work, obj, cfg))
 
 
 def _cfg(seed=0):
@@ -68,6 +69,7 @@ def test_resume_skips_finished_objects(tmp_path):
     out = tmp_path / "out"
     _seed_caches(out, a)
     _seed_caches(out, b)
+    _seed_caches(out, a, _cfg(seed=1))
     # first run is "interrupted" after object a
     run_object(tiny_hand(), a, out, _cfg(), log=lambda s: None)
     before = {p: p.stat().st_mtime_ns for p in (out / "tall").rglob("*.pt")}
@@ -88,7 +90,7 @@ def test_zero_valid_grasps_reported(tmp_path):
     out = tmp_path / "out"
     gs = top_grasp(2)
     gs.valid[:] = False
-    gs.save(out / "_datagen" / obj.name / "grasps_tiny.npz")
+    gs.save(grasp_cache_path(out / "_datagen" / obj.name, tiny_hand(), obj, _cfg()))
     logs = []
     rep = run_object(tiny_hand(), obj, out, _cfg(), log=logs.append)
     assert rep["valid"] == 0 and rep["clips"] == {}
@@ -113,3 +115,32 @@ def test_stable_ids_pick_poses(tmp_path):
     _seed_caches(tmp_path / "c", obj)
     with pytest.raises(ValueError, match=r"stable pose ids \[3\] out of range"):
         run_object(tiny_hand(), obj, tmp_path / "c", dataclasses.replace(cfg, stable_ids=(0, 3)), log=lambda s: None)
+
+
+def test_caches_are_keyed_by_the_settings_that_made_them(tmp_path):
+    """Rerunning into the same --out with another seed or scale used to reuse the old grasps (issue 19)."""
+    from dataclasses import replace
+
+    obj = tiny_box(tmp_path, half=BOX_HALF, name="Tall")
+    work, hand = tmp_path / "_datagen" / "Tall", tiny_hand()
+    base = _cfg()
+    same = grasp_cache_path(work, hand, obj, replace(base, skills=("grasp",), num_stable=2, clips_per_grasp=3))
+    assert same == grasp_cache_path(work, hand, obj, base)  # clip-only settings share the grasps
+    others = [replace(base, seed=5), replace(base, scale=1.3), replace(base, grasp_method="fc"),
+              replace(base, max_candidates=64), replace(base, grasp=GraspConfig(batch_size=8, iters=5))]
+    paths = {grasp_cache_path(work, hand, obj, c) for c in others}
+    assert len(paths) == len(others) and grasp_cache_path(work, hand, obj, base) not in paths
+    assert stable_cache_path(work, obj, replace(base, scale=1.3)) != stable_cache_path(work, obj, base)
+    assert stable_cache_path(work, obj, replace(base, seed=5)) != stable_cache_path(work, obj, base)
+    # a run with the cached settings loads the cache; with a new scale it does not
+    out = tmp_path / "out"
+    _seed_caches(out, obj)
+    logs = []
+    run_object(hand, obj, out, base, log=logs.append)
+    assert any("grasps from the cache" in s for s in logs)
+    logs.clear()
+    other = replace(base, scale=1.3, grasp_method="closing")  # the tiny box has no mesh for the wrap sampler
+    rep = run_object(hand, obj, out, other, log=logs.append)
+    assert not any("grasps from the cache" in s for s in logs)
+    assert grasp_cache_path(out / "_datagen" / "Tall", hand, obj, other).exists()
+    assert rep["candidates"] > 0
