@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         return run_from_args(args)
+    except KeyboardInterrupt:
+        print("hot/run.py: interrupted", file=sys.stderr)
+        return 130
     except (ConfigError, MotionFormatError, CheckpointError, FileNotFoundError, GLUnavailableError,
             ObjectAssetError) as e:
         print(f"hot/run.py: error: {e}", file=sys.stderr)

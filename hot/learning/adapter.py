@@ -19,6 +19,7 @@ import logging
 import os
 import random
 import re
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -111,6 +112,29 @@ class HotVecEnv(IVecEnv):
             self.env.seed(seed)
 
 
+KEEP_CHECKPOINTS = 5
+"""Periodic checkpoints (``last_*_ep_<N>_*.pth``) kept per run, the newest by epoch; the best-reward one
+(``<name>.pth``) and ``interrupted_*`` are always kept. ``params.config.keep_checkpoints`` overrides it
+(0 keeps all)."""
+
+_EPOCH = re.compile(r"^last_.*_ep_(\d+)_")
+
+
+def prune_checkpoints(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest periodic checkpoints in ``folder``; returns the deleted paths."""
+    if keep <= 0:
+        return []
+    periodic = sorted(
+        ((int(m.group(1)), p) for p in folder.glob("last_*.pth") if (m := _EPOCH.match(p.name))),
+        key=lambda t: (t[0], t[1].stat().st_mtime_ns),
+    )
+    epochs = sorted({e for e, _ in periodic})[-keep:]
+    doomed = [p for e, p in periodic if e not in epochs]
+    for p in doomed:
+        p.unlink(missing_ok=True)
+    return doomed
+
+
 # ------------------------------------------------------------------------------------------------ agent
 class HotA2CAgent(a2c_continuous.A2CAgent):
     """rl-games PPO agent whose saves are atomic, weights-only ``hot`` checkpoints with env metadata."""
@@ -125,6 +149,7 @@ class HotA2CAgent(a2c_continuous.A2CAgent):
         state["model"] = {k.removeprefix("_orig_mod."): v for k, v in state["model"].items()}
         state["last_lr"] = float(self.last_lr)  # rl-games' full state leaves it out (see restore)
         self.last_saved_path = ckpt.save_checkpoint(fn + ".pth", state, self.hot_meta)
+        prune_checkpoints(self.last_saved_path.parent, int(self.config.get("keep_checkpoints", KEEP_CHECKPOINTS)))
 
     def restore(self, fn: str, set_epoch: bool = True) -> None:
         payload = ckpt.load_checkpoint(fn, map_location=self.ppo_device)
@@ -457,6 +482,13 @@ def train(
         agent.model = torch.compile(agent.model)
     try:
         agent.train()
+    except KeyboardInterrupt:
+        if writer:  # Ctrl-C: keep what was learnt, say where
+            agent.save(str(run_dir / "nn" / f"interrupted_ep_{agent.epoch_num}"))
+            path = agent.last_saved_path
+            print(f"\n[hot] interrupted at epoch {agent.epoch_num}: saved {path} (continue with --resume_from)",
+                  file=sys.stderr, flush=True)
+        raise
     finally:
         observer.close()
         if agent.writer is not None:

@@ -250,3 +250,44 @@ def test_episode_terms_and_speed_logged_to_tensorboard(two_epochs):
     tags = set(acc.Tags()["scalars"])
     assert {"episode_terms/dist", "episode_terms/reward", "performance/env_steps_per_s"} <= tags
     assert len(acc.Scalars("episode_terms/dist")) == 2
+
+
+def test_only_the_newest_periodic_checkpoints_are_kept(tmp_path):
+    res = _train(tmp_path / "run", 6, seed=7, save_frequency=1)
+    names = sorted(p.name for p in (tmp_path / "run" / "nn").glob("*.pth"))
+    periodic = [n for n in names if n.startswith("last_")]
+    epochs = sorted(int(n.split("_ep_")[1].split("_")[0]) for n in periodic)
+    assert epochs[-1] == 6 and set(epochs) == {2, 3, 4, 5, 6}  # KEEP_CHECKPOINTS = 5 of 6
+    assert res["checkpoint"].exists()
+    # the best-reward and interrupted checkpoints are never pruned; keep=0 keeps everything
+    nn = tmp_path / "run" / "nn"
+    for name in ("skillmimic.pth", "interrupted_ep_3.pth"):
+        (nn / name).write_bytes(b"x")
+    assert {p.name for p in adapter.prune_checkpoints(nn, 2)} == {n for n in periodic if "_ep_2_" in n or "_ep_3_" in n or "_ep_4_" in n}
+    assert (nn / "skillmimic.pth").exists() and (nn / "interrupted_ep_3.pth").exists()
+    assert adapter.prune_checkpoints(nn, 0) == []
+
+
+def test_ctrl_c_saves_a_checkpoint_and_says_where(tmp_path):
+    """SIGINT during training: exit 130, a loadable interrupted_ep_N.pth, its path on stderr."""
+    import signal
+    import time
+
+    argv = [sys.executable, "hot/run.py", "--num_envs", "8", "--horizon_length", "8", "--max_iterations", "100000",
+            "--cfg_env", "hot/data/cfg/mano/mano_stage1_precise_track.yaml",
+            "--cfg_train", "hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml",
+            "--motion_file", "hot/data/motions/dexgrasp_train_mano/bottle/grasp_higher_kp", "--use_res_action",
+            "--enable_obj_keypoints", "--enable_dof_obs", "--objnames", "Bottle", "--output_path", str(tmp_path)]
+    p = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    deadline = time.time() + 180
+    while time.time() < deadline and not list(tmp_path.glob("*/config.yaml")):
+        time.sleep(0.5)
+    time.sleep(3.0)  # a few epochs in
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err[-2000:]
+    saved = list(tmp_path.glob("*/nn/interrupted_ep_*.pth"))
+    assert len(saved) == 1 and str(saved[0]) in err
+    assert "Traceback" not in err
+    assert ckpt.load_checkpoint(saved[0])["rlg"]["model"]
