@@ -58,6 +58,14 @@ def files(tmp_path_factory) -> dict[str, Path]:
     for p in sorted((REPO_ROOT / GRASP).glob("*.pt"))[:2]:
         (noskill / p.name).write_bytes(p.read_bytes())
     out["noskill"] = noskill
+    huge = d / "huge" / "grasp_higher_kp"
+    huge.mkdir(parents=True)
+    src = sorted((REPO_ROOT / GRASP).glob("*.pt"))[0]
+    clip = torch.load(src, weights_only=True)
+    clip["obj_pos"] = clip["obj_pos"].clone()
+    clip["obj_pos"][5, 2] = 1e30
+    torch.save(clip, huge / src.name)
+    out["huge"] = huge
     return out
 
 
@@ -85,6 +93,7 @@ ROWS = [
     ("clips_of_another_object", "run", TEST.replace("--objnames Bottle", "--objnames Box"), "bottle"),
     ("state_init_past_the_clip", "run", TEST.replace("--state_init 2", "--state_init 5000"), "--state_init"),
     ("test_folder_is_no_skill", "run", TEST.replace(GRASP, "{noskill}"), "not_a_skill"),
+    ("clip_value_1e30", "run", TEST.replace(GRASP, "{huge}"), "beyond the physical bound"),
     ("resume_at_or_past_max_iterations", "run", TRAIN + f" --resume_from {CKPT}", "--max_iterations"),
     ("eval_table_zero_envs", "eval_table", f"--checkpoint {CKPT} --objects Bottle --num_envs 0", "--num_envs"),
 ]

@@ -73,6 +73,16 @@ _WIDTHS: dict[str, int | None] = {
 }
 _CONTACT_KEYS = ("contact1", "contact2")
 _QUAT_KEYS = ("root_rot", "obj_rot")
+PHYSICAL_BOUNDS: dict[str, float] = {
+    "root_pos": 20.0,
+    "obj_pos": 20.0,
+    "body_pos": 20.0,
+    "wrist_dof": 50.0,
+    "fingers_dof": 50.0,
+    "obj_pos_vel": 100.0,
+}
+"""Largest |value| accepted per key (m, rad, m/s): far beyond any hand-object scene (the wrist slides span
++-2 m, the hinges +-2 pi), so only corrupt or wrongly-scaled data (mm for m, 1e30) is refused."""
 _OBJ2_POS = (0.0, 0.0, 10.0)  # upstream's parking spot for the unused second object
 
 
@@ -262,6 +272,14 @@ def validate_clip(
         if bad.any():
             raise MotionFormatError(
                 path, f"key {k!r} contains NaN or Inf (first at frame {_first_bad_frame(bad)})"
+            )
+    for k, bound in PHYSICAL_BOUNDS.items():
+        if k in vals and (vals[k].abs() > bound).any():
+            bad = vals[k].abs() > bound
+            i = _first_bad_frame(bad)
+            raise MotionFormatError(
+                path, f"key {k!r} has |value| {float(vals[k][i].abs().max()):.3g} at frame {i}, beyond the physical "
+                f"bound {bound:g} (m, rad or m/s): corrupt data or wrong units",
             )
     for k in _QUAT_KEYS:
         err = (vals[k].norm(dim=-1) - 1.0).abs()
