@@ -81,7 +81,7 @@ def run_table(args: argparse.Namespace) -> list[dict]:
             try:
                 # the same env and policy as hot/run.py --test (or --task OpenLoop: zero residuals)
                 env, policy, _ = build_test_policy(a, resolve_env_config(a), torch.device("cpu"))
-                res = evaluate(env, policy, rounds=rounds, show_progress=False)[-1]
+                res = evaluate(env, policy, rounds=rounds, show_progress=False, episodes=num_clips)[-1]
                 rows.append({**base, "status": "ok", **{k: res[k] for k in COLUMNS[3:]}})
             except (ConfigError, ValueError, RuntimeError) as e:
                 rows.append({**base, "status": f"error: {e}"})

@@ -42,3 +42,13 @@ def test_a_failed_cell_fails_the_table(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "1 of 1 cells failed" in err and "hand: checkpoint 'shadow' vs env 'mano'" in err
     assert list(csv.DictReader(open(out.with_name("table.csv"))))[0]["status"].startswith("error")
+
+
+def test_each_clip_counts_once_when_the_last_round_is_partial(tmp_path: Path) -> None:
+    """5 clips on 2 envs = 3 rounds; the 6th episode replays clip 0 and used to be counted (6 episodes)."""
+    write_clip_folder(tmp_path / "data", "mano", "move_higher_kp", "002", n=5)
+    out = tmp_path / "table"
+    assert main(["--open_loop", "--dataset", str(tmp_path / "data"), "--objects", "Bottle", "--skills", "move",
+                 "--num_envs", "2", "--out", str(out)]) == 0
+    row = next(csv.DictReader(open(out.with_name("table.csv"))))
+    assert row["status"] == "ok" and int(row["episodes"]) == 5

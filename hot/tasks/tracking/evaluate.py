@@ -95,8 +95,13 @@ def evaluate(
     save_refined: bool = False,
     show_progress: bool = True,
     observers: Sequence[RolloutObserver] = (),
+    episodes: int | None = None,
 ) -> list[dict]:
     """Run ``rounds`` x ``num_envs`` deterministic episodes; one result row per skill folder + "all".
+
+    ``episodes``: count only the first this many episodes (round by round, env by env). A single-object
+    env plays its clips in order, so ``episodes = num_clips`` counts every clip exactly once even when the
+    last round has more envs than clips left (they replay clips and are not counted).
 
     In ``refine`` mode every clip is played once from frame 0 (rounds are added until all clips
     were played) and, with ``save_refined``, successful rollouts are written next to the source
@@ -112,11 +117,15 @@ def evaluate(
     accs: dict[str, _Acc] = {}
     total = _Acc()
     pbar = tqdm(total=rounds * length, desc="test", unit="step", disable=not show_progress)
-    for _ in range(rounds):
+    for r in range(rounds):
         obs = env.reset()
         clips = env.ep.clip.clone()
+        counted = torch.arange(r * n, (r + 1) * n, device=env.device) < (episodes if episodes is not None else (r + 1) * n)
         env_dirs = [skill_dirs[int(c)] for c in clips.tolist()]
-        groups = {d: torch.tensor([x == d for x in env_dirs], device=env.device) for d in sorted(set(env_dirs))}
+        groups = {
+            d: torch.tensor([x == d for x in env_dirs], device=env.device) & counted for d in sorted(set(env_dirs))
+        }
+        groups = {d: m for d, m in groups.items() if m.any()}
         metrics = {d: make_metric(d, n, episode_length=env.ep.length.clone(), device=env.device) for d in groups}
         alive = torch.ones(n, dtype=torch.bool, device=env.device)
         rec = _Recorder(env) if save_refined else None
@@ -177,8 +186,8 @@ def evaluate(
             acc = accs[d]
             acc.episodes += int(mask.sum())
             acc.success += int(ok.sum())
-        total.episodes += n
-        total.success += int(success.sum())
+        total.episodes += int(counted.sum())
+        total.success += int((success & counted).sum())
         if rec is not None:
             rec.save(clips, success)
     pbar.close()
