@@ -66,6 +66,17 @@ def files(tmp_path_factory) -> dict[str, Path]:
     clip["obj_pos"][5, 2] = 1e30
     torch.save(clip, huge / src.name)
     out["huge"] = huge
+    train = (REPO_ROOT / "hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml").read_text()
+    for name, (a, b) in {
+        "lr_typo": ("    learning_rate: 1.0e-4", "    learning_rat: 1.0e-4"),
+        "lr_word": ("    learning_rate: 1.0e-4", "    learning_rate: fast"),
+        "mini_epochs_neg": ("    mini_epochs: 4", "    mini_epochs: -1"),
+        "net_key": ("    point_features: 60", "    point_feature: 60"),
+        "not_yaml": ("params:", "params: [unclosed"),
+    }.items():
+        assert a in train, a
+        out[name] = d / f"{name}.yaml"
+        out[name].write_text(train.replace(a, b, 1))
     return out
 
 
@@ -95,6 +106,16 @@ ROWS = [
     ("test_folder_is_no_skill", "run", TEST.replace(GRASP, "{noskill}"), "not_a_skill"),
     ("clip_value_1e30", "run", TEST.replace(GRASP, "{huge}"), "beyond the physical bound"),
     ("resume_at_or_past_max_iterations", "run", TRAIN + f" --resume_from {CKPT}", "--max_iterations"),
+    ("train_yaml_typo", "run", TRAIN.replace("hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml", "{lr_typo}"),
+     "'params.config.learning_rat' is not a known setting (did you mean 'learning_rate'?)"),
+    ("train_yaml_wrong_type", "run", TRAIN.replace("hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml", "{lr_word}"),
+     "'params.config.learning_rate' must be a number"),
+    ("train_yaml_out_of_range", "run",
+     TRAIN.replace("hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml", "{mini_epochs_neg}"), "mini_epochs"),
+    ("train_yaml_unknown_network_key", "run",
+     TRAIN.replace("hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml", "{net_key}"), "params.network.point_feature"),
+    ("train_yaml_invalid", "run", TRAIN.replace("hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml", "{not_yaml}"),
+     "not valid YAML"),
     ("eval_table_zero_envs", "eval_table", f"--checkpoint {CKPT} --objects Bottle --num_envs 0", "--num_envs"),
 ]
 

@@ -258,16 +258,10 @@ class HotObserver(AlgoObserver):
 
 # ---------------------------------------------------------------------------------------------- config
 def load_train_cfg(path: str | os.PathLike) -> dict:
-    """Read a train YAML (``params: {...}`` upstream form); errors name the file."""
-    path = Path(path)
-    try:
-        with open(path) as f:
-            cfg = yaml.safe_load(f)
-    except (OSError, yaml.YAMLError) as e:
-        raise ValueError(f"train config {path}: cannot read ({e})") from e
-    if not isinstance(cfg, dict) or "params" not in cfg:
-        raise ValueError(f"train config {path}: top-level key 'params' missing")
-    return cfg
+    """Read a train YAML (``params: {...}`` upstream form) strictly: :func:`hot.learning.train_config.load_train_params`."""
+    from hot.learning.train_config import load_train_params
+
+    return load_train_params(path)
 
 
 def largest_divisor_at_most(n: int, cap: int) -> int:
