@@ -430,6 +430,13 @@ class TrackingEnv:
         finite = torch.isfinite(reward)
         diverged = diverged | ~finite
         if diverged.any():
+            if bool(diverged.all()) and self.num_envs > 1:
+                # nothing can be learnt or measured from here on (e.g. sim.dt < 0 or far too large)
+                raise ConfigError(
+                    f"every one of the {self.num_envs} worlds diverged in the same step (dt {self.cfg.sim.dt} s x "
+                    f"{self.substeps} substeps): the physics settings or the clips are unstable; check sim.dt and "
+                    "sim.substeps of the env YAML"
+                )
             self.diverged_count += int(diverged.sum())
             reward = torch.where(diverged, torch.zeros_like(reward), reward)
             terminate = terminate | diverged

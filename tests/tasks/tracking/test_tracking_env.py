@@ -119,3 +119,16 @@ def test_feedforward_setting_is_part_of_the_action_mode(clip_dirs):
     assert len(set(metas.values())) == 3
     # checkpoints trained before the option existed (wrist-only) keep matching
     assert "ff=" not in metas["wrist"] and "ff=all" in metas["all"]
+
+
+def test_a_step_where_every_world_diverges_stops_the_run(clip_dirs, monkeypatch):
+    """One diverged world is reset and counted; all of them at once is an error (it trained to the end)."""
+    env = TrackingEnv(_cfg(clip_dirs["mano"], "mano"), seed=1)
+    env.reset()
+    one = torch.tensor([True, False, False, False])
+    monkeypatch.setattr(env.sim, "diverged", lambda: one)
+    env.step(torch.zeros(4, env.num_actions))
+    assert env.diverged_count == 1
+    monkeypatch.setattr(env.sim, "diverged", lambda: torch.ones(4, dtype=torch.bool))
+    with pytest.raises(ConfigError, match="every one of the 4 worlds diverged.*sim.dt"):
+        env.step(torch.zeros(4, env.num_actions))
