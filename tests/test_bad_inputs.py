@@ -116,6 +116,12 @@ ROWS = [
      TRAIN.replace("hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml", "{net_key}"), "params.network.point_feature"),
     ("train_yaml_invalid", "run", TRAIN.replace("hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml", "{not_yaml}"),
      "not valid YAML"),
+    ("inhand_eval_episodes_zero", "cli", "eval --algo ppo --task allegro_inhand --checkpoint shipped "
+     "training.eval_episodes=0", "training.eval_episodes"),
+    ("inhand_eval_episodes_below_scales", "cli", "eval --algo ppo --task allegro_inhand --checkpoint shipped "
+     "training.eval_episodes=2", "needs at least one env per object scale"),
+    ("inhand_ppo_out_of_range", "cli", "train --algo ppo --task allegro_inhand algo.ppo.mini_epochs=0",
+     "mini_epochs"),
     ("eval_table_zero_envs", "eval_table", f"--checkpoint {CKPT} --objects Bottle --num_envs 0", "--num_envs"),
 ]
 
@@ -123,6 +129,8 @@ ROWS = [
 def _main(entry: str):
     if entry == "run":
         from hot.run import main
+    elif entry == "cli":
+        from hot.cli import main
     else:
         from hot.eval_table import main
     return main

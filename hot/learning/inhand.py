@@ -537,7 +537,13 @@ def evaluate(
     the metrics; they are written to ``out`` (default ``<run>/eval.json``; none when both are None)."""
     if cfg.task != "allegro_inhand":
         raise ConfigError(f"hot eval: task {cfg.task} has no policy to evaluate (use allegro_inhand)")
-    n = max(cfg.training.eval_episodes, len(cfg.env.domain_rand.scale_list))
+    n_scales = len(cfg.env.domain_rand.scale_list)
+    if cfg.training.eval_episodes < n_scales:
+        raise ConfigError(
+            f"training.eval_episodes={cfg.training.eval_episodes}: hot eval runs one episode per env and needs at "
+            f"least one env per object scale of env.domain_rand.scale_list ({n_scales}); give >= {n_scales}"
+        )
+    n = cfg.training.eval_episodes
     env = InhandEnv(cfg.env, n, mode="rotate", seed=cfg.algo.seed + 1, sim=cfg.sim)
     env.fixed_dr_level = 1.0  # evaluation: the full randomisation ranges, whatever the curriculum
     env.priv_pos_noise = 0.0  # a training-only regulariser

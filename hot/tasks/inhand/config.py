@@ -324,6 +324,17 @@ class PpoCfg:
     """Torch CPU threads of the learner (0 = the adapter's default, min(4, cores)); with
     ``env.physics.nthread=1`` a run stays on about one core."""
 
+    def __post_init__(self) -> None:
+        positive = ("horizon_length", "minibatch_size", "mini_epochs", "latent_dim")
+        bad = [k for k in positive if getattr(self, k) < 1]
+        bad += [k for k in ("learning_rate", "kl_threshold", "grad_norm", "e_clip") if not getattr(self, k) > 0]
+        bad += [k for k in ("critic_coef", "entropy_coef", "bounds_loss_coef", "save_frequency", "torch_threads")
+                if getattr(self, k) < 0]
+        if not 0.0 < self.gamma <= 1.0 or not 0.0 <= self.tau <= 1.0:
+            bad.append("gamma/tau")
+        if bad:
+            raise ValueError(f"algo.ppo.{bad[0]} is out of range")
+
 
 @dataclass
 class DistillCfg:
@@ -402,6 +413,10 @@ class TrainingCfg:
     """Episodes ``hot eval`` averages over: one per env, so this many envs run in parallel."""
     progress: bool = True
     """Show progress bars."""
+
+    def __post_init__(self) -> None:
+        if self.eval_episodes < 1:
+            raise ValueError(f"training.eval_episodes must be >= 1, got {self.eval_episodes}")
 
 
 @dataclass

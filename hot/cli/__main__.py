@@ -1,0 +1,7 @@
+"""``python -m hot.cli ...`` = the ``hot`` command."""
+
+import sys
+
+from hot.cli import main
+
+sys.exit(main())
