@@ -296,3 +296,24 @@ def test_add_cli(tmp_path: Path) -> None:
     )
     assert fail.returncode == 1 and "open.obj: mesh is not watertight" in fail.stderr
     assert list_objects(root) == ["Foo"] and sorted(p.name for p in root.iterdir()) == ["Foo"]
+
+
+def test_add_nan_vertex_is_named_not_called_open(tmp_path: Path) -> None:
+    src = tmp_path / "nan.obj"
+    cube = trimesh.creation.box(extents=(0.05, 0.04, 0.03))
+    v = cube.vertices.copy()
+    v[3, 1] = np.nan
+    src.write_text("".join(f"v {a} {b} {c}\n" for a, b, c in v) + "".join(f"f {a+1} {b+1} {c+1}\n" for a, b, c in cube.faces))
+    with pytest.raises(ObjectPrepError, match=r"nan\.obj: 1 vertices are NaN or infinite \(the first is vertex 3\)"):
+        add_object(src, "Nan", tmp_path / "objects", mass=0.1, log=lambda _: None)
+
+
+def test_add_warns_outside_hand_size_and_says_how_to_rescale(tmp_path: Path) -> None:
+    src = tmp_path / "big.stl"
+    trimesh.creation.box(extents=(50.0, 40.0, 30.0)).export(src)  # a 5 cm box exported in millimetres
+    lines: list[str] = []
+    add_object(src, "Big", tmp_path / "objects", mass=0.1, log=lines.append, max_hulls=4)
+    assert any("50 m across, outside a hand-sized object" in s and "--scale 0.001" in s for s in lines), lines
+    lines.clear()
+    add_object(src, "Small", tmp_path / "objects", mass=0.1, scale=0.001, log=lines.append, max_hulls=4)
+    assert not any("hand-sized" in s for s in lines)

@@ -111,11 +111,13 @@ def load_user_mesh(path: Path) -> trimesh.Trimesh:
     if not path.is_file():
         raise ObjectPrepError(f"{path}: mesh file not found")
     try:
-        loaded = trimesh.load(str(path), force="mesh", process=True)
+        loaded = trimesh.load(str(path), force="mesh", process=False)
     except Exception as exc:  # trimesh raises many types for unreadable files
         raise ObjectPrepError(f"{path}: cannot read mesh ({exc})") from exc
     if not isinstance(loaded, trimesh.Trimesh) or len(loaded.faces) == 0:
         raise ObjectPrepError(f"{path}: no triangles found")
+    _check_finite(loaded, str(path))  # before processing, which silently drops such vertices (holes)
+    loaded.process()
     loaded.merge_vertices()
     return loaded
 
@@ -123,8 +125,23 @@ def load_user_mesh(path: Path) -> trimesh.Trimesh:
 # --------------------------------------------------------------------------- checks and frames
 
 
+HAND_SIZED_M = (0.01, 0.5)
+"""Largest extent of an object a hand can grasp (m); outside it ``add`` warns and suggests ``--scale``."""
+
+
+def _check_finite(mesh: trimesh.Trimesh, source: str) -> None:
+    verts = np.asarray(mesh.vertices)
+    bad = ~np.isfinite(verts).all(axis=1)
+    if bad.any():
+        raise ObjectPrepError(
+            f"{source}: {int(bad.sum())} vertices are NaN or infinite (the first is vertex {int(np.argmax(bad))}); "
+            "the file is corrupt or was exported wrongly: re-export the mesh"
+        )
+
+
 def check_watertight(mesh: trimesh.Trimesh, source: str) -> None:
     """Raise :class:`ObjectPrepError` naming ``source`` unless ``mesh`` encloses a volume."""
+    _check_finite(mesh, source)
     if not mesh.is_watertight:
         edges = mesh.edges_sorted
         _, counts = np.unique(edges, axis=0, return_counts=True)
@@ -395,6 +412,13 @@ def add_object(
     check_watertight(raw, str(mesh_path))
     log(f"[{name}] recentring at the centre of mass (scale {scale})")
     mesh = to_object_frame(raw, scale)
+    size = float(np.max(mesh.extents))
+    lo, hi = HAND_SIZED_M
+    if not lo <= size <= hi:
+        hint = ("if the mesh is in millimetres add --scale 0.001, in centimetres --scale 0.01" if size > hi
+                else "if the mesh is in metres of a larger unit, raise --scale")
+        log(f"[{name}] warning: the object is {size:.3g} m across, outside a hand-sized object "
+            f"({lo:g}-{hi:g} m); {hint}")
     if mass is None:
         mass = (DEFAULT_DENSITY if density is None else density) * float(mesh.volume)
     if len(mesh.faces) > 20000:
