@@ -72,7 +72,9 @@ CPU_SENSIBLE_ENVS = 512
 """Above this many envs on a CPU, one PPO epoch takes minutes and memory grows by GBs: warn."""
 
 
-def cpu_scale_warning(args: argparse.Namespace, num_envs: int, train_cfg: dict, device: torch.device) -> str | None:
+def cpu_scale_warning(
+    args: argparse.Namespace, num_envs: int, train_cfg: dict, device: torch.device
+) -> str | None:
     """The one-line warning for a CPU run with more envs than a CPU can sensibly step (None otherwise).
 
     It gives the estimated seconds per epoch and the command-line change to use on a CPU instead.
@@ -86,7 +88,9 @@ def cpu_scale_warning(args: argparse.Namespace, num_envs: int, train_cfg: dict, 
     per_epoch = num_envs * horizon / (CPU_ENV_STEPS_PER_CORE * cores)
     cfg_train = Path(args.cfg_train)
     cpu_cfg = cfg_train.with_name(f"{cfg_train.stem}_cpu{cfg_train.suffix}")
-    use = "--num_envs 256" + (f" --cfg_train {cpu_cfg}" if cpu_cfg.exists() or (REPO_ROOT / cpu_cfg).exists() else "")
+    use = "--num_envs 256" + (
+        f" --cfg_train {cpu_cfg}" if cpu_cfg.exists() or (REPO_ROOT / cpu_cfg).exists() else ""
+    )
     return (
         f"[hot] warning: no CUDA: {num_envs} envs x {horizon} steps is about {per_epoch:,.0f} s per PPO epoch "
         f"on {cores} CPU cores (~{CPU_ENV_STEPS_PER_CORE:.0f} env-steps/s per core) and GBs of memory; "
@@ -133,8 +137,10 @@ def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device)
     resume = str(resolve_path(args.resume_from, "--resume_from")) if args.resume_from else None
     init = str(resolve_path(args.checkpoint, "--checkpoint")) if args.checkpoint else None
     if resume and init:
-        raise ConfigError("--checkpoint (start from its weights at epoch 0) and --resume_from (continue its run) "
-                          "exclude each other: give one")
+        raise ConfigError(
+            "--checkpoint (start from its weights at epoch 0) and --resume_from (continue its run) "
+            "exclude each other: give one"
+        )
     run_dir = make_run_dir(Path(args.output_path), args.experiment)
     print(
         f"[hot] training {cfg.env.hand_model} on {cfg.env.object_names} with {env.lib.num_clips} clips, "
@@ -146,14 +152,30 @@ def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device)
             from hot.distill.train import ROUTE_BY_TASK, train_distill
 
             out = train_distill(
-                env, train_cfg, run_dir, ROUTE_BY_TASK[args.task], max_epochs=max_epochs, resume_from=resume,
-                init_from=init, seed=args.seed, source=str(args.cfg_train),
+                env,
+                train_cfg,
+                run_dir,
+                ROUTE_BY_TASK[args.task],
+                max_epochs=max_epochs,
+                resume_from=resume,
+                init_from=init,
+                seed=args.seed,
+                source=str(args.cfg_train),
             )
         else:
             if cfg.env.refined_motion_file:
-                raise ConfigError("--refined_motion_file is for the distillation tasks (Distill, MultiObjDistill)")
-            out = train(env, train_cfg, run_dir, max_epochs=max_epochs, resume_from=resume, init_from=init,
-                        seed=args.seed)
+                raise ConfigError(
+                    "--refined_motion_file is for the distillation tasks (Distill, MultiObjDistill)"
+                )
+            out = train(
+                env,
+                train_cfg,
+                run_dir,
+                max_epochs=max_epochs,
+                resume_from=resume,
+                init_from=init,
+                seed=args.seed,
+            )
     except BaseException:
         if run_dir.is_dir() and not any(run_dir.iterdir()):
             run_dir.rmdir()  # a failed start leaves no empty run folder
@@ -251,8 +273,13 @@ def apply_checkpoint_settings(cfg: TrackingCfg, args: argparse.Namespace, ckpt: 
         if key not in saved or getattr(env, key) == saved[key]:
             continue
         if key == "action_mode":
-            flag = ("--use_delta_action" if args.use_delta_action else "--use_res_action" if args.use_res_action
-                    else f"env.action_mode of {Path(args.cfg_env).name}")
+            flag = (
+                "--use_delta_action"
+                if args.use_delta_action
+                else "--use_res_action"
+                if args.use_res_action
+                else f"env.action_mode of {Path(args.cfg_env).name}"
+            )
         elif flag.startswith("--enable") and not getattr(args, flag[2:]):
             flag = f"no {flag}"
         changed.append(f"{key}: {getattr(env, key)} -> {saved[key]} ({flag})")
@@ -333,8 +360,15 @@ def play_dataset_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.
         frames = torch.minimum(torch.full_like(ep.clip, t), lengths - 1)
         s0 = lib.initial_state(ep.clip, frames)
         zero = torch.zeros_like
-        env.sim.reset(ids, s0["dof_pos"], zero(s0["dof_vel"]), s0["obj_pos"], s0["obj_rot"],
-                      zero(s0["obj_lin_vel"]), zero(s0["obj_ang_vel"]))
+        env.sim.reset(
+            ids,
+            s0["dof_pos"],
+            zero(s0["dof_vel"]),
+            s0["obj_pos"],
+            s0["obj_rot"],
+            zero(s0["obj_lin_vel"]),
+            zero(s0["obj_ang_vel"]),
+        )
         s = env.sim.state()
         if recorder is not None:
             try:
@@ -354,8 +388,10 @@ def play_dataset_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.
         _close_video(recorder)
     n = steps * env.num_envs
     print(f"[hot] play_dataset: replayed {steps} frames x {env.num_envs} envs ({lib.num_clips} clips)")
-    print(f"[hot] penetration mean {pen_sum / n:.2f} mm, max {pen_max:.2f} mm; "
-          f"contact label vs geometric contact agreement {100.0 * agree / max(counted, 1):.1f}% of labelled frames")
+    print(
+        f"[hot] penetration mean {pen_sum / n:.2f} mm, max {pen_max:.2f} mm; "
+        f"contact label vs geometric contact agreement {100.0 * agree / max(counted, 1):.1f}% of labelled frames"
+    )
     return 0
 
 
@@ -367,7 +403,9 @@ def run_from_args(args: argparse.Namespace) -> int:
         # below already imports it (hand and object assets)
         select_gl_backend()
     if args.postproc_hopdata:
-        raise ConfigError("--postproc_hopdata: use `python -m hot.motion.fk --path DIR --hand HAND` (writes DIR_kp)")
+        raise ConfigError(
+            "--postproc_hopdata: use `python -m hot.motion.fk --path DIR --hand HAND` (writes DIR_kp)"
+        )
     cfg = resolve_env_config(args)
     if len(cfg.env.object_names) > 1 and args.task not in MULTI_OBJECT_TASKS and not args.play_dataset:
         raise ConfigError(

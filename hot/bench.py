@@ -100,7 +100,9 @@ def _held_states(hand: str, obj: str, n: int) -> tuple[np.ndarray, np.ndarray, n
         idx = np.nonzero(c.contact1.numpy() > 0.5)[0]
         if len(idx):
             f = int(idx[0]) + 5
-            rows.append((c.dof_pos[f].double().numpy(), c.obj_pos[f].double().numpy(), c.obj_rot[f].double().numpy()))
+            rows.append(
+                (c.dof_pos[f].double().numpy(), c.obj_pos[f].double().numpy(), c.obj_rot[f].double().numpy())
+            )
     if not rows:
         return None
     pick = [rows[i % len(rows)] for i in range(n)]
@@ -182,7 +184,15 @@ def bench_sim(
         # preferred: the hold frames of generated grasp clips (fingers closed on the object resting
         # on the platform); fingers oscillate ±0.02 rad about the grasp to keep contacts changing
         dof0, obj_p, obj_q = held
-        sim.reset(torch.arange(n), t(dof0), torch.zeros(n, d), t(obj_p), t(obj_q), torch.zeros(n, 3), torch.zeros(n, 3))
+        sim.reset(
+            torch.arange(n),
+            t(dof0),
+            torch.zeros(n, d),
+            t(obj_p),
+            t(obj_q),
+            torch.zeros(n, 3),
+            torch.zeros(n, 3),
+        )
         targets = dof0.copy()
 
         def control(k: int) -> torch.Tensor:
@@ -190,8 +200,13 @@ def bench_sim(
             return torch.from_numpy(targets)
     else:
         sim.reset(
-            torch.arange(n), t(np.tile(start, (n, 1))), torch.zeros(n, d), t(np.tile(obj_qpos[:3], (n, 1))),
-            t(np.tile(obj_qpos[3:], (n, 1))), torch.zeros(n, 3), torch.zeros(n, 3),
+            torch.arange(n),
+            t(np.tile(start, (n, 1))),
+            torch.zeros(n, d),
+            t(np.tile(obj_qpos[:3], (n, 1))),
+            t(np.tile(obj_qpos[3:], (n, 1))),
+            torch.zeros(n, 3),
+            torch.zeros(n, 3),
         )
         targets = np.tile(press, (n, 1))
 
@@ -230,7 +245,9 @@ def bench_sim(
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < max(1.0, seconds / 2):
         ctrl[ix.actuator_ids] = targets[0]
-        ctrl[ix.actuator_ids[fingers]] = _finger_targets(lo[fingers], hi[fingers], steps * model.opt.timestep, phase[0])
+        ctrl[ix.actuator_ids[fingers]] = _finger_targets(
+            lo[fingers], hi[fingers], steps * model.opt.timestep, phase[0]
+        )
         single.ctrl[:] = ctrl
         mujoco.mj_step(model, single)
         ncon_sum += single.ncon
@@ -269,8 +286,9 @@ def _world_data(sim, model: mujoco.MjModel, world: int) -> mujoco.MjData:
     ix = sim.index
     data.qpos[ix.dof_qpos_adr] = s.dof_pos[world].double().cpu().numpy()
     data.qvel[ix.dof_qvel_adr] = s.dof_vel[world].double().cpu().numpy()
-    data.qpos[ix.obj_qpos_adr] = np.concatenate([s.obj_pos[world].double().cpu().numpy(),
-                                                 s.obj_rot[world].double().cpu().numpy()])
+    data.qpos[ix.obj_qpos_adr] = np.concatenate(
+        [s.obj_pos[world].double().cpu().numpy(), s.obj_rot[world].double().cpu().numpy()]
+    )
     mujoco.mj_forward(model, data)
     return data
 
@@ -278,12 +296,16 @@ def _world_data(sim, model: mujoco.MjModel, world: int) -> mujoco.MjData:
 def add_sim_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hand", choices=("mano", "shadow", "allegro"), default="mano", help="hand model")
     p.add_argument("--object", default="bottle", help="object name (hot.assets.objects)")
-    p.add_argument("--num_envs", type=int, nargs="+", default=[256], help="worlds in the batch (several: one run each)")
+    p.add_argument(
+        "--num_envs", type=int, nargs="+", default=[256], help="worlds in the batch (several: one run each)"
+    )
     p.add_argument("--seconds", type=float, default=5.0, help="timed duration of the batch run")
     p.add_argument("--nthread", type=int, default=None, help="batch threads (default: all CPUs)")
     p.add_argument("--substeps", type=int, default=2, help="physics steps per control step")
     p.add_argument("--sim", choices=("mujoco", "mjwarp"), default="mujoco", help="simulator backend")
-    p.add_argument("--device", default=None, help="MuJoCo Warp device: cpu or cuda (default: cuda if available)")
+    p.add_argument(
+        "--device", default=None, help="MuJoCo Warp device: cpu or cuda (default: cuda if available)"
+    )
 
 
 def _warp_device(arg: str | None) -> str:
@@ -303,7 +325,9 @@ def _print_sim(r: SimBenchResult) -> None:
     where = f"nthread={r.nthread}" if r.backend == "mujoco" else f"warp device={r.device}"
     print(f"hand={r.hand} object={r.object} sim={r.backend} num_envs={r.num_envs} {where} dt=1/120 s")
     if r.backend == "mjwarp":
-        print(f"  setup {r.setup_s:.1f} s, first reset + step (kernel compile or cache load) {r.first_step_s:.1f} s")
+        print(
+            f"  setup {r.setup_s:.1f} s, first reset + step (kernel compile or cache load) {r.first_step_s:.1f} s"
+        )
     label = "mujoco.batch" if r.backend == "mujoco" else "MuJoCo Warp"
     print(f"{f'  batch ({label}):':30}{r.batch_steps_per_s:10.0f} physics steps/s")
     print(f"  batch + state() each step:  {r.batch_with_state_steps_per_s:10.0f} physics steps/s")
@@ -353,8 +377,15 @@ def bench_train(
     if not motion_file:
         raise SystemExit(f"bench train: no shipped motion data for hand '{hand}'; pass --motion_file DIR")
     env_cfg = EnvCfg(
-        num_envs=num_envs, episode_length=60, hand_model=hand, motion_file=motion_file, state_noise_prob=0.2,
-        enable_obj_keypoints=True, enable_ig_scale=True, enable_dof_obs=True, enable_early_termination=True,
+        num_envs=num_envs,
+        episode_length=60,
+        hand_model=hand,
+        motion_file=motion_file,
+        state_noise_prob=0.2,
+        enable_obj_keypoints=True,
+        enable_ig_scale=True,
+        enable_dof_obs=True,
+        enable_early_termination=True,
         action_mode="delta",
     )
     sim_cfg = SimCfg(backend=sim_backend, nthread=nthread or 0)
@@ -416,26 +447,46 @@ def add_train_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--nthread", type=int, default=None, help="physics threads (default: all CPUs)")
     p.add_argument("--sim", choices=("mujoco", "mjwarp"), default="mujoco", help="simulator backend")
-    p.add_argument("--device", default="cpu", help="torch device of env and policy (MuJoCo Warp runs there too)")
+    p.add_argument(
+        "--device", default="cpu", help="torch device of env and policy (MuJoCo Warp runs there too)"
+    )
 
 
 def run_train(args: argparse.Namespace) -> None:
     from hot.config.resolve import resolve_path
 
     motion = args.motion_file if args.motion_file is not None else _default_motion(args.hand)
-    r = bench_train(args.hand, args.num_envs, args.epochs, motion, str(resolve_path(args.cfg_train, "--cfg_train")),
-                    args.nthread, args.sim, args.device)
-    print(f"hand={r['hand']} sim={args.sim} device={args.device} num_envs={r['num_envs']} epochs={r['epochs']} "
-          f"env_steps={r['env_steps']} wall={r['wall_s']:.1f}s")
+    r = bench_train(
+        args.hand,
+        args.num_envs,
+        args.epochs,
+        motion,
+        str(resolve_path(args.cfg_train, "--cfg_train")),
+        args.nthread,
+        args.sim,
+        args.device,
+    )
+    print(
+        f"hand={r['hand']} sim={args.sim} device={args.device} num_envs={r['num_envs']} epochs={r['epochs']} "
+        f"env_steps={r['env_steps']} wall={r['wall_s']:.1f}s"
+    )
     print(f"  training loop:          {r['train_env_steps_per_s']:10.0f} env-steps/s")
     print(f"  raw batched physics:    {r['raw_physics_env_steps_per_s']:10.0f} env-steps/s (2 substeps each)")
     print(f"  ratio train / physics:  {r['ratio']:10.2f}")
-    print(f"  time: physics {100 * r['frac_physics']:.0f}%, env (obs/reward/reset) {100 * r['frac_env']:.0f}%, "
-          f"policy + PPO update {100 * r['frac_learning']:.0f}%")
+    print(
+        f"  time: physics {100 * r['frac_physics']:.0f}%, env (obs/reward/reset) {100 * r['frac_env']:.0f}%, "
+        f"policy + PPO update {100 * r['frac_learning']:.0f}%"
+    )
 
 
-def bench_grasps(hand_name: str, obj_name: str, candidates: int, seed: int = 0, method: str = "wrap",
-                 iters: int | None = None) -> dict:
+def bench_grasps(
+    hand_name: str,
+    obj_name: str,
+    candidates: int,
+    seed: int = 0,
+    method: str = "wrap",
+    iters: int | None = None,
+) -> dict:
     """Time one batch of ``candidates`` grasps of :func:`hot.datagen.wrap.generate_wrap_grasps`
     (``method="wrap"``) or :func:`hot.datagen.fc.generate_fc_grasps` (``"fc"``, ``iters`` Adam
     iterations; the problem set-up, mostly the object SDF, is timed too)."""
@@ -448,7 +499,11 @@ def bench_grasps(hand_name: str, obj_name: str, candidates: int, seed: int = 0, 
     hand, obj = get_hand(hand_name), get_object(obj_name)
     t0 = time.perf_counter()
     if method == "fc":
-        cfg = GraspConfig(batch_size=candidates) if iters is None else GraspConfig(batch_size=candidates, iters=iters)
+        cfg = (
+            GraspConfig(batch_size=candidates)
+            if iters is None
+            else GraspConfig(batch_size=candidates, iters=iters)
+        )
         gs = generate_fc_grasps(hand, obj, 1.0, candidates, seed=seed, cfg=cfg)
     else:
         gs = generate_wrap_grasps(hand, obj, 1.0, candidates, seed=seed)
@@ -456,9 +511,13 @@ def bench_grasps(hand_name: str, obj_name: str, candidates: int, seed: int = 0, 
     valid = np.asarray(gs.valid, dtype=bool)
     pen = np.asarray(gs.penetration)[valid] * 1000.0 if len(gs) else np.zeros(0)
     return {
-        "hand": hand_name, "object": obj.name, "candidates": candidates, "valid": int(valid.sum()),
+        "hand": hand_name,
+        "object": obj.name,
+        "candidates": candidates,
+        "valid": int(valid.sum()),
         "e_fc_mean": float(np.nanmean(gs.e_fc)) if len(gs) and np.isfinite(gs.e_fc).any() else float("nan"),
-        "wall_s": wall, "valid_per_min": 60.0 * valid.sum() / wall,
+        "wall_s": wall,
+        "valid_per_min": 60.0 * valid.sum() / wall,
         "pen_mean_mm": float(pen.mean()) if len(pen) else float("nan"),
         "pen_max_mm": float(pen.max()) if len(pen) else float("nan"),
     }
@@ -469,24 +528,35 @@ def add_grasp_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--objects", nargs="+", default=["Bottle"], help="object names (hot.assets.objects)")
     p.add_argument("--candidates", type=int, default=64, help="wrap candidates per (hand, object)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--method", choices=("wrap", "fc"), default="wrap", help="grasp sampler (datagen --grasp_method)")
-    p.add_argument("--iters", type=int, default=None, help="fc: optimisation iterations (default GraspConfig.iters)")
+    p.add_argument(
+        "--method", choices=("wrap", "fc"), default="wrap", help="grasp sampler (datagen --grasp_method)"
+    )
+    p.add_argument(
+        "--iters", type=int, default=None, help="fc: optimisation iterations (default GraspConfig.iters)"
+    )
 
 
 def run_grasps(args: argparse.Namespace) -> None:
     import os
 
-    print(f"{args.method} grasps, {args.candidates} candidates per pair, seed {args.seed}, load average "
-          f"{os.getloadavg()[0]:.1f} at start")
-    print("| hand | object | valid / candidates | pass | validated grasps/min | wall (s) | pen. mean / max (mm) "
-          "| mean E_fc |")
+    print(
+        f"{args.method} grasps, {args.candidates} candidates per pair, seed {args.seed}, load average "
+        f"{os.getloadavg()[0]:.1f} at start"
+    )
+    print(
+        "| hand | object | valid / candidates | pass | validated grasps/min | wall (s) | pen. mean / max (mm) "
+        "| mean E_fc |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for h in args.hand:
         for o in args.objects:
             r = bench_grasps(h, o, args.candidates, args.seed, args.method, args.iters)
-            print(f"| {h} | {r['object']} | {r['valid']} / {r['candidates']} | {100 * r['valid'] / r['candidates']:.0f} % "
-                  f"| {r['valid_per_min']:.1f} | {r['wall_s']:.1f} | {r['pen_mean_mm']:.2f} / {r['pen_max_mm']:.2f} "
-                  f"| {r['e_fc_mean']:.2f} |", flush=True)
+            print(
+                f"| {h} | {r['object']} | {r['valid']} / {r['candidates']} | {100 * r['valid'] / r['candidates']:.0f} % "
+                f"| {r['valid_per_min']:.1f} | {r['wall_s']:.1f} | {r['pen_mean_mm']:.2f} / {r['pen_max_mm']:.2f} "
+                f"| {r['e_fc_mean']:.2f} |",
+                flush=True,
+            )
 
 
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], None], str]

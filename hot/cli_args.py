@@ -68,8 +68,17 @@ def build_parser() -> argparse.ArgumentParser:
     a("--cfg_train", default="hot/data/cfg/train/rlg/skillmimic_denseobj.yaml", help="rl-games train YAML")
     a("--motion_file", default="", help="a .pt clip or a folder of clips (searched recursively)")
     a("--refined_motion_file", default="", help="distillation: refined clips mirroring --motion_file")
-    a("--refined_motion_as_obs", action="store_true", help="distillation: student targets from refined motion")
-    a("--hand_model", default=None, choices=["mano", "shadow", "allegro"], help="hand (default: the env YAML's)")
+    a(
+        "--refined_motion_as_obs",
+        action="store_true",
+        help="distillation: student targets from refined motion",
+    )
+    a(
+        "--hand_model",
+        default=None,
+        choices=["mano", "shadow", "allegro"],
+        help="hand (default: the env YAML's)",
+    )
     a("--objnames", nargs="+", default=None, help="object asset names, e.g. Bottle")
     a("--num_envs", type=int, default=None, help="override env.num_envs (>= 1)")
     a("--episode_length", type=int, default=None, help="override env.episode_length (>= 2)")
@@ -83,12 +92,25 @@ def build_parser() -> argparse.ArgumentParser:
     a("--enable_early_termination", action="store_true", help="error-based early termination")
     a("--obj_rand_scale", action="store_true", help="independent random object scale per env")
     a("--headless", action="store_true", help="accepted for compatibility: everything here runs headless")
-    a("--test", action="store_true", help="run deterministic test rollouts with --checkpoint and report metrics")
+    a(
+        "--test",
+        action="store_true",
+        help="run deterministic test rollouts with --checkpoint and report metrics",
+    )
     a("--play", action="store_true", help="alias of --test")
-    a("--checkpoint", default="", help="policy checkpoint for --test; in training: start from its weights at "
-      "epoch 0 (fine-tuning; --resume_from continues a run)")
+    a(
+        "--checkpoint",
+        default="",
+        help="policy checkpoint for --test; in training: start from its weights at "
+        "epoch 0 (fine-tuning; --resume_from continues a run)",
+    )
     a("--resume_from", default="", help="resume training from this checkpoint")
-    a("--max_iterations", type=int, default=None, help="override max_epochs (>= 1; counts resumed epochs too)")
+    a(
+        "--max_iterations",
+        type=int,
+        default=None,
+        help="override max_epochs (>= 1; counts resumed epochs too)",
+    )
     a("--horizon_length", type=int, default=None, help="override the PPO horizon (>= 1)")
     a("--minibatch_size", type=int, default=None, help="override the PPO minibatch (>= 1)")
     a("--save_refined_data", action="store_true", help="test: save successful rollouts as refined motion")
@@ -117,7 +139,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a("--test_rounds", type=int, default=1, help="test: rounds of num_envs episodes")
     a("--results", default="", help="test: write results (JSON + CSV) with this path prefix")
-    a("--play_steps", type=int, default=None, help="play_dataset: steps to replay (default: one pass of the longest clip)")
+    a(
+        "--play_steps",
+        type=int,
+        default=None,
+        help="play_dataset: steps to replay (default: one pass of the longest clip)",
+    )
     a(
         "--save_video",
         default="",
@@ -157,7 +184,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for tok in argv:
         flag = tok.split("=", 1)[0]
         if flag in MEANINGLESS_FLAGS:
-            raise SystemExit(f"hot/run.py: error: {flag} means nothing in this MuJoCo port: {MEANINGLESS_FLAGS[flag]}")
+            raise SystemExit(
+                f"hot/run.py: error: {flag} means nothing in this MuJoCo port: {MEANINGLESS_FLAGS[flag]}"
+            )
     args = build_parser().parse_args(argv)
     if args.play:
         args.test = True
@@ -226,7 +255,9 @@ def _apply_multi_gpu(args: argparse.Namespace) -> None:
             )
         return
     if args.test or args.play_dataset or args.task == "OpenLoop":
-        raise SystemExit("hot/run.py: error: --multi_gpu is for training; test and replay runs use one process")
+        raise SystemExit(
+            "hot/run.py: error: --multi_gpu is for training; test and replay runs use one process"
+        )
     from hot.learning import distributed
 
     try:

@@ -31,8 +31,18 @@ SKILL_DIRS = {
     "freemove": ("freemove_kp", 120),
     "long": ("long_kp", 300),
 }
-COLUMNS = ["object", "skill", "status", "episodes", "success_rate", "obj_pos_err_cm", "obj_rot_err_deg",
-           "key_pos_err_cm", "penetration_mean_mm", "penetration_max_mm"]
+COLUMNS = [
+    "object",
+    "skill",
+    "status",
+    "episodes",
+    "success_rate",
+    "obj_pos_err_cm",
+    "obj_rot_err_deg",
+    "key_pos_err_cm",
+    "penetration_mean_mm",
+    "penetration_max_mm",
+]
 
 
 def run_table(args: argparse.Namespace) -> list[dict]:
@@ -67,15 +77,36 @@ def run_table(args: argparse.Namespace) -> list[dict]:
             rounds = -(-num_clips // num_envs)  # every clip at least once
             task = ["--task", "OpenLoop"] if open_loop else ["--test", "--task", "SkillMimicHandRand"]
             policy_flags = (
-                ["--use_res_action"] if open_loop
-                else ["--checkpoint", str(ckpt), "--enable_ig_scale",
-                      *(["--use_res_action"] if args.action == "residual" else ["--use_delta_action"])]
+                ["--use_res_action"]
+                if open_loop
+                else [
+                    "--checkpoint",
+                    str(ckpt),
+                    "--enable_ig_scale",
+                    *(["--use_res_action"] if args.action == "residual" else ["--use_delta_action"]),
+                ]
             )
             flags = [
-                *task, "--cfg_env", args.cfg_env, "--cfg_train", args.cfg_train,
-                "--motion_file", str(folder), "--num_envs", str(num_envs), "--state_init", "2",
-                "--episode_length", str(length), "--objnames", obj, "--hand_model", args.hand_model,
-                "--enable_obj_keypoints", "--enable_dof_obs", *policy_flags,
+                *task,
+                "--cfg_env",
+                args.cfg_env,
+                "--cfg_train",
+                args.cfg_train,
+                "--motion_file",
+                str(folder),
+                "--num_envs",
+                str(num_envs),
+                "--state_init",
+                "2",
+                "--episode_length",
+                str(length),
+                "--objnames",
+                obj,
+                "--hand_model",
+                args.hand_model,
+                "--enable_obj_keypoints",
+                "--enable_dof_obs",
+                *policy_flags,
             ]
             a = parse_args(flags)
             try:
@@ -98,13 +129,17 @@ def write_table(rows: list[dict], out: str | os.PathLike) -> list[Path]:
         w.writeheader()
         for r in rows:
             w.writerow({k: r.get(k, "") for k in COLUMNS})
-    lines = ["| object | skill | success | E_op (cm) | E_or (deg) | E_h (cm) | pen. max (mm) | status |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| object | skill | success | E_op (cm) | E_or (deg) | E_h (cm) | pen. max (mm) | status |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
     for r in rows:
         if r.get("status") == "ok":
-            lines.append(f"| {r['object']} | {r['skill']} | {100 * r['success_rate']:.1f}% ({r['episodes']}) | "
-                         f"{r['obj_pos_err_cm']:.2f} | {r['obj_rot_err_deg']:.1f} | {r['key_pos_err_cm']:.2f} | "
-                         f"{r['penetration_max_mm']:.1f} | ok |")
+            lines.append(
+                f"| {r['object']} | {r['skill']} | {100 * r['success_rate']:.1f}% ({r['episodes']}) | "
+                f"{r['obj_pos_err_cm']:.2f} | {r['obj_rot_err_deg']:.1f} | {r['key_pos_err_cm']:.2f} | "
+                f"{r['penetration_max_mm']:.1f} | ok |"
+            )
         else:
             lines.append(f"| {r['object']} | {r['skill']} | – | – | – | – | – | {r['status']} |")
     atomic_write_text(md_path, "\n".join(lines) + "\n")
@@ -115,14 +150,20 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m hot.eval_table", description=__doc__.splitlines()[0])
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--checkpoint", help="policy to test")
-    who.add_argument("--open_loop", action="store_true",
-                     help="no policy: replay the reference DoFs through the PD controllers (--task OpenLoop)")
+    who.add_argument(
+        "--open_loop",
+        action="store_true",
+        help="no policy: replay the reference DoFs through the PD controllers (--task OpenLoop)",
+    )
     p.add_argument("--dataset", default="hot/data/motions/dexgrasp_train_mano")
     p.add_argument("--objects", nargs="+", default=["Bottle", "Box", "Hammer", "Sword"])
     p.add_argument("--skills", nargs="+", default=["grasp", "move", "place"], choices=sorted(SKILL_DIRS))
     p.add_argument("--hand_model", default="mano", choices=["mano", "shadow", "allegro"])
-    p.add_argument("--cfg_env", default=None,
-                   help="env YAML (default: hot/data/cfg/<hand>/<hand>_stage1_precise_track.yaml)")
+    p.add_argument(
+        "--cfg_env",
+        default=None,
+        help="env YAML (default: hot/data/cfg/<hand>/<hand>_stage1_precise_track.yaml)",
+    )
     p.add_argument("--cfg_train", default="hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml")
     p.add_argument("--action", default="residual", choices=["residual", "delta"])
     p.add_argument("--num_envs", type=int, default=16)
@@ -138,8 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     print(Path(args.out).with_name(Path(args.out).name + ".md").read_text())
     failed = [r for r in rows if r["status"].startswith(("error", "missing checkpoint"))]
     if failed:
-        print(f"python -m hot.eval_table: error: {len(failed)} of {len(rows)} cells failed; the first: "
-              f"{failed[0]['object']}/{failed[0]['skill']}: {failed[0]['status']}", file=sys.stderr)
+        print(
+            f"python -m hot.eval_table: error: {len(failed)} of {len(rows)} cells failed; the first: "
+            f"{failed[0]['object']}/{failed[0]['skill']}: {failed[0]['status']}",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

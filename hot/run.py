@@ -32,8 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hot/run.py: interrupted", file=sys.stderr)
         return 130
-    except (ConfigError, MotionFormatError, CheckpointError, FileNotFoundError, GLUnavailableError,
-            ObjectAssetError) as e:
+    except (
+        ConfigError,
+        MotionFormatError,
+        CheckpointError,
+        FileNotFoundError,
+        GLUnavailableError,
+        ObjectAssetError,
+    ) as e:
         print(f"hot/run.py: error: {e}", file=sys.stderr)
         return 2
 

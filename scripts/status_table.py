@@ -48,23 +48,47 @@ POLICIES = [
         {s: f"openloop_mano_bottle_{s}.json" for s in ("grasp", "move", "place")},
     ),
     # Shadow: held-out sets of datagen seeds 7 and 11 (the training clips are seed 0), checkpoint = last epoch
-    ("Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`", "Bottle (seed 7)",
-     {"*": "teacher_shadow_bottle_heldout.csv"}),
-    ("Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`", "Bottle (seed 11)",
-     {"*": "teacher_shadow_bottle_heldout2.csv"}),
-    ("open-loop replay of the reference (no policy), Shadow", "Bottle (seed 7)",
-     {"*": "openloop_shadow_bottle_heldout.csv"}),
-    ("open-loop replay of the reference (no policy), Shadow", "Bottle (seed 11)",
-     {"*": "openloop_shadow_bottle_heldout2.csv"}),
+    (
+        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
+        "Bottle (seed 7)",
+        {"*": "teacher_shadow_bottle_heldout.csv"},
+    ),
+    (
+        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
+        "Bottle (seed 11)",
+        {"*": "teacher_shadow_bottle_heldout2.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Shadow",
+        "Bottle (seed 7)",
+        {"*": "openloop_shadow_bottle_heldout.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Shadow",
+        "Bottle (seed 11)",
+        {"*": "openloop_shadow_bottle_heldout2.csv"},
+    ),
     # Allegro: the same held-out seeds; training clips: datagen seed 3
-    ("Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth`", "Bottle (seed 7)",
-     {"*": "teacher_allegro_bottle_heldout.csv"}),
-    ("Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth`", "Bottle (seed 11)",
-     {"*": "teacher_allegro_bottle_heldout2.csv"}),
-    ("open-loop replay of the reference (no policy), Allegro", "Bottle (seed 7)",
-     {"*": "openloop_allegro_bottle_heldout.csv"}),
-    ("open-loop replay of the reference (no policy), Allegro", "Bottle (seed 11)",
-     {"*": "openloop_allegro_bottle_heldout2.csv"}),
+    (
+        "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth`",
+        "Bottle (seed 7)",
+        {"*": "teacher_allegro_bottle_heldout.csv"},
+    ),
+    (
+        "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth`",
+        "Bottle (seed 11)",
+        {"*": "teacher_allegro_bottle_heldout2.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Allegro",
+        "Bottle (seed 7)",
+        {"*": "openloop_allegro_bottle_heldout.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Allegro",
+        "Bottle (seed 11)",
+        {"*": "openloop_allegro_bottle_heldout2.csv"},
+    ),
     (
         "open-loop replay of the reference (no policy)",
         "Sword",
@@ -152,8 +176,11 @@ OPEN_LOOP = [
         "Bottle",
         "training",
         # grasp/move/place regenerated with datagen seed 3 (the older clips: 22 % grasp open loop)
-        ["openloop_allegro_bottle.csv", "openloop_allegro_bottle_regrasp_long.csv",
-         "openloop_allegro_bottle_train_gmp_seed3.csv"],
+        [
+            "openloop_allegro_bottle.csv",
+            "openloop_allegro_bottle_regrasp_long.csv",
+            "openloop_allegro_bottle_train_gmp_seed3.csv",
+        ],
     ),
 ]
 

@@ -11,7 +11,9 @@ def test_bench_grasps_table(capsys) -> None:
     main(["grasps", "--hand", "mano", "--objects", "Bottle", "--candidates", "3"])
     rows = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("| mano | Bottle |")]
     assert len(rows) == 1, rows
-    m = re.match(r"\| mano \| Bottle \| (\d+) / 3 \| (\d+) % \| ([\d.]+) \| ([\d.]+) \| (\S+) / (\S+) \|", rows[0])
+    m = re.match(
+        r"\| mano \| Bottle \| (\d+) / 3 \| (\d+) % \| ([\d.]+) \| ([\d.]+) \| (\S+) / (\S+) \|", rows[0]
+    )
     assert m, rows[0]
     valid, per_min, wall = int(m[1]), float(m[3]), float(m[4])
     assert 0 <= valid <= 3 and wall > 0

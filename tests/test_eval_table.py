@@ -14,8 +14,22 @@ from tests.fixtures.clips import write_clip_folder
 def test_open_loop_table(tmp_path: Path) -> None:
     write_clip_folder(tmp_path / "data", "mano", "move_higher_kp", "002", n=3)
     out = tmp_path / "table"
-    rc = main(["--open_loop", "--dataset", str(tmp_path / "data"), "--objects", "Bottle",
-               "--skills", "move", "grasp", "--num_envs", "8", "--out", str(out)])
+    rc = main(
+        [
+            "--open_loop",
+            "--dataset",
+            str(tmp_path / "data"),
+            "--objects",
+            "Bottle",
+            "--skills",
+            "move",
+            "grasp",
+            "--num_envs",
+            "8",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     rows = list(csv.DictReader(open(out.with_name("table.csv"))))
     move, grasp = rows
@@ -36,8 +50,22 @@ def test_a_failed_cell_fails_the_table(tmp_path: Path, capsys) -> None:
     """A refused checkpoint (another hand) used to give a table of error cells and exit 0."""
     write_clip_folder(tmp_path / "data", "mano", "move_higher_kp", "002", n=2)
     out = tmp_path / "table"
-    rc = main(["--checkpoint", "checkpoint/shadow/shadow_bottle_grasp-move-place.pth", "--dataset",
-               str(tmp_path / "data"), "--objects", "Bottle", "--skills", "move", "--num_envs", "2", "--out", str(out)])
+    rc = main(
+        [
+            "--checkpoint",
+            "checkpoint/shadow/shadow_bottle_grasp-move-place.pth",
+            "--dataset",
+            str(tmp_path / "data"),
+            "--objects",
+            "Bottle",
+            "--skills",
+            "move",
+            "--num_envs",
+            "2",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 1
     err = capsys.readouterr().err
     assert "1 of 1 cells failed" in err and "hand: checkpoint 'shadow' vs env 'mano'" in err
@@ -48,7 +76,23 @@ def test_each_clip_counts_once_when_the_last_round_is_partial(tmp_path: Path) ->
     """5 clips on 2 envs = 3 rounds; the 6th episode replays clip 0 and used to be counted (6 episodes)."""
     write_clip_folder(tmp_path / "data", "mano", "move_higher_kp", "002", n=5)
     out = tmp_path / "table"
-    assert main(["--open_loop", "--dataset", str(tmp_path / "data"), "--objects", "Bottle", "--skills", "move",
-                 "--num_envs", "2", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--open_loop",
+                "--dataset",
+                str(tmp_path / "data"),
+                "--objects",
+                "Bottle",
+                "--skills",
+                "move",
+                "--num_envs",
+                "2",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     row = next(csv.DictReader(open(out.with_name("table.csv"))))
     assert row["status"] == "ok" and int(row["episodes"]) == 5

@@ -10,7 +10,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _names(reqs):
-    return {re.split(r"[<>=!~\[ ]", r.strip(), maxsplit=1)[0].lower() for r in reqs if r.strip() and not r.startswith("#")}
+    return {
+        re.split(r"[<>=!~\[ ]", r.strip(), maxsplit=1)[0].lower()
+        for r in reqs
+        if r.strip() and not r.startswith("#")
+    }
 
 
 def test_requirement_files_agree_with_pyproject():
@@ -20,8 +24,8 @@ def test_requirement_files_agree_with_pyproject():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     conda = _names([p for p in pip if not p.startswith("-e")])
-    assert req == want, (req ^ want)
-    assert conda == want, (conda ^ want)
+    assert req == want, req ^ want
+    assert conda == want, conda ^ want
 
 
 def test_pinned_versions_agree():
@@ -71,4 +75,6 @@ def test_installed_physics_stack_is_the_locked_one():
             have = metadata.version(name)
         except metadata.PackageNotFoundError:
             continue  # the gpu extra is optional
-        assert have == pins[name], f"{name} {have} installed, lock says {pins[name]}: run bash scripts/setup.sh"
+        assert have == pins[name], (
+            f"{name} {have} installed, lock says {pins[name]}: run bash scripts/setup.sh"
+        )

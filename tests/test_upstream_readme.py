@@ -95,7 +95,11 @@ def _params():
 def _run(env: dict, argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
     full = dict(os.environ, **env, PYTHONUNBUFFERED="1")
     return subprocess.run(
-        [sys.executable, str(ROOT / "hot/run.py"), *argv], cwd=cwd, env=full, capture_output=True, text=True,
+        [sys.executable, str(ROOT / "hot/run.py"), *argv],
+        cwd=cwd,
+        env=full,
+        capture_output=True,
+        text=True,
         timeout=600,
     )
 

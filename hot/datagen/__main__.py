@@ -28,11 +28,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--grasp_batch", type=int, default=64, help="candidates optimised together")
     p.add_argument("--grasp_iters", type=int, default=300, help="optimisation iterations per batch")
     p.add_argument("--num_stable", type=int, default=3, help="stable poses used per object (the first N)")
-    p.add_argument("--stable_ids", type=int, nargs="+", default=[],
-                   help="stable-pose indices to use instead of the first --num_stable")
+    p.add_argument(
+        "--stable_ids",
+        type=int,
+        nargs="+",
+        default=[],
+        help="stable-pose indices to use instead of the first --num_stable",
+    )
     p.add_argument("--clips_per_grasp", type=int, default=1, help="clips per (stable pose, grasp) and skill")
     p.add_argument(
-        "--max_tries", type=int, default=100,
+        "--max_tries",
+        type=int,
+        default=100,
         help="random draws per clip job before it counts as failed (100; fewer makes hopeless jobs cheaper)",
     )
     p.add_argument("--scale", type=float, default=1.0, help="object scale")
@@ -60,16 +67,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    for name, v in (("--num_grasps", args.num_grasps), ("--clips_per_grasp", args.clips_per_grasp),
-                    ("--grasp_batch", args.grasp_batch), ("--grasp_iters", args.grasp_iters),
-                    ("--max_tries", args.max_tries)):
+    for name, v in (
+        ("--num_grasps", args.num_grasps),
+        ("--clips_per_grasp", args.clips_per_grasp),
+        ("--grasp_batch", args.grasp_batch),
+        ("--grasp_iters", args.grasp_iters),
+        ("--max_tries", args.max_tries),
+    ):
         if v < 1:
             print(f"error: {name} must be >= 1, got {v}", file=sys.stderr)
             return 2
     cfg = DatagenConfig(
-        skills=tuple(args.skills), num_grasps=args.num_grasps, max_candidates=args.max_candidates,
-        num_stable=args.num_stable, stable_ids=tuple(args.stable_ids), clips_per_grasp=args.clips_per_grasp, seed=args.seed, scale=args.scale,
-        grasp=GraspConfig(batch_size=args.grasp_batch, iters=args.grasp_iters), grasp_method=args.grasp_method,
+        skills=tuple(args.skills),
+        num_grasps=args.num_grasps,
+        max_candidates=args.max_candidates,
+        num_stable=args.num_stable,
+        stable_ids=tuple(args.stable_ids),
+        clips_per_grasp=args.clips_per_grasp,
+        seed=args.seed,
+        scale=args.scale,
+        grasp=GraspConfig(batch_size=args.grasp_batch, iters=args.grasp_iters),
+        grasp_method=args.grasp_method,
         skill=SkillConfig(max_tries=args.max_tries),
     )
     bar = None
@@ -93,8 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"    times (s): {times}")
         tries = r.get("clip_tries") or {}
         if tries:
-            print("    draws per written clip (mean/max): " + ", ".join(
-                f"{k} {v['mean']:.1f}/{v['max']}" for k, v in tries.items()))
+            print(
+                "    draws per written clip (mean/max): "
+                + ", ".join(f"{k} {v['mean']:.1f}/{v['max']}" for k, v in tries.items())
+            )
     return 0
 
 

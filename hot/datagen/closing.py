@@ -42,7 +42,11 @@ class HandFrame:
     """Palm geometry of a hand in its wrist frame (derived from forward kinematics)."""
 
     def __init__(
-        self, finger_dir: np.ndarray, palm_normal: np.ndarray, palm_center: np.ndarray, closed: np.ndarray,
+        self,
+        finger_dir: np.ndarray,
+        palm_normal: np.ndarray,
+        palm_center: np.ndarray,
+        closed: np.ndarray,
         opened: np.ndarray,
     ):
         self.opened = opened
@@ -164,8 +168,16 @@ def _rot_from_axes(normal_w: np.ndarray, finger_w: np.ndarray, frame: HandFrame)
     return b @ a.T
 
 
-def sweep_close(set_pose, wd: np.ndarray, q_start: np.ndarray, q_goal: np.ndarray, groups: list[list[int]],
-                which, steps: int, contact_depth: float) -> tuple[np.ndarray, np.ndarray]:
+def sweep_close(
+    set_pose,
+    wd: np.ndarray,
+    q_start: np.ndarray,
+    q_goal: np.ndarray,
+    groups: list[list[int]],
+    which,
+    steps: int,
+    contact_depth: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Close the fingers ``which`` (indices into ``groups``) from ``q_start`` towards ``q_goal``.
 
     Each finger sweeps along its straight joint-space path and stops, by bisection, at the first
@@ -260,7 +272,9 @@ def generate_closing_grasps(
         step = 0.004
         while dist > -0.02:
             wp = obj_pos + d * dist - palm_off
-            ik = wrist_ik(chain, torch.as_tensor(wp)[None, None], torch.as_tensor(q_w)[None, None], refine=False)
+            ik = wrist_ik(
+                chain, torch.as_tensor(wp)[None, None], torch.as_tensor(q_w)[None, None], refine=False
+            )
             contacts = set_pose(ik.dofs[0, 0].numpy(), open_q)
             if any(c[2] < 0.0 for c in contacts):
                 wp = obj_pos + d * (dist + 0.003) - palm_off
@@ -272,8 +286,9 @@ def generate_closing_grasps(
         ik = wrist_ik(chain, torch.as_tensor(pos)[None, None], torch.as_tensor(q_w)[None, None], refine=False)
         wd = ik.dofs[0, 0].numpy()
         # kinematic closing, finger by finger in parallel
-        q, touched_k = sweep_close(set_pose, wd, open_q, frame.closed, groups, range(len(groups)), sweep_steps,
-                                   contact_depth)
+        q, touched_k = sweep_close(
+            set_pose, wd, open_q, frame.closed, groups, range(len(groups)), sweep_steps, contact_depth
+        )
         wrist_pos_o.append(pos - obj_pos)
         wrist_quat_o.append(q_w)
         fingers_out.append(q.copy())
@@ -288,11 +303,21 @@ def generate_closing_grasps(
         fingers=np.array(fingers_out).reshape(g, len(f_adr)),
         contact_idx=np.zeros((g, 0), dtype=np.int64),
         energy=np.zeros(g),
-        e_fc=nan.copy(), e_dis=nan.copy(), e_pen=nan.copy(), e_prior=nan.copy(), e_spen=nan.copy(),
+        e_fc=nan.copy(),
+        e_dis=nan.copy(),
+        e_pen=nan.copy(),
+        e_prior=nan.copy(),
+        e_spen=nan.copy(),
         penetration=nan.copy(),
         valid=np.zeros(g, dtype=bool),
-        meta={"hand": hand.name, "object": obj.name, "scale": scale, "seed": seed, "method": "closing",
-              "squeeze": squeeze},
+        meta={
+            "hand": hand.name,
+            "object": obj.name,
+            "scale": scale,
+            "seed": seed,
+            "method": "closing",
+            "squeeze": squeeze,
+        },
     )
     if g:
         # PD targets squeeze each touching finger a little further (as DexGraspNet's validator does);
@@ -314,9 +339,18 @@ def generate_closing_grasps(
     return gs
 
 
-def _validate(model, index, chain, gs: GraspSet, nthread: int | None, targets: np.ndarray, seconds: float = 1.0,
-
-              max_pos: float = 0.02, max_deg: float = 15.0, max_pen: float = 0.002) -> None:
+def _validate(
+    model,
+    index,
+    chain,
+    gs: GraspSet,
+    nthread: int | None,
+    targets: np.ndarray,
+    seconds: float = 1.0,
+    max_pos: float = 0.02,
+    max_deg: float = 15.0,
+    max_pen: float = 0.002,
+) -> None:
     g = len(gs)
     nw = len(GRAVITY_DIRS)
     obj_pos = np.array(VALIDATION_OBJECT_POS)
@@ -342,7 +376,11 @@ def _validate(model, index, chain, gs: GraspSet, nthread: int | None, targets: n
     sim.forward()
     dist_adr = index.sensor_adr[HAND_OBJ_DIST][0]
     pen = np.maximum(-sens[::nw, dist_adr], 0.0)
-    w = model.body(index.key_body_names[-1]).id if hasattr(index, "key_body_names") else index.key_body_ids[-1]
+    w = (
+        model.body(index.key_body_names[-1]).id
+        if hasattr(index, "key_body_names")
+        else index.key_body_ids[-1]
+    )
     o = index.object_body_id
 
     def rel() -> tuple[np.ndarray, np.ndarray]:
@@ -367,4 +405,3 @@ def _validate(model, index, chain, gs: GraspSet, nthread: int | None, targets: n
     gs.meta["hold_ok"] = ok.tolist()
     gs.penetration = pen
     gs.valid = ok & (pen <= max_pen)
-

@@ -94,7 +94,9 @@ def generate_fc_grasps(
     syn = synthesize_grasps(prob, g, gen, init=init)
     ik = wrist_ik(
         chain,
-        (torch.tensor(VALIDATION_OBJECT_POS, dtype=torch.float64) + torch.as_tensor(syn.wrist_pos_o))[:, None],
+        (torch.tensor(VALIDATION_OBJECT_POS, dtype=torch.float64) + torch.as_tensor(syn.wrist_pos_o))[
+            :, None
+        ],
         torch.as_tensor(syn.wrist_quat_o)[:, None],
     )
     wrist = ik.dofs[:, 0].numpy()
@@ -104,8 +106,16 @@ def generate_fc_grasps(
     fingers = np.array(syn.fingers, dtype=np.float64)
     touched = np.zeros((g, len(probe.groups)), dtype=bool)
     for i in range(g):
-        fingers[i], touched[i] = sweep_close(probe.set_pose, wrist[i], fingers[i], frame.closed, probe.groups,
-                                             range(len(probe.groups)), wcfg.sweep_steps, wcfg.contact_depth)
+        fingers[i], touched[i] = sweep_close(
+            probe.set_pose,
+            wrist[i],
+            fingers[i],
+            frame.closed,
+            probe.groups,
+            range(len(probe.groups)),
+            wcfg.sweep_steps,
+            wcfg.contact_depth,
+        )
 
     # ---- squeeze in physics + hold test
     gs = squeeze_and_hold(model, index, chain, hand, frame, wrist, fingers, touched, wcfg, nthread, meta)

@@ -172,8 +172,18 @@ class GraspSet:
     meta: dict = field(default_factory=dict)
 
     ARRAYS = (
-        "wrist_pos_o", "wrist_quat_o", "fingers", "contact_idx", "energy", "e_fc", "e_dis", "e_pen",
-        "e_prior", "e_spen", "penetration", "valid",
+        "wrist_pos_o",
+        "wrist_quat_o",
+        "fingers",
+        "contact_idx",
+        "energy",
+        "e_fc",
+        "e_dis",
+        "e_pen",
+        "e_prior",
+        "e_spen",
+        "penetration",
+        "valid",
     )
 
     def __len__(self) -> int:
@@ -192,7 +202,9 @@ class GraspSet:
         meta = dict(sets[0].meta) if sets else {}
         # per-grasp lists in meta (one entry per grasp) are concatenated too
         for k, v in list(meta.items()):
-            if isinstance(v, list) and all(isinstance(s.meta.get(k), list) and len(s.meta[k]) == len(s) for s in sets):
+            if isinstance(v, list) and all(
+                isinstance(s.meta.get(k), list) and len(s.meta[k]) == len(s) for s in sets
+            ):
                 meta[k] = [x for s in sets for x in s.meta[k]]
         return GraspSet(
             **{k: np.concatenate([getattr(s, k) for s in sets]) for k in GraspSet.ARRAYS},
@@ -260,7 +272,9 @@ class GraspProblem:
         facing = ((centre_m - cp[0]) * cn[0]).sum(-1) > 0
         self.cand_local = torch.nonzero(facing).squeeze(-1)
         if len(self.cand_local) < self.cfg.n_contacts:
-            raise ValueError(f"hand {hand.name!r}: only {len(self.cand_local)} contact candidates face the palm")
+            raise ValueError(
+                f"hand {hand.name!r}: only {len(self.cand_local)} contact candidates face the palm"
+            )
         # thumb candidates: surface points on the bodies from the last fingertip up to the wrist frame
         m = self.kin.model
         thumb, b = set(), m.body(hand.fingertip_bodies[-1]).id
@@ -306,7 +320,9 @@ class GraspProblem:
         """Palm-facing initial ``trans (n, 3)``, ``rot (n, 3, 3)``, ``q (n, F)`` around the object."""
         idx = torch.randint(len(self.surface_p), (n,), generator=gen)
         ps, ns = self.surface_p[idx], self.surface_n[idx]
-        gap = self.cfg.init_gap[0] + torch.rand(n, 1, generator=gen) * (self.cfg.init_gap[1] - self.cfg.init_gap[0])
+        gap = self.cfg.init_gap[0] + torch.rand(n, 1, generator=gen) * (
+            self.cfg.init_gap[1] - self.cfg.init_gap[0]
+        )
         # rotation taking approach_h onto -n, then a random roll about -n
         a = self.approach_h.expand(n, 3)
         b = -ns
@@ -318,7 +334,9 @@ class GraspProblem:
         r_align = torch.eye(3) + vx + vx @ vx / (1 + c).clamp_min(1e-6).unsqueeze(-1)
         flip = c.squeeze(-1) < -0.999  # antiparallel: rotate π about any axis orthogonal to a
         if flip.any():
-            perp = torch.nn.functional.normalize(torch.cross(a[flip], torch.randn(int(flip.sum()), 3, generator=gen), dim=-1), dim=-1)
+            perp = torch.nn.functional.normalize(
+                torch.cross(a[flip], torch.randn(int(flip.sum()), 3, generator=gen), dim=-1), dim=-1
+            )
             r_align[flip] = 2 * perp.unsqueeze(-1) * perp.unsqueeze(-2) - torch.eye(3)
         roll = torch.rand(n, generator=gen) * 2 * math.pi
         from hot.datagen.kinematics import _axis_angle_mat
@@ -351,7 +369,9 @@ def contact_forces(prob: GraspProblem, w_logit: torch.Tensor | None) -> torch.Te
     return torch.softmax(w_logit, dim=-1) * w_logit.shape[-1]
 
 
-def net_wrench_norm(cp: torch.Tensor, normals: torch.Tensor, forces: torch.Tensor | None = None) -> torch.Tensor:
+def net_wrench_norm(
+    cp: torch.Tensor, normals: torch.Tensor, forces: torch.Tensor | None = None
+) -> torch.Tensor:
     """``E_fc``: norm of the net wrench ``(B,)`` of forces along the inward normals ``-normals``
     at the contacts ``cp (B, n, 3)``, torques about the object origin; ``forces (B, n)`` scales
     them (``None``: unit forces)."""
@@ -387,7 +407,14 @@ def grasp_energies(
     d = (sc[:, kin.spen_i] - sc[:, kin.spen_j]).norm(dim=-1)
     e_spen = torch.relu(kin.sph_r[kin.spen_i] + kin.sph_r[kin.spen_j] - d).sum(-1)
     total = e_fc + cfg.w_dis * e_dis + cfg.w_pen * e_pen + cfg.w_prior * e_prior + cfg.w_spen * e_spen
-    return {"energy": total, "e_fc": e_fc, "e_dis": e_dis, "e_pen": e_pen, "e_prior": e_prior, "e_spen": e_spen}
+    return {
+        "energy": total,
+        "e_fc": e_fc,
+        "e_dis": e_dis,
+        "e_pen": e_pen,
+        "e_prior": e_prior,
+        "e_spen": e_spen,
+    }
 
 
 def synthesize_grasps(
@@ -409,7 +436,11 @@ def synthesize_grasps(
     q = q0.clone().requires_grad_(True)
     w_logit = torch.zeros(n, cfg.n_contacts, requires_grad=True)
     cidx = draw_contacts(prob, n, gen)
-    groups = [{"params": [trans], "lr": cfg.lr_pos}, {"params": [r6], "lr": cfg.lr_rot}, {"params": [q], "lr": cfg.lr_q}]
+    groups = [
+        {"params": [trans], "lr": cfg.lr_pos},
+        {"params": [r6], "lr": cfg.lr_rot},
+        {"params": [q], "lr": cfg.lr_q},
+    ]
     if cfg.weighted_fc:
         groups.append({"params": [w_logit], "lr": cfg.lr_w})
     opt = torch.optim.Adam(groups)
@@ -558,4 +589,3 @@ def validate_grasps(prob: GraspProblem, grasps: GraspSet, chain: WristChain | No
         "max_rot_drift": rot_drift.max(-1).tolist(),
     }
     return grasps
-

@@ -214,7 +214,9 @@ def wrist_ik(
     q = quat_w.detach().to("cpu", torch.float64).reshape(-1, t_len, 4)
     m = p.shape[0]
     rot = quat_to_matrix(q / q.norm(dim=-1, keepdim=True))
-    prev = torch.zeros(m, 3, dtype=torch.float64) if init is None else init.detach().cpu().double().reshape(m, 3)
+    prev = (
+        torch.zeros(m, 3, dtype=torch.float64) if init is None else init.detach().cpu().double().reshape(m, 3)
+    )
     angles = torch.empty(m, t_len, 3, dtype=torch.float64)
     for t in range(t_len):
         s1, s2 = euler_xyz_branches(rot[:, t], prev[:, 0])

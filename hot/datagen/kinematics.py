@@ -50,9 +50,15 @@ def _axis_angle_mat(axis: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
     t = 1 - c
     return torch.stack(
         [
-            t * x * x + c, t * x * y - s * z, t * x * z + s * y,
-            t * x * y + s * z, t * y * y + c, t * y * z - s * x,
-            t * x * z - s * y, t * y * z + s * x, t * z * z + c,
+            t * x * x + c,
+            t * x * y - s * z,
+            t * x * z + s * y,
+            t * x * y + s * z,
+            t * y * y + c,
+            t * y * z - s * x,
+            t * x * z - s * y,
+            t * y * z + s * x,
+            t * z * z + c,
         ],
         dim=-1,
     ).reshape(*axis.shape[:-1], 3, 3)
@@ -93,7 +99,9 @@ def _geom_surface(model: mujoco.MjModel, g: int, spacing: float) -> tuple[np.nda
             disc[:, 2] = 0
             disc *= r
             cap_p = np.concatenate([disc + [0, 0, h], disc - [0, 0, h]])
-            cap_n = np.concatenate([np.tile([0, 0, 1.0], (len(disc), 1)), np.tile([0, 0, -1.0], (len(disc), 1))])
+            cap_n = np.concatenate(
+                [np.tile([0, 0, 1.0], (len(disc), 1)), np.tile([0, 0, -1.0], (len(disc), 1))]
+            )
         return np.concatenate([pts, cap_p]), np.concatenate([nrm, cap_n])
     if gtype == mujoco.mjtGeom.mjGEOM_ELLIPSOID:
         n = max(8, int(4 * math.pi * float(np.mean(size)) ** 2 / spacing**2))
@@ -142,7 +150,9 @@ def _geom_spheres(model: mujoco.MjModel, g: int) -> tuple[np.ndarray, np.ndarray
     c_off = model.geom_aabb[g][:3] if gtype == mujoco.mjtGeom.mjGEOM_MESH else np.zeros(3)
     r = float(min(half))
     counts = [max(1, int(math.ceil(hh / max(r, 1e-4)))) for hh in half]
-    axes = [np.linspace(-hh + r, hh - r, k) if k > 1 else np.zeros(1) for hh, k in zip(half, counts, strict=True)]
+    axes = [
+        np.linspace(-hh + r, hh - r, k) if k > 1 else np.zeros(1) for hh, k in zip(half, counts, strict=True)
+    ]
     grid = np.stack(np.meshgrid(*axes, indexing="ij"), -1).reshape(-1, 3) + c_off
     return grid, np.full(len(grid), r)
 
@@ -209,8 +219,12 @@ class HandKinematics:
                     raise ValueError(f"hand {hand.name!r}: joint {m.joint(j).name!r} is not a finger DoF")
                 jt = int(m.jnt_type[j])
                 if jt not in (mujoco.mjtJoint.mjJNT_HINGE, mujoco.mjtJoint.mjJNT_SLIDE):
-                    raise ValueError(f"hand {hand.name!r}: joint {m.joint(j).name!r} must be a hinge or slide")
-                js.append((jid_to_f[j], jt, torch.tensor(m.jnt_pos[j], **tt), torch.tensor(m.jnt_axis[j], **tt)))
+                    raise ValueError(
+                        f"hand {hand.name!r}: joint {m.joint(j).name!r} must be a hinge or slide"
+                    )
+                js.append(
+                    (jid_to_f[j], jt, torch.tensor(m.jnt_pos[j], **tt), torch.tensor(m.jnt_axis[j], **tt))
+                )
             self.body_joints.append(js)
         rng = np.array([m.jnt_range[j] for j in finger_jid.values()])
         limited = np.array([m.jnt_limited[j] for j in finger_jid.values()]).astype(bool)

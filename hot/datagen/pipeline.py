@@ -117,9 +117,16 @@ def _digest(key: dict) -> str:
 def grasp_cache_path(work: Path, hand: HandModel, obj, cfg: DatagenConfig) -> Path:
     """The grasp cache of these settings: its name carries a digest of everything that shapes the grasps
     (hand, object, scale, seed, method, optimiser settings, budget), so other settings never reuse it."""
-    key = {"hand": hand.name, "object": obj.name, "scale": cfg.scale, "seed": cfg.seed,
-           "grasp_method": cfg.grasp_method, "grasp": asdict(cfg.grasp), "num_grasps": cfg.num_grasps,
-           "max_candidates": cfg.max_candidates}
+    key = {
+        "hand": hand.name,
+        "object": obj.name,
+        "scale": cfg.scale,
+        "seed": cfg.seed,
+        "grasp_method": cfg.grasp_method,
+        "grasp": asdict(cfg.grasp),
+        "num_grasps": cfg.num_grasps,
+        "max_candidates": cfg.max_candidates,
+    }
     return work / f"grasps_{hand.name}_{_digest(key)}.npz"
 
 
@@ -179,12 +186,17 @@ def run_object(
         while done_n < budget and sum(int(_usable(s).sum()) for s in sets) < cfg.num_grasps:
             n = min(cfg.grasp.batch_size, budget - done_n)
             seed_b = (gen_seed + b) % (2**63)
-            samplers = {"closing": generate_closing_grasps, "wrap": generate_wrap_grasps,
-                        "fc": partial(generate_fc_grasps, problem=prob)}
+            samplers = {
+                "closing": generate_closing_grasps,
+                "wrap": generate_wrap_grasps,
+                "fc": partial(generate_fc_grasps, problem=prob),
+            }
             if cfg.grasp_method not in samplers:
                 raise ValueError(f"unknown grasp_method {cfg.grasp_method!r}; use one of {sorted(samplers)}")
             tc = time.perf_counter()
-            gs = samplers[cfg.grasp_method](hand, obj, cfg.scale, n, seed=seed_b, progress=pbar.update if pbar else None)
+            gs = samplers[cfg.grasp_method](
+                hand, obj, cfg.scale, n, seed=seed_b, progress=pbar.update if pbar else None
+            )
             tt = {"synthesis_s": time.perf_counter() - tc, "validation_s": 0.0}
             sets.append(gs)
             for k in ("synthesis_s", "validation_s"):
@@ -207,8 +219,10 @@ def run_object(
     report["penetration_mean_mm"] = float(pen.mean() * 1000) if len(pen) else float("nan")
     report["penetration_max_mm"] = float(pen.max() * 1000) if len(pen) else float("nan")
     if len(order) == 0:
-        log(f"[datagen] {hand.name}/{obj.name}: grasp synthesis gave 0 valid grasps out of {len(grasps)}; "
-            "no clips written for this object")
+        log(
+            f"[datagen] {hand.name}/{obj.name}: grasp synthesis gave 0 valid grasps out of {len(grasps)}; "
+            "no clips written for this object"
+        )
         report["clips"] = {}
         report["times"]["total_s"] = time.perf_counter() - t0
         _write_json(marker, {"settings": settings, "report": report})
@@ -236,16 +250,24 @@ def run_object(
     opts = SceneOptions()
     model, _ = compile_scene(hand, obj, cfg.scale)
     ctx = SkillContext(
-        hand=hand, chain=WristChain(model), kin=prob.kin, sdf=prob.sdf, grasps=used, poses=poses,
-        platform_top=opts.platform_z + opts.platform_size[2] / 2, cfg=cfg.skill,
+        hand=hand,
+        chain=WristChain(model),
+        kin=prob.kin,
+        sdf=prob.sdf,
+        grasps=used,
+        poses=poses,
+        platform_top=opts.platform_z + opts.platform_size[2] / 2,
+        cfg=cfg.skill,
         open_pose=sampler_open_pose(hand, str(used.meta.get("method", ""))),
     )
     jobs = []
     if cfg.stable_ids:
         bad = [i for i in cfg.stable_ids if not 0 <= i < len(poses)]
         if bad:
-            raise ValueError(f"{spath}: stable pose ids {bad} out of range; "
-                             f"{obj.name} has {len(poses)} stable poses (0-{len(poses) - 1})")
+            raise ValueError(
+                f"{spath}: stable pose ids {bad} out of range; "
+                f"{obj.name} has {len(poses)} stable poses (0-{len(poses) - 1})"
+            )
         pose_ids = sorted(set(cfg.stable_ids))
     else:
         pose_ids = list(range(min(cfg.num_stable, len(poses))))

@@ -115,7 +115,9 @@ class ObjectSDF:
         p = pts.reshape(-1, 3).float()
         u = ((p - self.lo) / (self.hi - self.lo) * 2 - 1).reshape(1, -1, 1, 1, 3)
         grid = self.grid if normals else self.grid[:, :1]
-        v = torch.nn.functional.grid_sample(grid, u, mode="bilinear", padding_mode="border", align_corners=True)
+        v = torch.nn.functional.grid_sample(
+            grid, u, mode="bilinear", padding_mode="border", align_corners=True
+        )
         v = v.reshape(grid.shape[1], -1)
         excess = torch.relu(self.lo - p) + torch.relu(p - self.hi)
         sd = v[0] + excess.sum(-1)

@@ -191,8 +191,13 @@ class Plan:
         return Plan(**{k: torch.cat([getattr(p, k) for p in plans]) for k in Plan.__dataclass_fields__})
 
     def pad(self, first: int = 0, last: int = 0) -> Plan:
-        idx = torch.cat([torch.zeros(first, dtype=torch.long), torch.arange(len(self)),
-                         torch.full((last,), len(self) - 1, dtype=torch.long)])
+        idx = torch.cat(
+            [
+                torch.zeros(first, dtype=torch.long),
+                torch.arange(len(self)),
+                torch.full((last,), len(self) - 1, dtype=torch.long),
+            ]
+        )
         return Plan(**{k: getattr(self, k)[idx] for k in Plan.__dataclass_fields__})
 
 
@@ -254,8 +259,15 @@ def _const(x: torch.Tensor, n: int) -> torch.Tensor:
 
 def _plan(wp, wq, f, op, oq, c, fast=False) -> Plan:
     n = len(wp)
-    return Plan(wp, wq, f, op, oq, torch.as_tensor(c, dtype=torch.float64).expand(n).clone(),
-                torch.full((n,), bool(fast)))
+    return Plan(
+        wp,
+        wq,
+        f,
+        op,
+        oq,
+        torch.as_tensor(c, dtype=torch.float64).expand(n).clone(),
+        torch.full((n,), bool(fast)),
+    )
 
 
 # ------------------------------------------------------------------------------------------ skills
@@ -320,9 +332,13 @@ def _approach(ctx: SkillContext, g: int, o_pos, o_quat, rng) -> Plan | None:
     k = min(cfg.close_frames, n)
     s_f = ((torch.arange(n, dtype=torch.float64) - (n - k)) / k).clamp(min=0.0)
     f = ctx.q_open + (fingers - ctx.q_open) * s_f[:, None]
-    appr = Plan(wp, _const(w_quat, n), f, _const(o_pos, n), _const(o_quat, n), c, torch.zeros(n, dtype=torch.bool))
+    appr = Plan(
+        wp, _const(w_quat, n), f, _const(o_pos, n), _const(o_quat, n), c, torch.zeros(n, dtype=torch.bool)
+    )
     h = cfg.hold_frames
-    hold = _plan(_const(w_pos, h), _const(w_quat, h), _const(fingers, h), _const(o_pos, h), _const(o_quat, h), 1.0)
+    hold = _plan(
+        _const(w_pos, h), _const(w_quat, h), _const(fingers, h), _const(o_pos, h), _const(o_quat, h), 1.0
+    )
     return Plan.cat([appr, hold])
 
 
@@ -331,7 +347,9 @@ def _eased(dist: float, step: float, ramp: int) -> torch.Tensor:
     linearly over ``ramp`` frames (n = dist/step + ramp frames)."""
     n = int(round(dist / step)) + ramp
     i = torch.arange(n, dtype=torch.float64) + 0.5
-    v = torch.minimum(torch.minimum(i / max(ramp, 1), (n - i) / max(ramp, 1)), torch.ones(n, dtype=torch.float64))
+    v = torch.minimum(
+        torch.minimum(i / max(ramp, 1), (n - i) / max(ramp, 1)), torch.ones(n, dtype=torch.float64)
+    )
     c = torch.cumsum(v, 0)
     return c * (dist / float(c[-1]))
 
@@ -399,7 +417,9 @@ def _release(ctx: SkillContext, g: int, last: Plan, retreat: float = 0.1, n_open
     f = fingers + (ctx.q_open - fingers) * (s[:, None] * n / n_open).clamp(max=1.0)
     c = torch.zeros(n, dtype=torch.float64)
     c[:4] = -1
-    return Plan(wp, _const(w_quat, n), f, _const(o_pos, n), _const(o_quat, n), c, torch.zeros(n, dtype=torch.bool))
+    return Plan(
+        wp, _const(w_quat, n), f, _const(o_pos, n), _const(o_quat, n), c, torch.zeros(n, dtype=torch.bool)
+    )
 
 
 def _transit(ctx: SkillContext, p0, q0, p1, q1, f, o_pos, o_quat, via=None) -> Plan:
@@ -430,14 +450,30 @@ def skill_regrasp(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
     wp_o, wq_o, fingers = ctx.grasp_tf(g)
     w_pos, w_quat = _attach(o_pos[None], o_quat[None], wp_o, wq_o)
     h = 10
-    hold = _plan(_const(w_pos[0], h), _const(w_quat[0], h), _const(fingers, h), _const(o_pos, h), _const(o_quat, h), 1.0)
+    hold = _plan(
+        _const(w_pos[0], h),
+        _const(w_quat[0], h),
+        _const(fingers, h),
+        _const(o_pos, h),
+        _const(o_quat, h),
+        1.0,
+    )
     rel = _release(ctx, g, hold)
     second = _approach(ctx, g2, o_pos, o_quat, rng)
     if second is None:
         return None
     via = [o_pos + torch.tensor([0.0, 0.0, 0.25], dtype=torch.float64)]
-    tr = _transit(ctx, rel.wrist_pos[-1], rel.wrist_quat[-1], second.wrist_pos[0], second.wrist_quat[0],
-                  ctx.q_open, o_pos, o_quat, via)
+    tr = _transit(
+        ctx,
+        rel.wrist_pos[-1],
+        rel.wrist_quat[-1],
+        second.wrist_pos[0],
+        second.wrist_quat[0],
+        ctx.q_open,
+        o_pos,
+        o_quat,
+        via,
+    )
     lift = _lift(ctx, g2, second, 0.3)
     return Plan.cat([hold, rel, tr, second, lift]).pad(last=30)
 
@@ -487,7 +523,9 @@ def _catch(ctx: SkillContext, g: int, rng) -> Plan | None:
     omega = omega / np.linalg.norm(omega) * rng.uniform(0.0, 3.0)  # rad/s
     t = np.arange(n_f + 1) * DT
     op = torch.tensor(p0 + v0 * t[:, None] + 0.5 * GRAVITY * t[:, None] ** 2)
-    oq = quat_normalize(quat_mul(quat_from_exp_map(torch.tensor(omega * (t - t_f)[:, None])), oq_c.expand(len(t), 4)))
+    oq = quat_normalize(
+        quat_mul(quat_from_exp_map(torch.tensor(omega * (t - t_f)[:, None])), oq_c.expand(len(t), 4))
+    )
     v_c = v0 + GRAVITY * t_f
     ang = quat_to_exp_map(quat_mul(quat_conj(oq[-2]), oq[-1])) * FPS  # ω at arrival
     # the open hand waits, then over the last m frames matches the object's velocity: it rides a
@@ -497,7 +535,9 @@ def _catch(ctx: SkillContext, g: int, rng) -> Plan | None:
     tm = np.minimum(t - t_f, 0.0)
     tm = np.maximum(tm, -m * DT) if m > 0 else np.zeros_like(tm)
     s_m = tm + tm**2 / (2 * m * DT) if m > 0 else tm
-    vq = quat_normalize(quat_mul(quat_from_exp_map(ang[None] * torch.tensor(s_m)[:, None]), oq_c.expand(len(t), 4)))
+    vq = quat_normalize(
+        quat_mul(quat_from_exp_map(ang[None] * torch.tensor(s_m)[:, None]), oq_c.expand(len(t), 4))
+    )
     w_f, wq_f = _attach(o_c + torch.tensor(v_c[None] * s_m[:, None]), vq, wp_o, wq_o)
     lead = min(int(ctx.cfg.catch_close_lead), 8, n_f)
     sf_f = torch.tensor(np.clip((np.arange(n_f + 1) - (n_f - lead)) / 8.0, 0, 1))
@@ -553,7 +593,9 @@ def skill_freemove(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
         plans.append(seg)
         p, q, f = p_new, q_new, f_new
     first = plans[0]
-    start = _plan(first.wrist_pos[:1], first.wrist_quat[:1], first.fingers[:1], o_pos[None], o_quat[None], 0.0)
+    start = _plan(
+        first.wrist_pos[:1], first.wrist_quat[:1], first.fingers[:1], o_pos[None], o_quat[None], 0.0
+    )
     return Plan.cat([start] + plans).pad(last=10)
 
 
@@ -569,7 +611,9 @@ def skill_long(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
     place = checked(skill_place) if grasp is not None else None
     if grasp is None or place is None:
         return None
-    grasp = Plan(**{k: getattr(grasp, k)[: len(grasp) - ctx.cfg.tail_frames] for k in Plan.__dataclass_fields__})
+    grasp = Plan(
+        **{k: getattr(grasp, k)[: len(grasp) - ctx.cfg.tail_frames] for k in Plan.__dataclass_fields__}
+    )
     place = Plan(**{k: getattr(place, k)[ctx.cfg.tail_frames :] for k in Plan.__dataclass_fields__})
     wp_o, wq_o, fingers = ctx.grasp_tf(g)
     op, oq = _segment(grasp.obj_pos[-1], grasp.obj_quat[-1], place.obj_pos[0], place.obj_quat[0], ctx.cfg)
@@ -580,8 +624,14 @@ def skill_long(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
 
 
 SKILL_FNS = {
-    "grasp": skill_grasp, "move": skill_move, "place": skill_place, "regrasp": skill_regrasp,
-    "rotate": skill_rotate, "catch": skill_catch, "throw": skill_throw, "freemove": skill_freemove,
+    "grasp": skill_grasp,
+    "move": skill_move,
+    "place": skill_place,
+    "regrasp": skill_regrasp,
+    "rotate": skill_rotate,
+    "catch": skill_catch,
+    "throw": skill_throw,
+    "freemove": skill_freemove,
     "long": skill_long,
 }
 

@@ -114,7 +114,9 @@ def _simulate(model, index, pos: np.ndarray, quat: np.ndarray, seconds: float, n
     return out[:, index.obj_qpos_adr[:3]], out[:, index.obj_qpos_adr[3:]], speed
 
 
-def find_stable_poses(hand: HandModel, obj, scale: float = 1.0, seed: int = 0, cfg: StablePoseConfig | None = None):
+def find_stable_poses(
+    hand: HandModel, obj, scale: float = 1.0, seed: int = 0, cfg: StablePoseConfig | None = None
+):
     """Run the drop test; returns :class:`StablePoses` (possibly empty)."""
     from hot.sim.scene import SceneOptions, compile_scene
 
@@ -177,7 +179,11 @@ def _hulls(obj, scale: float):
 
 
 def load_or_find_stable_poses(
-    hand: HandModel, obj, cache_path: str | os.PathLike, scale: float = 1.0, seed: int = 0,
+    hand: HandModel,
+    obj,
+    cache_path: str | os.PathLike,
+    scale: float = 1.0,
+    seed: int = 0,
     cfg: StablePoseConfig | None = None,
 ) -> StablePoses:
     """Read the cached poses at ``cache_path`` or run :func:`find_stable_poses` and cache them."""

@@ -322,15 +322,37 @@ def generate_wrap_grasps(
         if progress:
             progress(1)
 
-    gs = squeeze_and_hold(model, index, chain, hand, frame, wrist, fingers, touched, cfg, nthread,
-                          _meta(hand, obj, scale, seed, cfg))
+    gs = squeeze_and_hold(
+        model,
+        index,
+        chain,
+        hand,
+        frame,
+        wrist,
+        fingers,
+        touched,
+        cfg,
+        nthread,
+        _meta(hand, obj, scale, seed, cfg),
+    )
     # energy orders grasps: fewer failed directions, then shallower penetration
     gs.energy = (1.0 - np.asarray(gs.meta["hold_per_dir"], dtype=float).mean(1)) + gs.penetration
     return gs
 
 
-def squeeze_and_hold(model, index, chain, hand: HandModel, frame: HandFrame, wrist: np.ndarray, fingers: np.ndarray,
-                     touched: np.ndarray, cfg: WrapConfig, nthread: int | None, meta: dict) -> GraspSet:
+def squeeze_and_hold(
+    model,
+    index,
+    chain,
+    hand: HandModel,
+    frame: HandFrame,
+    wrist: np.ndarray,
+    fingers: np.ndarray,
+    touched: np.ndarray,
+    cfg: WrapConfig,
+    nthread: int | None,
+    meta: dict,
+) -> GraspSet:
     """Steps 4-5 for contact poses ``(wrist (G, 6), fingers (G, F))``: squeeze in physics, then hold-test.
 
     ``touched (G, fingers)``: which fingers touch the object at the contact pose (the last is the
@@ -368,8 +390,18 @@ def squeeze_and_hold(model, index, chain, hand: HandModel, frame: HandFrame, wri
         },
     )
     # ---- hold test: the scene's servos hold the settled pose with the settled torques
-    _validate(model, index, chain, gs, nthread, targets, seconds=cfg.hold_s, max_pos=cfg.max_pos,
-              max_deg=cfg.max_deg, max_pen=cfg.max_pen)
+    _validate(
+        model,
+        index,
+        chain,
+        gs,
+        nthread,
+        targets,
+        seconds=cfg.hold_s,
+        max_pos=cfg.max_pos,
+        max_deg=cfg.max_deg,
+        max_pen=cfg.max_pen,
+    )
     # kinematic reference quality, as for the closing sampler: thumb + >= 2 fingers, shallow
     gs.meta["usable"] = (
         (gs.penetration <= cfg.max_pen) & touched[:, -1] & (touched[:, :-1].sum(1) >= 2)
@@ -377,8 +409,15 @@ def squeeze_and_hold(model, index, chain, hand: HandModel, frame: HandFrame, wri
     return gs
 
 
-def _settle(model, index, wrist: np.ndarray, fingers: np.ndarray, frame: HandFrame, cfg: WrapConfig,
-            nthread: int | None) -> tuple[np.ndarray, np.ndarray]:
+def _settle(
+    model,
+    index,
+    wrist: np.ndarray,
+    fingers: np.ndarray,
+    frame: HandFrame,
+    cfg: WrapConfig,
+    nthread: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Close the fingers onto the free object in zero gravity with capped torques; one world per grasp.
 
     Each joint that flexes between the open and closed hand poses drives towards the closed pose
@@ -453,5 +492,11 @@ def _empty(hand, obj, scale, seed, cfg, method: str = "wrap") -> GraspSet:
 
 
 def _meta(hand, obj, scale, seed, cfg, method: str = "wrap") -> dict:
-    return {"hand": hand.name, "object": obj.name, "scale": scale, "seed": seed, "method": method,
-            "config": cfg.as_dict()}
+    return {
+        "hand": hand.name,
+        "object": obj.name,
+        "scale": scale,
+        "seed": seed,
+        "method": method,
+        "config": cfg.as_dict(),
+    }

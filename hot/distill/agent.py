@@ -68,7 +68,9 @@ class DistillAgent(HotA2CAgent):
         super().init_tensors()
         buf = self.experience_buffer
         buf.tensor_dict["experts"] = torch.zeros(
-            (self.horizon_length, self.num_actors, self.actions_num), dtype=torch.float32, device=self.ppo_device
+            (self.horizon_length, self.num_actors, self.actions_num),
+            dtype=torch.float32,
+            device=self.ppo_device,
         )
         self.update_list = list(self.update_list) + ["experts"]
         self.tensor_list = list(self.tensor_list) + ["experts"]
@@ -87,7 +89,9 @@ class DistillAgent(HotA2CAgent):
             use = torch.rand(expert.shape[0], device=self.ppo_device) < b
             actions = torch.where(use.unsqueeze(1), expert.clamp(-1.0, 1.0), res["actions"])
             res["actions"] = actions
-            res["neglogpacs"] = self.model.neglogp(actions, res["mus"], res["sigmas"], torch.log(res["sigmas"]))
+            res["neglogpacs"] = self.model.neglogp(
+                actions, res["mus"], res["sigmas"], torch.log(res["sigmas"])
+            )
             self._stat("teacher_action_fraction", float(use.float().mean()))
         else:
             self._stat("teacher_action_fraction", 0.0)
@@ -104,7 +108,11 @@ class DistillAgent(HotA2CAgent):
         mu, sigma, values = res["mus"], res["sigmas"], res["values"]
         returns = input_dict["returns"]
         a_loss = self.actor_loss_func(
-            input_dict["old_logp_actions"], res["prev_neglogp"], input_dict["advantages"], self.ppo, self.e_clip
+            input_dict["old_logp_actions"],
+            res["prev_neglogp"],
+            input_dict["advantages"],
+            self.ppo,
+            self.e_clip,
         ).mean()
         c_loss = common_losses.critic_loss(
             self.model, input_dict["old_values"], values, self.e_clip, returns, self.clip_value
@@ -113,7 +121,9 @@ class DistillAgent(HotA2CAgent):
         e_loss = ((mu - input_dict["experts"]) ** 2).sum(dim=-1).mean()
         ev = schedule.explained_variance(values.detach(), returns)
         self.gate.update(self.epoch_num, ev)
-        w = schedule.loss_weights(self.epoch_num, self.gate, self.dcfg, self.critic_coef, self.bounds_loss_coef or 0.0)
+        w = schedule.loss_weights(
+            self.epoch_num, self.gate, self.dcfg, self.critic_coef, self.bounds_loss_coef or 0.0
+        )
         if w.phase == "ppo":
             self.gate.n_actor += 1
         # a term with weight 0 is left out, not multiplied by 0: before PPO starts, the PPO ratio of teacher
@@ -133,8 +143,15 @@ class DistillAgent(HotA2CAgent):
         entropy = res["entropy"].mean()
         a_log = a_loss.detach() if w.actor != 0.0 else torch.zeros(())  # logged as 0 while not optimised
         self.train_result = (
-            a_log, c_loss.detach(), entropy.detach(), kl, self.last_lr, 1.0,
-            mu.detach(), sigma.detach(), b_loss.detach(),
+            a_log,
+            c_loss.detach(),
+            entropy.detach(),
+            kl,
+            self.last_lr,
+            1.0,
+            mu.detach(),
+            sigma.detach(),
+            b_loss.detach(),
         )
 
     def train_epoch(self):
@@ -148,7 +165,9 @@ class DistillAgent(HotA2CAgent):
         self._epoch_stats.clear()
         self.distill_log.append(rec)
         if getattr(self, "experiment_dir", None) and (not self.multi_gpu or self.global_rank == 0):
-            write_log(Path(self.experiment_dir) / "distill_log.csv", self.distill_log)  # kept if the run is stopped
+            write_log(
+                Path(self.experiment_dir) / "distill_log.csv", self.distill_log
+            )  # kept if the run is stopped
         if self.writer is not None:
             for k, v in rec.items():
                 if k != "epoch" and math.isfinite(v):

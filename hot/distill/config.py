@@ -15,6 +15,7 @@ from hot.tasks.tracking.config import DistillTeachersCfg, TeacherEntry
 
 __all__ = ["DistillCfg", "TeacherEntry", "SKILL_CODES", "load_distill_cfg"]
 
+
 @dataclass
 class DistillCfg:
     """Teachers, routing and the DAgger -> supervised -> PPO schedule of the student (spec §7.2)."""
@@ -66,7 +67,10 @@ class DistillCfg:
 
 
 def load_distill_cfg(
-    train_cfg: dict, route_by: str, source: str = "train config", env_teachers: DistillTeachersCfg | None = None
+    train_cfg: dict,
+    route_by: str,
+    source: str = "train config",
+    env_teachers: DistillTeachersCfg | None = None,
 ) -> DistillCfg:
     """Read ``params.distill`` strictly; ``route_by`` is what the task needs (``skill`` / ``object``).
 
@@ -83,7 +87,11 @@ def load_distill_cfg(
     if env_teachers is not None and (env_teachers.teachers or env_teachers.teacher_dir):
         # upstream names the teachers in the env YAML (hot/data/cfg/skillmimic_*distill.yaml): they win, and
         # the train YAML's teachers and route_by (written for the other distillation task) are not used
-        cfg.teachers, cfg.teacher_dir, cfg.route_by = list(env_teachers.teachers), env_teachers.teacher_dir, route_by
+        cfg.teachers, cfg.teacher_dir, cfg.route_by = (
+            list(env_teachers.teachers),
+            env_teachers.teacher_dir,
+            route_by,
+        )
     if cfg.route_by != route_by:
         raise ConfigError(
             f"{source}: params.distill.route_by is '{cfg.route_by}' but this task routes teachers by {route_by}"

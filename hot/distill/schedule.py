@@ -77,7 +77,9 @@ class LossWeights:
     expert: float
 
 
-def loss_weights(epoch: int, gate: CriticGate, cfg: DistillCfg, critic_coef: float, bounds_coef: float) -> LossWeights:
+def loss_weights(
+    epoch: int, gate: CriticGate, cfg: DistillCfg, critic_coef: float, bounds_coef: float
+) -> LossWeights:
     """The §7.2 table. ``critic_coef`` / ``bounds_coef`` come from the PPO config."""
     if epoch <= cfg.expert_only_until:
         return LossWeights("expert", 0.0, 0.0, 0.0, cfg.expert_loss_coef)

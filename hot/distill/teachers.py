@@ -21,7 +21,14 @@ from hot.config.resolve import resolve_path
 from hot.config.strict import ConfigError
 from hot.distill.config import SKILL_CODES, DistillCfg
 
-__all__ = ["TeacherSpec", "TeacherEnsemble", "resolve_teachers", "skill_table", "object_table", "parse_skills"]
+__all__ = [
+    "TeacherSpec",
+    "TeacherEnsemble",
+    "resolve_teachers",
+    "skill_table",
+    "object_table",
+    "parse_skills",
+]
 
 RMS_EPS = 1e-5  # rl-games RunningMeanStd epsilon
 
@@ -45,7 +52,9 @@ def parse_skills(items: Sequence[str | int], where: str) -> tuple[int, ...]:
         elif s.isdigit():
             codes.add(int(s))
         else:
-            raise ConfigError(f"{where}: unknown skill {it!r}; use one of {sorted(SKILL_CODES)} or a 3-digit code")
+            raise ConfigError(
+                f"{where}: unknown skill {it!r}; use one of {sorted(SKILL_CODES)} or a 3-digit code"
+            )
     if not codes:
         raise ConfigError(f"{where}: no skills given")
     return tuple(sorted(codes))
@@ -99,7 +108,9 @@ def resolve_teachers(cfg: DistillCfg) -> list[TeacherSpec]:
     return specs
 
 
-def skill_table(specs: Sequence[TeacherSpec], skill_codes: torch.Tensor, skill_dirs: dict[int, str]) -> torch.Tensor:
+def skill_table(
+    specs: Sequence[TeacherSpec], skill_codes: torch.Tensor, skill_dirs: dict[int, str]
+) -> torch.Tensor:
     """(max_code + 1,) long: teacher index per skill code, -1 where none.
 
     Every skill present in the data (``skill_codes``) must have exactly one teacher; the error names
@@ -118,7 +129,8 @@ def skill_table(specs: Sequence[TeacherSpec], skill_codes: torch.Tensor, skill_d
     missing = [c for c in present if table[c] < 0]
     if missing:
         raise ConfigError(
-            "no teacher for skill " + ", ".join(f"{c:03d} ({skill_dirs.get(c, '?')})" for c in missing)
+            "no teacher for skill "
+            + ", ".join(f"{c:03d} ({skill_dirs.get(c, '?')})" for c in missing)
             + f"; teachers cover {sorted(c for s in specs for c in s.skills)}"
         )
     return table
@@ -129,7 +141,9 @@ def object_table(specs: Sequence[TeacherSpec], object_names: Sequence[str]) -> t
     index: dict[str, int] = {}
     for i, s in enumerate(specs):
         if s.object in index:
-            raise ConfigError(f"object '{s.object}' has two teachers: {specs[index[s.object]].path} and {s.path}")
+            raise ConfigError(
+                f"object '{s.object}' has two teachers: {specs[index[s.object]].path} and {s.path}"
+            )
         index[s.object] = i
     missing = [n for n in object_names if n.lower() not in index]
     if missing:
@@ -147,7 +161,9 @@ class TeacherEnsemble:
         obs_clip: normalised observations are clipped to +-this.
     """
 
-    def __init__(self, paths: Sequence[Path], env_meta: dict, device: torch.device | str, obs_clip: float = 5.0):
+    def __init__(
+        self, paths: Sequence[Path], env_meta: dict, device: torch.device | str, obs_clip: float = 5.0
+    ):
         from hot.learning.adapter import load_model
 
         if not paths:
@@ -210,7 +226,8 @@ class TeacherEnsemble:
             env_cfg = env_cfg or meta.get("config", {}).get("env", {}).get("env", {})
         if len(set(tags.values())) > 1:
             raise ConfigError(
-                "teachers act in different action modes: " + "; ".join(f"{p.name}: {t}" for p, t in tags.items())
+                "teachers act in different action modes: "
+                + "; ".join(f"{p.name}: {t}" for p, t in tags.items())
             )
         tag = next(iter(tags.values()))
         if tag != env_meta.get("action_mode") and not env_cfg:
@@ -232,4 +249,3 @@ class TeacherEnsemble:
         out = self.mu_all(obs)
         ids = teacher_ids.to(self.device).long()
         return out[ids, torch.arange(obs.shape[0], device=self.device)]
-

@@ -57,13 +57,13 @@ def train_distill(
     else:
         raise ConfigError(f"route_by must be 'skill' or 'object', got {route_by!r}")
     if teachers.action_mode != meta["action_mode"]:
-        print(f"[hot] teachers act in '{teachers.action_mode}', the student in '{meta['action_mode']}' (its flags): "
-              "each teacher action is converted to the student action with the same PD targets")
+        print(
+            f"[hot] teachers act in '{teachers.action_mode}', the student in '{meta['action_mode']}' (its flags): "
+            "each teacher action is converted to the student action with the same PD targets"
+        )
     print(
         f"[hot] distilling {len(specs)} teacher(s) by {route_by}: "
-        + "; ".join(
-            f"{s.path.name} -> {s.object or ','.join(f'{c:03d}' for c in s.skills)}" for s in specs
-        )
+        + "; ".join(f"{s.path.name} -> {s.object or ','.join(f'{c:03d}' for c in s.skills)}" for s in specs)
     )
     out = adapter.train(
         env,
@@ -79,4 +79,3 @@ def train_distill(
     out["distill_log"] = out["agent"].distill_log
     out["teachers"] = [str(s.path) for s in specs]
     return out
-

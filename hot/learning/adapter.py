@@ -149,7 +149,9 @@ class HotA2CAgent(a2c_continuous.A2CAgent):
         state["model"] = {k.removeprefix("_orig_mod."): v for k, v in state["model"].items()}
         state["last_lr"] = float(self.last_lr)  # rl-games' full state leaves it out (see restore)
         self.last_saved_path = ckpt.save_checkpoint(fn + ".pth", state, self.hot_meta)
-        prune_checkpoints(self.last_saved_path.parent, int(self.config.get("keep_checkpoints", KEEP_CHECKPOINTS)))
+        prune_checkpoints(
+            self.last_saved_path.parent, int(self.config.get("keep_checkpoints", KEEP_CHECKPOINTS))
+        )
 
     def restore(self, fn: str, set_epoch: bool = True) -> None:
         payload = ckpt.load_checkpoint(fn, map_location=self.ppo_device)
@@ -480,8 +482,11 @@ def train(
         if writer:  # Ctrl-C: keep what was learnt, say where
             agent.save(str(run_dir / "nn" / f"interrupted_ep_{agent.epoch_num}"))
             path = agent.last_saved_path
-            print(f"\n[hot] interrupted at epoch {agent.epoch_num}: saved {path} (continue with --resume_from)",
-                  file=sys.stderr, flush=True)
+            print(
+                f"\n[hot] interrupted at epoch {agent.epoch_num}: saved {path} (continue with --resume_from)",
+                file=sys.stderr,
+                flush=True,
+            )
         raise
     finally:
         observer.close()
@@ -508,7 +513,9 @@ def _network_summary(params: dict) -> tuple[dict, str]:
     return net, str((params.get("config") or {}).get("name", "?"))
 
 
-def check_same_network(meta: dict, params: dict, resume_from: str | os.PathLike, flag: str = "--resume_from") -> None:
+def check_same_network(
+    meta: dict, params: dict, resume_from: str | os.PathLike, flag: str = "--resume_from"
+) -> None:
     """Refuse to resume a checkpoint whose network differs from the train config's, naming both configs.
 
     Without this, the weights fail to load deep inside rl-games with a tensor size mismatch (e.g. a CPU
@@ -593,8 +600,14 @@ def load_model(checkpoint_path: str | os.PathLike, meta_of_env: dict) -> tuple[t
     model = build_model(train_params, int(meta_of_env["num_obs"]), int(meta_of_env["num_actions"]))
     weights = payload["rlg"].get("model")
     if not isinstance(weights, dict) or not weights:
-        raise ckpt.CheckpointError(f"checkpoint {checkpoint_path}: no policy weights (rlg.model missing or empty)")
-    bad = [k for k, v in weights.items() if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()]
+        raise ckpt.CheckpointError(
+            f"checkpoint {checkpoint_path}: no policy weights (rlg.model missing or empty)"
+        )
+    bad = [
+        k
+        for k, v in weights.items()
+        if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()
+    ]
     if bad:
         raise ckpt.CheckpointError(
             f"checkpoint {checkpoint_path}: non-finite (NaN/inf) weights in {', '.join(bad[:3])}"

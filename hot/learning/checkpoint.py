@@ -77,8 +77,10 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path}: no such file")
     if not zipfile.is_zipfile(path):
-        raise CheckpointError(f"checkpoint {path}: not a torch checkpoint file (not the zip archive torch.save "
-                              "writes); pass a .pth written by hot")
+        raise CheckpointError(
+            f"checkpoint {path}: not a torch checkpoint file (not the zip archive torch.save "
+            "writes); pass a .pth written by hot"
+        )
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:

@@ -186,13 +186,17 @@ class AdaptMLP(nn.Module):
     configuration pins down; on teacher-driven data it regressed the latent with about half the held-out
     error of :class:`AdaptTConv` (docs/dev/2026-11-inhand-history.md, "Round 4")."""
 
-    def __init__(self, frame_dim: int, hist_len: int, latent_dim: int, frames: int, units: Sequence[int]) -> None:
+    def __init__(
+        self, frame_dim: int, hist_len: int, latent_dim: int, frames: int, units: Sequence[int]
+    ) -> None:
         super().__init__()
         if not 1 <= frames <= hist_len:
             raise ValueError(f"AdaptMLP: frames must be in 1..{hist_len} (the history length), got {frames}")
         self.frame_dim, self.hist_len, self.latent_dim = int(frame_dim), int(hist_len), int(latent_dim)
         self.frames = int(frames)
-        self.mlp = nn.Sequential(_mlp(self.frames * self.frame_dim, units), nn.Linear(int(units[-1]), latent_dim))
+        self.mlp = nn.Sequential(
+            _mlp(self.frames * self.frame_dim, units), nn.Linear(int(units[-1]), latent_dim)
+        )
 
     def forward(self, hist: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.mlp(hist[:, -self.frames :].flatten(1)))

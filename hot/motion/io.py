@@ -278,7 +278,8 @@ def validate_clip(
             bad = vals[k].abs() > bound
             i = _first_bad_frame(bad)
             raise MotionFormatError(
-                path, f"key {k!r} has |value| {float(vals[k][i].abs().max()):.3g} at frame {i}, beyond the physical "
+                path,
+                f"key {k!r} has |value| {float(vals[k][i].abs().max()):.3g} at frame {i}, beyond the physical "
                 f"bound {bound:g} (m, rad or m/s): corrupt data or wrong units",
             )
     for k in _QUAT_KEYS:

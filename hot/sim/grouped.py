@@ -54,9 +54,9 @@ class GroupedSim(SimBackend):
         for n in sizes:
             self.offsets.append(self.offsets[-1] + n)
         self._n = self.offsets[-1]
-        self.group_of_env = torch.repeat_interleave(
-            torch.arange(len(sizes)), torch.tensor(sizes)
-        ).to(self.sims[0].device)
+        self.group_of_env = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes)).to(
+            self.sims[0].device
+        )
 
     @property
     def num_envs(self) -> int:
@@ -110,10 +110,7 @@ class GroupedSim(SimBackend):
             return parts[0]
         first = parts[0]
         return type(first)(
-            **{
-                name: torch.cat([getattr(p, name) for p in parts])
-                for name in first.__dataclass_fields__
-            }
+            **{name: torch.cat([getattr(p, name) for p in parts]) for name in first.__dataclass_fields__}
         )
 
     def diverged(self) -> torch.Tensor:

@@ -49,7 +49,11 @@ def quantise_scales(scales: np.ndarray, step: float) -> np.ndarray:
 
 
 def _np(x: torch.Tensor | np.ndarray | Sequence[float], shape: tuple[int, ...], what: str) -> np.ndarray:
-    arr = x.detach().to("cpu", torch.float64).numpy() if isinstance(x, torch.Tensor) else np.asarray(x, np.float64)
+    arr = (
+        x.detach().to("cpu", torch.float64).numpy()
+        if isinstance(x, torch.Tensor)
+        else np.asarray(x, np.float64)
+    )
     if arr.shape != shape:
         raise ValueError(f"{what}: expected shape {shape}, got {tuple(arr.shape)}")
     return arr
@@ -110,8 +114,16 @@ class MujocoCpuSim(SimBackend):
         self.index = index
         first = self.models[float(self._scales[0])]
         for s, m in self.models.items():
-            if (m.nq, m.nv, m.nu, m.nbody, m.nsensordata) != (first.nq, first.nv, first.nu, first.nbody, first.nsensordata):
-                raise ValueError(f"object {getattr(obj, 'name', '?')!r}: scale {s} gives a model of different size")
+            if (m.nq, m.nv, m.nu, m.nbody, m.nsensordata) != (
+                first.nq,
+                first.nv,
+                first.nu,
+                first.nbody,
+                first.nsensordata,
+            ):
+                raise ValueError(
+                    f"object {getattr(obj, 'name', '?')!r}: scale {s} gives a model of different size"
+                )
 
         self.batch = mjbatch.Batch(first, self._n, nthread or os.cpu_count() or 1, persistent=True)
         if len(self.models) > 1:
@@ -142,7 +154,8 @@ class MujocoCpuSim(SimBackend):
         self._obj_id = ix.object_body_id
         self._obj_root = int(first.body_rootid[self._obj_id]) if obj is not None else -1
         self._cf_adr = np.array(
-            [np.arange(3) + ix.sensor_adr[contact_force_sensor(c)][0] for c in hand.contact_bodies], dtype=np.int64
+            [np.arange(3) + ix.sensor_adr[contact_force_sensor(c)][0] for c in hand.contact_bodies],
+            dtype=np.int64,
         ).reshape(-1, 3)
         self._count_adr = ix.sensor_adr[HAND_CONTACT_COUNT][0]
         if obj is not None:
@@ -190,7 +203,9 @@ class MujocoCpuSim(SimBackend):
         obj_lin_vel: torch.Tensor,
         obj_ang_vel: torch.Tensor,
     ) -> None:
-        ids = np.asarray(env_ids.detach().cpu().numpy() if isinstance(env_ids, torch.Tensor) else env_ids, np.int64)
+        ids = np.asarray(
+            env_ids.detach().cpu().numpy() if isinstance(env_ids, torch.Tensor) else env_ids, np.int64
+        )
         ids = ids.reshape(-1)
         m, d = len(ids), self._hand.num_dofs
         if m == 0:
@@ -274,8 +289,12 @@ class MujocoCpuSim(SimBackend):
             obj_rot = np.tile([1.0, 0.0, 0.0, 0.0], (n, 1))
             pen = np.zeros(n)
 
-        dof_pos = self._qpos[:, self._dof_q] if isinstance(self._dof_q, slice) else self._qpos[:, self._dof_q_idx]
-        dof_vel = self._qvel[:, self._dof_v] if isinstance(self._dof_v, slice) else self._qvel[:, self._dof_v_idx]
+        dof_pos = (
+            self._qpos[:, self._dof_q] if isinstance(self._dof_q, slice) else self._qpos[:, self._dof_q_idx]
+        )
+        dof_vel = (
+            self._qvel[:, self._dof_v] if isinstance(self._dof_v, slice) else self._qvel[:, self._dof_v_idx]
+        )
         return SimState(
             dof_pos=self._t(dof_pos),
             dof_vel=self._t(dof_vel),

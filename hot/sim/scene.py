@@ -198,7 +198,9 @@ def _load_hull(path: Path) -> tuple[np.ndarray, np.ndarray, float]:
 def _add_object(spec: mujoco.MjSpec, obj: ObjectLike, scale: float, opts: SceneOptions) -> None:
     hull_paths = [Path(p) for p in obj.hull_paths]
     if not hull_paths:
-        raise ValueError(f"object {obj.name!r}: hull_paths is empty; run the object's convex decomposition first")
+        raise ValueError(
+            f"object {obj.name!r}: hull_paths is empty; run the object's convex decomposition first"
+        )
     if not scale > 0:
         raise ValueError(f"object {obj.name!r}: scale must be > 0, got {scale}")
     hulls = [_load_hull(p) for p in hull_paths]
@@ -263,7 +265,9 @@ def build_scene_spec(
     opts = options or SceneOptions()
     spec = hand.build_spec()
     if spec.body(HAND_BASE_BODY) is None:
-        raise ValueError(f"hand {hand.name!r}: its spec has no body {HAND_BASE_BODY!r} (see hot/assets/hands/base.py)")
+        raise ValueError(
+            f"hand {hand.name!r}: its spec has no body {HAND_BASE_BODY!r} (see hot/assets/hands/base.py)"
+        )
 
     o = spec.option
     o.timestep = opts.timestep
@@ -338,7 +342,9 @@ def build_scene_spec(
     return spec
 
 
-def _ids(model: mujoco.MjModel, objtype: mujoco.mjtObj, names: Sequence[str], what: str, hand: str) -> np.ndarray:
+def _ids(
+    model: mujoco.MjModel, objtype: mujoco.mjtObj, names: Sequence[str], what: str, hand: str
+) -> np.ndarray:
     ids = []
     for n in names:
         i = mujoco.mj_name2id(model, objtype, n)
@@ -354,7 +360,9 @@ def index_scene(model: mujoco.MjModel, hand: HandModel, with_object: bool = True
     for j, name in zip(jids, hand.dof_names, strict=True):
         if int(model.jnt_type[j]) not in (int(mujoco.mjtJoint.mjJNT_HINGE), int(mujoco.mjtJoint.mjJNT_SLIDE)):
             raise ValueError(f"hand {hand.name!r}: DoF {name!r} is not a hinge/slide joint")
-    act = _ids(model, mujoco.mjtObj.mjOBJ_ACTUATOR, [f"act_{d}" for d in hand.dof_names], "actuator", hand.name)
+    act = _ids(
+        model, mujoco.mjtObj.mjOBJ_ACTUATOR, [f"act_{d}" for d in hand.dof_names], "actuator", hand.name
+    )
     # contract: ctrlrange = joint range. A mismatch usually means the joint range was compiled in
     # degrees (MjSpec's compiler.degree defaults to True) while the actuator range is in radians.
     mismatch = np.abs(model.actuator_ctrlrange[act] - model.jnt_range[jids]).max(axis=1) > 1e-6
@@ -388,7 +396,9 @@ def index_scene(model: mujoco.MjModel, hand: HandModel, with_object: bool = True
         object_body_id=int(obj_body),
         hand_base_body_id=int(mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, HAND_BASE_BODY)),
         key_body_ids=_ids(model, mujoco.mjtObj.mjOBJ_BODY, hand.key_bodies, "key body", hand.name),
-        contact_body_ids=_ids(model, mujoco.mjtObj.mjOBJ_BODY, hand.contact_bodies, "contact body", hand.name),
+        contact_body_ids=_ids(
+            model, mujoco.mjtObj.mjOBJ_BODY, hand.contact_bodies, "contact body", hand.name
+        ),
         sensor_adr=sensors,
     )
 
@@ -413,4 +423,3 @@ def compile_scene(
     if tuple(model.body_pos[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, HAND_BASE_BODY)]) != BASE_POS:
         raise ValueError(f"hand {hand.name!r}: body {HAND_BASE_BODY!r} must sit at {BASE_POS}")
     return model, index_scene(model, hand, with_object=obj is not None)
-

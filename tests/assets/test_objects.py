@@ -303,8 +303,13 @@ def test_add_nan_vertex_is_named_not_called_open(tmp_path: Path) -> None:
     cube = trimesh.creation.box(extents=(0.05, 0.04, 0.03))
     v = cube.vertices.copy()
     v[3, 1] = np.nan
-    src.write_text("".join(f"v {a} {b} {c}\n" for a, b, c in v) + "".join(f"f {a+1} {b+1} {c+1}\n" for a, b, c in cube.faces))
-    with pytest.raises(ObjectPrepError, match=r"nan\.obj: 1 vertices are NaN or infinite \(the first is vertex 3\)"):
+    src.write_text(
+        "".join(f"v {a} {b} {c}\n" for a, b, c in v)
+        + "".join(f"f {a + 1} {b + 1} {c + 1}\n" for a, b, c in cube.faces)
+    )
+    with pytest.raises(
+        ObjectPrepError, match=r"nan\.obj: 1 vertices are NaN or infinite \(the first is vertex 3\)"
+    ):
         add_object(src, "Nan", tmp_path / "objects", mass=0.1, log=lambda _: None)
 
 

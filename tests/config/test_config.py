@@ -28,7 +28,9 @@ def test_upstream_or_spelling_maps_to_orot():
 def test_unknown_key_names_file_and_key(tmp_path):
     p = tmp_path / "bad.yaml"
     p.write_text("env:\n  num_envz: 4\n")
-    with pytest.raises(ConfigError, match=r"bad.yaml: 'env.num_envz' is not a known setting \(did you mean 'num_envs'"):
+    with pytest.raises(
+        ConfigError, match=r"bad.yaml: 'env.num_envz' is not a known setting \(did you mean 'num_envs'"
+    ):
         load_env_config(p)
 
 
@@ -58,7 +60,9 @@ def test_missing_file():
 
 def test_overrides_roundtrip():
     cfg = TrackingCfg()
-    cfg2 = apply_overrides(TrackingCfg, cfg, ["env.num_envs=8", "env.reward_weights.op=3.5", "sim.substeps=4"])
+    cfg2 = apply_overrides(
+        TrackingCfg, cfg, ["env.num_envs=8", "env.reward_weights.op=3.5", "sim.substeps=4"]
+    )
     assert cfg2.env.num_envs == 8 and cfg2.env.reward_weights.op == 3.5 and cfg2.sim.substeps == 4
     with pytest.raises(ConfigError, match="'env.nope' is not a known setting"):
         apply_overrides(TrackingCfg, cfg, ["env.nope=1"])
@@ -70,9 +74,22 @@ def test_overrides_roundtrip():
 def test_cli_overrides_yaml():
     args = parse_args(
         [
-            "--cfg_env", "hot/data/cfg/mano/mano_stage1_precise_track.yaml",
-            "--num_envs", "4", "--episode_length", "30", "--use_delta_action", "--enable_dof_obs",
-            "--objnames", "Box", "--state_init", "2", "--op", "7", "--state_noise_prob", "0.5",
+            "--cfg_env",
+            "hot/data/cfg/mano/mano_stage1_precise_track.yaml",
+            "--num_envs",
+            "4",
+            "--episode_length",
+            "30",
+            "--use_delta_action",
+            "--enable_dof_obs",
+            "--objnames",
+            "Box",
+            "--state_init",
+            "2",
+            "--op",
+            "7",
+            "--state_noise_prob",
+            "0.5",
         ]
     )
     cfg = resolve_env_config(args)
@@ -214,12 +231,23 @@ def test_test_mode_takes_action_and_observation_settings_from_the_checkpoint(cap
     from hot.tasks.tracking.resolve import resolve_env_config
 
     ckpt = REPO_ROOT / "checkpoint/mano/mano_bottle_grasp-move-place.pth"
-    args = parse_args(["--test", "--use_delta_action", "--enable_obj_keypoints", "--checkpoint", str(ckpt),
-                       "--motion_file", "hot/data/motions/dexgrasp_train_mano/bottle/grasp_higher_kp"])
+    args = parse_args(
+        [
+            "--test",
+            "--use_delta_action",
+            "--enable_obj_keypoints",
+            "--checkpoint",
+            str(ckpt),
+            "--motion_file",
+            "hot/data/motions/dexgrasp_train_mano/bottle/grasp_higher_kp",
+        ]
+    )
     cfg = resolve_env_config(args)
     cfg.env.residual_scale = [0.0, 0.0, 0.0]
     changed = apply_checkpoint_settings(cfg, args, ckpt)
-    assert changed == ["action_mode: delta -> residual (--use_delta_action)",
-                       "enable_dof_obs: False -> True (no --enable_dof_obs)"]
+    assert changed == [
+        "action_mode: delta -> residual (--use_delta_action)",
+        "enable_dof_obs: False -> True (no --enable_dof_obs)",
+    ]
     assert cfg.env.action_mode == "residual" and cfg.env.residual_scale == [0.02, 0.1, 0.2]
     assert apply_checkpoint_settings(cfg, args, ckpt) == []  # now they agree

@@ -23,11 +23,23 @@ def top_grasp(n: int = 2, fingers: float = 0.05) -> GraspSet:
         quat[1] = [np.cos(np.pi / 4), 0, 0, np.sin(np.pi / 4)]
     z = np.zeros(n)
     return GraspSet(
-        wrist_pos_o=pos, wrist_quat_o=quat, fingers=np.tile([fingers, 0.0, fingers, 0.0], (n, 1)), contact_idx=np.zeros((n, 4), np.int64),
-        energy=z.copy(), e_fc=z.copy(), e_dis=z.copy(), e_pen=z.copy(), e_prior=z.copy(), e_spen=z.copy(),
-        penetration=z.copy(), valid=np.ones(n, bool), meta={"hand": "tiny", "object": "Tall"},
+        wrist_pos_o=pos,
+        wrist_quat_o=quat,
+        fingers=np.tile([fingers, 0.0, fingers, 0.0], (n, 1)),
+        contact_idx=np.zeros((n, 4), np.int64),
+        energy=z.copy(),
+        e_fc=z.copy(),
+        e_dis=z.copy(),
+        e_pen=z.copy(),
+        e_prior=z.copy(),
+        e_spen=z.copy(),
+        penetration=z.copy(),
+        valid=np.ones(n, bool),
+        meta={"hand": "tiny", "object": "Tall"},
     )
 
 
 def standing_pose() -> StablePoses:
-    return StablePoses(quat=np.array([[1.0, 0, 0, 0]]), z=np.array([PLATFORM_TOP + BOX_HALF[2]]), count=np.array([10]))
+    return StablePoses(
+        quat=np.array([[1.0, 0, 0, 0]]), z=np.array([PLATFORM_TOP + BOX_HALF[2]]), count=np.array([10])
+    )

@@ -27,7 +27,13 @@ def test_energy_decreases(cube_problem):
     assert np.all(np.isfinite(gs.energy))
     # the final energy equals its weighted terms
     cfg = cube_problem.cfg
-    total = gs.e_fc + cfg.w_dis * gs.e_dis + cfg.w_pen * gs.e_pen + cfg.w_prior * gs.e_prior + cfg.w_spen * gs.e_spen
+    total = (
+        gs.e_fc
+        + cfg.w_dis * gs.e_dis
+        + cfg.w_pen * gs.e_pen
+        + cfg.w_prior * gs.e_prior
+        + cfg.w_spen * gs.e_spen
+    )
     np.testing.assert_allclose(gs.energy, total, rtol=1e-5)
 
 
@@ -52,14 +58,21 @@ def test_validation_accepts_good_rejects_bad(tall_problem):
     kin = tall_problem.kin
     from hot.utils.rotations import quat_to_matrix
 
-    pos, rot = kin.forward(torch.tensor(gs.wrist_pos_o[:1]).float(), quat_to_matrix(torch.tensor(gs.wrist_quat_o[:1])).float(),
-                           torch.zeros(1, 4))
+    pos, rot = kin.forward(
+        torch.tensor(gs.wrist_pos_o[:1]).float(),
+        quat_to_matrix(torch.tensor(gs.wrist_quat_o[:1])).float(),
+        torch.zeros(1, 4),
+    )
     cp, _ = kin.surface(pos, rot, kin.cand[tall_problem.cand_local])
     sd, _ = tall_problem.sdf.query(cp[0], normals=False)
     near = torch.argsort(sd.abs())
     xs = cp[0, near, 0]
-    pick = [int(near[(xs > 0).nonzero()[0]]), int(near[(xs > 0).nonzero()[1]]),
-            int(near[(xs < 0).nonzero()[0]]), int(near[(xs < 0).nonzero()[1]])]
+    pick = [
+        int(near[(xs > 0).nonzero()[0]]),
+        int(near[(xs > 0).nonzero()[1]]),
+        int(near[(xs < 0).nonzero()[0]]),
+        int(near[(xs < 0).nonzero()[1]]),
+    ]
     gs.contact_idx[:] = pick
     validate_grasps(tall_problem, gs)
     assert gs.valid[0], gs.meta["validation"]

@@ -17,7 +17,8 @@ def test_torch_fk_matches_mujoco():
         mujoco.mj_kinematics(m, d)
         root = kin.root_id
         pos, rot = kin.forward(
-            torch.tensor(d.xpos[root])[None], torch.tensor(d.xmat[root].reshape(3, 3))[None],
+            torch.tensor(d.xpos[root])[None],
+            torch.tensor(d.xmat[root].reshape(3, 3))[None],
             torch.tensor(d.qpos[6:])[None],
         )
         np.testing.assert_allclose(pos[0].numpy(), d.xpos[kin.body_ids], atol=1e-12)

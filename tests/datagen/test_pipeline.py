@@ -20,13 +20,22 @@ def _seed_caches(out, obj, cfg=None):
 
 
 def _cfg(seed=0):
-    return DatagenConfig(skills=SKILLS, num_grasps=2, num_stable=1, clips_per_grasp=1, seed=seed,
-                         grasp=GraspConfig(batch_size=4, iters=5), stable=StablePoseConfig(num_drops=8))
+    return DatagenConfig(
+        skills=SKILLS,
+        num_grasps=2,
+        num_stable=1,
+        clips_per_grasp=1,
+        seed=seed,
+        grasp=GraspConfig(batch_size=4, iters=5),
+        stable=StablePoseConfig(num_drops=8),
+    )
 
 
 def _digest(root):
-    return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*.pt"))}
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*.pt"))
+    }
 
 
 def test_same_seed_byte_identical(tmp_path):
@@ -110,11 +119,15 @@ def test_stable_ids_pick_poses(tmp_path):
         _seed_caches(out, obj)
     cfg = dataclasses.replace(_cfg(), skills=("grasp",))
     run_object(tiny_hand(), obj, a, cfg, log=lambda s: None)
-    run_object(tiny_hand(), obj, b, dataclasses.replace(cfg, num_stable=5, stable_ids=(0,)), log=lambda s: None)
+    run_object(
+        tiny_hand(), obj, b, dataclasses.replace(cfg, num_stable=5, stable_ids=(0,)), log=lambda s: None
+    )
     assert _digest(a) == _digest(b) and len(_digest(a)) >= 1
     _seed_caches(tmp_path / "c", obj)
     with pytest.raises(ValueError, match=r"stable pose ids \[3\] out of range"):
-        run_object(tiny_hand(), obj, tmp_path / "c", dataclasses.replace(cfg, stable_ids=(0, 3)), log=lambda s: None)
+        run_object(
+            tiny_hand(), obj, tmp_path / "c", dataclasses.replace(cfg, stable_ids=(0, 3)), log=lambda s: None
+        )
 
 
 def test_caches_are_keyed_by_the_settings_that_made_them(tmp_path):
@@ -124,10 +137,17 @@ def test_caches_are_keyed_by_the_settings_that_made_them(tmp_path):
     obj = tiny_box(tmp_path, half=BOX_HALF, name="Tall")
     work, hand = tmp_path / "_datagen" / "Tall", tiny_hand()
     base = _cfg()
-    same = grasp_cache_path(work, hand, obj, replace(base, skills=("grasp",), num_stable=2, clips_per_grasp=3))
+    same = grasp_cache_path(
+        work, hand, obj, replace(base, skills=("grasp",), num_stable=2, clips_per_grasp=3)
+    )
     assert same == grasp_cache_path(work, hand, obj, base)  # clip-only settings share the grasps
-    others = [replace(base, seed=5), replace(base, scale=1.3), replace(base, grasp_method="fc"),
-              replace(base, max_candidates=64), replace(base, grasp=GraspConfig(batch_size=8, iters=5))]
+    others = [
+        replace(base, seed=5),
+        replace(base, scale=1.3),
+        replace(base, grasp_method="fc"),
+        replace(base, max_candidates=64),
+        replace(base, grasp=GraspConfig(batch_size=8, iters=5)),
+    ]
     paths = {grasp_cache_path(work, hand, obj, c) for c in others}
     assert len(paths) == len(others) and grasp_cache_path(work, hand, obj, base) not in paths
     assert stable_cache_path(work, obj, replace(base, scale=1.3)) != stable_cache_path(work, obj, base)

@@ -19,8 +19,13 @@ def ctx(tmp_path_factory):
     obj = tiny_box(tmp_path_factory.mktemp("tall"), half=BOX_HALF, name="Tall")
     model, _ = compile_scene(hand, obj)
     return SkillContext(
-        hand=hand, chain=WristChain(model), kin=HandKinematics(hand), sdf=ObjectSDF.from_hull_paths(obj.hull_paths),
-        grasps=top_grasp(2), poses=standing_pose(), platform_top=PLATFORM_TOP,
+        hand=hand,
+        chain=WristChain(model),
+        kin=HandKinematics(hand),
+        sdf=ObjectSDF.from_hull_paths(obj.hull_paths),
+        grasps=top_grasp(2),
+        poses=standing_pose(),
+        platform_top=PLATFORM_TOP,
         cfg=SkillConfig(max_tries=40),
     )
 
@@ -132,8 +137,17 @@ def test_soft_catch_hand_matches_object_velocity(ctx):
 
 
 def test_all_skills_registered():
-    assert set(SKILL_FNS) == {"grasp", "move", "place", "regrasp", "rotate", "catch", "throw", "freemove", "long"}
-
+    assert set(SKILL_FNS) == {
+        "grasp",
+        "move",
+        "place",
+        "regrasp",
+        "rotate",
+        "catch",
+        "throw",
+        "freemove",
+        "long",
+    }
 
 
 def test_open_hand_is_the_samplers_open_pose():
@@ -147,8 +161,9 @@ def test_open_hand_is_the_samplers_open_pose():
     kin = HandKinematics(hand)
     frame = hand_frame(hand)
     pose = sampler_open_pose(hand, "wrap")
-    c = SkillContext(hand=hand, chain=None, kin=kin, sdf=None, grasps=None, poses=None, platform_top=0.0,
-                     open_pose=pose)
+    c = SkillContext(
+        hand=hand, chain=None, kin=kin, sdf=None, grasps=None, poses=None, platform_top=0.0, open_pose=pose
+    )
     assert torch.allclose(c.q_open, torch.as_tensor(frame.opened, dtype=torch.float64))
     c0 = SkillContext(hand=hand, chain=None, kin=kin, sdf=None, grasps=None, poses=None, platform_top=0.0)
     assert not torch.allclose(c.q_open, c0.q_open)

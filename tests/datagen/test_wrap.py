@@ -21,7 +21,11 @@ def test_wrap_axes_bottle_long_axis_only():
 @pytest.fixture(scope="module")
 def bottle_grasps():
     hand, obj = get_hand("mano"), get_object("Bottle")
-    return hand, obj, generate_wrap_grasps(hand, obj, num_candidates=8, seed=0, cfg=WrapConfig(thumb_samples=512))
+    return (
+        hand,
+        obj,
+        generate_wrap_grasps(hand, obj, num_candidates=8, seed=0, cfg=WrapConfig(thumb_samples=512)),
+    )
 
 
 def test_squeezed_wrap_grasps_hold(bottle_grasps):
@@ -49,8 +53,9 @@ def test_squeezed_wrap_grasps_hold(bottle_grasps):
 def test_hold_test_fails_without_squeeze(bottle_grasps):
     """The same contact poses without the settled torques: the hold test must reject them."""
     hand, obj, _ = bottle_grasps
-    gs = generate_wrap_grasps(hand, obj, num_candidates=8, seed=0,
-                              cfg=WrapConfig(thumb_samples=512, squeeze_torque=1e-3))
+    gs = generate_wrap_grasps(
+        hand, obj, num_candidates=8, seed=0, cfg=WrapConfig(thumb_samples=512, squeeze_torque=1e-3)
+    )
     assert np.array(gs.meta["hold_per_dir"]).all(1).sum() == 0
 
 

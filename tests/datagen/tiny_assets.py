@@ -32,30 +32,47 @@ def _build(**_: object) -> mujoco.MjSpec:
         palm.add_joint(name=WRIST_DOF_NAMES[i], type=mujoco.mjtJoint.mjJNT_SLIDE, axis=axis, range=[-2, 2])
     for i, axis in enumerate(([1, 0, 0], [0, 1, 0], [0, 0, 1])):
         palm.add_joint(
-            name=WRIST_DOF_NAMES[3 + i], type=mujoco.mjtJoint.mjJNT_HINGE, axis=axis,
+            name=WRIST_DOF_NAMES[3 + i],
+            type=mujoco.mjtJoint.mjJNT_HINGE,
+            axis=axis,
             range=[-2 * math.pi, 2 * math.pi],
         )
     palm.add_geom(
-        name="palm_geom", type=mujoco.mjtGeom.mjGEOM_BOX, size=[0.045, 0.03, 0.01], pos=[0, 0, -0.02],
-        contype=HAND_CONTYPE, conaffinity=HAND_CONAFFINITY, mass=0.2,
+        name="palm_geom",
+        type=mujoco.mjtGeom.mjGEOM_BOX,
+        size=[0.045, 0.03, 0.01],
+        pos=[0, 0, -0.02],
+        contype=HAND_CONTYPE,
+        conaffinity=HAND_CONAFFINITY,
+        mass=0.2,
     )
     for k, sx in ((1, 1.0), (2, -1.0)):
         prox = palm.add_body(name=f"f{k}_prox", pos=[0.035 * sx, 0, -0.03], gravcomp=1)
         prox.add_joint(name=f"f{k}_j1", type=mujoco.mjtJoint.mjJNT_HINGE, axis=[0, sx, 0], range=[-0.3, 1.6])
         prox.add_geom(
-            type=mujoco.mjtGeom.mjGEOM_CAPSULE, fromto=[0, 0, 0, 0, 0, -0.04], size=[0.009, 0, 0],
-            contype=HAND_CONTYPE, conaffinity=HAND_CONAFFINITY, mass=0.03,
+            type=mujoco.mjtGeom.mjGEOM_CAPSULE,
+            fromto=[0, 0, 0, 0, 0, -0.04],
+            size=[0.009, 0, 0],
+            contype=HAND_CONTYPE,
+            conaffinity=HAND_CONAFFINITY,
+            mass=0.03,
         )
         dist = prox.add_body(name=f"f{k}_dist", pos=[0, 0, -0.04], gravcomp=1)
         dist.add_joint(name=f"f{k}_j2", type=mujoco.mjtJoint.mjJNT_HINGE, axis=[0, sx, 0], range=[-0.2, 1.6])
         dist.add_geom(
-            type=mujoco.mjtGeom.mjGEOM_CAPSULE, fromto=[0, 0, 0, 0, 0, -0.035], size=[0.008, 0, 0],
-            contype=HAND_CONTYPE, conaffinity=HAND_CONAFFINITY, mass=0.02,
+            type=mujoco.mjtGeom.mjGEOM_CAPSULE,
+            fromto=[0, 0, 0, 0, 0, -0.035],
+            size=[0.008, 0, 0],
+            contype=HAND_CONTYPE,
+            conaffinity=HAND_CONAFFINITY,
+            mass=0.02,
         )
         dist.add_site(name=f"f{k}_tip", pos=[0, 0, -0.035])
-    for name, lo, hi in [(n, -2.0, 2.0) for n in WRIST_DOF_NAMES[:3]] + [
-        (n, -2 * math.pi, 2 * math.pi) for n in WRIST_DOF_NAMES[3:]
-    ] + [("f1_j1", -0.3, 1.6), ("f1_j2", -0.2, 1.6), ("f2_j1", -0.3, 1.6), ("f2_j2", -0.2, 1.6)]:
+    for name, lo, hi in (
+        [(n, -2.0, 2.0) for n in WRIST_DOF_NAMES[:3]]
+        + [(n, -2 * math.pi, 2 * math.pi) for n in WRIST_DOF_NAMES[3:]]
+        + [("f1_j1", -0.3, 1.6), ("f1_j2", -0.2, 1.6), ("f2_j1", -0.3, 1.6), ("f2_j2", -0.2, 1.6)]
+    ):
         kp = 2000.0 if name.startswith("wrist_t") else (500.0 if name.startswith("wrist") else 10.0)
         act = spec.add_actuator(name=f"act_{name}", target=name, trntype=mujoco.mjtTrn.mjTRN_JOINT)
         act.set_to_position(kp=kp, kv=0.1 * math.sqrt(kp))

@@ -12,11 +12,28 @@ import yaml
 from tests.distill.helpers import GMP, REPO, make_env, save_tiny_teacher
 
 FLAGS = [
-    "--cfg_env", "hot/data/cfg/mano/mano_stage1_precise_track.yaml", "--enable_obj_keypoints", "--enable_ig_scale",
-    "--use_res_action", "--enable_dof_obs", "--hand_model", "mano", "--episode_length", "30",
+    "--cfg_env",
+    "hot/data/cfg/mano/mano_stage1_precise_track.yaml",
+    "--enable_obj_keypoints",
+    "--enable_ig_scale",
+    "--use_res_action",
+    "--enable_dof_obs",
+    "--hand_model",
+    "mano",
+    "--episode_length",
+    "30",
 ]
-SCHEDULE = dict(beta_start_epoch=1, beta_end_epoch=3, expert_only_until=1, critic_ramp_epochs=1, ppo_min_epoch=2,
-                critic_good_min_epoch=2, ev_threshold=-100.0, ev_streak=1, actor_ramp_updates=2)
+SCHEDULE = dict(
+    beta_start_epoch=1,
+    beta_end_epoch=3,
+    expert_only_until=1,
+    critic_ramp_epochs=1,
+    ppo_min_epoch=2,
+    critic_good_min_epoch=2,
+    ev_threshold=-100.0,
+    ev_streak=1,
+    actor_ramp_updates=2,
+)
 
 
 def _yaml(tmp, name, distill):
@@ -46,11 +63,37 @@ def _log(run_root):
 def student(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("distill")
     teacher = save_tiny_teacher(make_env(), tmp / "tiny_bottle_grasp-move-place.pth", seed=1)
-    cfg = _yaml(tmp, "d.yaml", {"route_by": "skill", "teachers": [
-        {"checkpoint": str(teacher), "skills": ["grasp", "move", "place", "freemove"]}]})
-    r = _run([sys.executable, "hot/run.py", "--task", "Distill", *FLAGS, "--cfg_train", str(cfg),
-              "--motion_file", str(GMP / "bottle"), "--objnames", "Bottle", "--num_envs", "4",
-              "--max_iterations", "4", "--output_path", str(tmp / "runs"), "--experiment", "student"])
+    cfg = _yaml(
+        tmp,
+        "d.yaml",
+        {
+            "route_by": "skill",
+            "teachers": [{"checkpoint": str(teacher), "skills": ["grasp", "move", "place", "freemove"]}],
+        },
+    )
+    r = _run(
+        [
+            sys.executable,
+            "hot/run.py",
+            "--task",
+            "Distill",
+            *FLAGS,
+            "--cfg_train",
+            str(cfg),
+            "--motion_file",
+            str(GMP / "bottle"),
+            "--objnames",
+            "Bottle",
+            "--num_envs",
+            "4",
+            "--max_iterations",
+            "4",
+            "--output_path",
+            str(tmp / "runs"),
+            "--experiment",
+            "student",
+        ]
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "distilling 1 teacher(s) by skill" in r.stdout
     ckpts = sorted((tmp / "runs").glob("student_*/nn/*.pth"))
@@ -64,21 +107,48 @@ def test_distill_logs_beta_and_phases(student):
     assert [float(r["beta"]) for r in rows] == [1.0, 0.5, 0.0, 0.0]
     assert [int(float(r["phase"])) for r in rows] == [0, 1, 2, 2]  # expert, critic, ppo, ppo
     # teacher-driven at beta 1, student-driven at 0
-    assert float(rows[0]["teacher_action_fraction"]) == 1.0 and float(rows[-1]["teacher_action_fraction"]) == 0.0
+    assert (
+        float(rows[0]["teacher_action_fraction"]) == 1.0 and float(rows[-1]["teacher_action_fraction"]) == 0.0
+    )
     assert float(rows[-1]["ppo_updates"]) > 0
 
 
 def test_student_runs_through_test_and_test_sh(student):
     tmp, ckpt = student
-    r = _run([sys.executable, "hot/run.py", "--test", "--task", "Distill", *FLAGS,
-              "--cfg_train", "hot/data/cfg/train/rlg/skillmimic_distill_cpu.yaml",
-              "--motion_file", "hot/data/motions/dexgrasp_train_mano/bottle/move_higher_kp", "--objnames", "Bottle",
-              "--num_envs", "2", "--state_init", "2", "--checkpoint", str(ckpt)])
+    r = _run(
+        [
+            sys.executable,
+            "hot/run.py",
+            "--test",
+            "--task",
+            "Distill",
+            *FLAGS,
+            "--cfg_train",
+            "hot/data/cfg/train/rlg/skillmimic_distill_cpu.yaml",
+            "--motion_file",
+            "hot/data/motions/dexgrasp_train_mano/bottle/move_higher_kp",
+            "--objnames",
+            "Bottle",
+            "--num_envs",
+            "2",
+            "--state_init",
+            "2",
+            "--checkpoint",
+            str(ckpt),
+        ]
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     assert "| move_higher_kp |" in r.stdout
     out = tmp / "table"
-    r = _run(["bash", "test.sh"], CHECKPOINT_PATH=str(ckpt), OBJECTS="Bottle Teapot", SKILLS="move", NUM_ENVS="2",
-             OUT=str(out), PYTHON=sys.executable)
+    r = _run(
+        ["bash", "test.sh"],
+        CHECKPOINT_PATH=str(ckpt),
+        OBJECTS="Bottle Teapot",
+        SKILLS="move",
+        NUM_ENVS="2",
+        OUT=str(out),
+        PYTHON=sys.executable,
+    )
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
     with open(out.with_suffix(".csv")) as f:
         rows = {(x["object"], x["skill"]): x for x in csv.DictReader(f)}
@@ -95,21 +165,78 @@ def test_multiobj_distill_routes_by_object(tmp_path):
     for p in (bottle, box):
         p.rename(teachers / p.name)
     cfg = _yaml(tmp_path, "m.yaml", {"route_by": "object", "teacher_dir": str(teachers)})
-    r = _run([sys.executable, "hot/run.py", "--task", "MultiObjDistill", *FLAGS, "--cfg_train", str(cfg),
-              "--motion_file", str(GMP), "--objnames", "Bottle", "Box", "--num_envs", "4",
-              "--max_iterations", "2", "--output_path", str(tmp_path / "runs"), "--experiment", "m"])
+    r = _run(
+        [
+            sys.executable,
+            "hot/run.py",
+            "--task",
+            "MultiObjDistill",
+            *FLAGS,
+            "--cfg_train",
+            str(cfg),
+            "--motion_file",
+            str(GMP),
+            "--objnames",
+            "Bottle",
+            "Box",
+            "--num_envs",
+            "4",
+            "--max_iterations",
+            "2",
+            "--output_path",
+            str(tmp_path / "runs"),
+            "--experiment",
+            "m",
+        ]
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "t_bottle_0.pth -> bottle; t_box_0.pth -> box" in r.stdout
     assert len(_log(tmp_path / "runs")) == 2
     # an object without a teacher is an error naming it
-    r = _run([sys.executable, "hot/run.py", "--task", "MultiObjDistill", *FLAGS, "--cfg_train", str(cfg),
-              "--motion_file", str(GMP), "--objnames", "Bottle", "Hammer", "--num_envs", "4",
-              "--max_iterations", "1", "--output_path", str(tmp_path / "runs2")])
+    r = _run(
+        [
+            sys.executable,
+            "hot/run.py",
+            "--task",
+            "MultiObjDistill",
+            *FLAGS,
+            "--cfg_train",
+            str(cfg),
+            "--motion_file",
+            str(GMP),
+            "--objnames",
+            "Bottle",
+            "Hammer",
+            "--num_envs",
+            "4",
+            "--max_iterations",
+            "1",
+            "--output_path",
+            str(tmp_path / "runs2"),
+        ]
+    )
     assert r.returncode != 0 and "no teacher for object(s) ['Hammer']" in (r.stdout + r.stderr)
 
 
 def test_single_object_task_refuses_several_objects(tmp_path):
-    r = _run([sys.executable, "hot/run.py", "--task", "SkillMimicHandRand", *FLAGS, "--motion_file", str(GMP),
-              "--objnames", "Bottle", "Box", "--num_envs", "4", "--max_iterations", "1",
-              "--output_path", str(tmp_path)])
+    r = _run(
+        [
+            sys.executable,
+            "hot/run.py",
+            "--task",
+            "SkillMimicHandRand",
+            *FLAGS,
+            "--motion_file",
+            str(GMP),
+            "--objnames",
+            "Bottle",
+            "Box",
+            "--num_envs",
+            "4",
+            "--max_iterations",
+            "1",
+            "--output_path",
+            str(tmp_path),
+        ]
+    )
     assert r.returncode != 0 and "tracks one object" in (r.stdout + r.stderr)

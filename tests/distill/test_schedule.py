@@ -25,8 +25,17 @@ def test_explained_variance():
 
 
 def _cfg(**kw):
-    base = dict(expert_only_until=10, critic_ramp_epochs=10, ppo_min_epoch=20, critic_good_min_epoch=30,
-                ev_threshold=0.6, ev_ema_decay=0.5, ev_streak=3, actor_ramp_updates=4, expert_loss_floor=0.1)
+    base = dict(
+        expert_only_until=10,
+        critic_ramp_epochs=10,
+        ppo_min_epoch=20,
+        critic_good_min_epoch=30,
+        ev_threshold=0.6,
+        ev_ema_decay=0.5,
+        ev_streak=3,
+        actor_ramp_updates=4,
+        expert_loss_floor=0.1,
+    )
     base.update(kw)
     return DistillCfg(**base)
 
@@ -89,5 +98,6 @@ def test_distill_section_is_strict():
     with pytest.raises(ConfigError, match="'teachers'.*or 'teacher_dir'"):
         load_distill_cfg({"params": {"distill": {"beta_start_epoch": 3}}}, "skill")
     with pytest.raises(ConfigError, match="beta_end_epoch"):
-        load_distill_cfg({"params": {"distill": {"beta_start_epoch": 9, "beta_end_epoch": 3, "teacher_dir": "x"}}},
-                         "skill")
+        load_distill_cfg(
+            {"params": {"distill": {"beta_start_epoch": 9, "beta_end_epoch": 3, "teacher_dir": "x"}}}, "skill"
+        )

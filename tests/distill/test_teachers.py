@@ -31,9 +31,13 @@ def test_explicit_entries_override_names(tmp_path):
     cfg = DistillCfg(route_by="skill", teachers=[TeacherEntry(checkpoint=str(p), skills=["grasp", "009"])])
     assert resolve_teachers(cfg)[0].skills == (1, 9)
     with pytest.raises(ConfigError, match="unknown skill 'juggle'"):
-        resolve_teachers(DistillCfg(route_by="skill", teachers=[TeacherEntry(checkpoint=str(p), skills=["juggle"])]))
+        resolve_teachers(
+            DistillCfg(route_by="skill", teachers=[TeacherEntry(checkpoint=str(p), skills=["juggle"])])
+        )
     with pytest.raises(ConfigError, match="does not exist"):
-        resolve_teachers(DistillCfg(route_by="skill", teachers=[TeacherEntry(checkpoint=str(tmp_path / "no.pth"))]))
+        resolve_teachers(
+            DistillCfg(route_by="skill", teachers=[TeacherEntry(checkpoint=str(tmp_path / "no.pth"))])
+        )
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(ConfigError, match="no \\*.pth"):
@@ -138,7 +142,11 @@ def test_teachers_named_in_the_env_yaml_replace_the_train_yamls():
     cfg = load_distill_cfg(train, "object", env_teachers=env_cfg.distill)
     assert cfg.route_by == "object" and [t.object for t in cfg.teachers] == ["Bottle", "Box", "Hammer"]
     assert [s.object for s in resolve_teachers(cfg)] == ["bottle", "box", "hammer"]
-    skill = load_distill_cfg(train, "skill", env_teachers=DistillTeachersCfg())  # nothing named: the train YAML's
+    skill = load_distill_cfg(
+        train, "skill", env_teachers=DistillTeachersCfg()
+    )  # nothing named: the train YAML's
     assert skill.teachers[0].skills == ["grasp", "move", "place", "freemove"]
     with pytest.raises(ConfigError, match="params.distill needs 'teachers'"):
-        load_distill_cfg({"params": {"distill": {"beta_start_epoch": 1}}}, "skill", env_teachers=DistillTeachersCfg())
+        load_distill_cfg(
+            {"params": {"distill": {"beta_start_epoch": 1}}}, "skill", env_teachers=DistillTeachersCfg()
+        )

@@ -148,7 +148,9 @@ def test_resume_continues_epochs_and_optimizer(two_epochs, tmp_path):
 def test_resume_with_another_network_names_both_configs(two_epochs, tmp_path):
     """A CPU stage 1 ([64, 64] here) resumed with a bigger network: refused before rl-games loads weights."""
     _, first = two_epochs
-    with pytest.raises(ckpt.CheckpointError, match=r"mlp: .*'units': \[64, 64\].* vs .*'units': \[128, 64\]") as e:
+    with pytest.raises(
+        ckpt.CheckpointError, match=r"mlp: .*'units': \[64, 64\].* vs .*'units': \[128, 64\]"
+    ) as e:
         _train(tmp_path / "bigger", 4, seed=7, resume_from=first["checkpoint"], units=(128, 64))
     assert "skillmimic_denseobj" in str(e.value) and "--resume_from" in str(e.value)
     assert not (tmp_path / "bigger").exists()  # refused before the run folder is made
@@ -161,8 +163,15 @@ def test_checkpoint_initialises_weights_and_trains_from_epoch_0(two_epochs, tmp_
     """--checkpoint in training fine-tunes: the weights of the checkpoint, epoch 0, a fresh optimizer
     (a resume of the epoch-2 checkpoint with max_epochs 2 would have nothing to train)."""
     _, first = two_epochs
-    tuned = adapter.train(ToyReachEnv(num_envs=32, seed=7), toy_cfg(save_frequency=1), tmp_path / "tuned",
-                          max_epochs=2, seed=7, init_from=first["checkpoint"], show_progress=False)
+    tuned = adapter.train(
+        ToyReachEnv(num_envs=32, seed=7),
+        toy_cfg(save_frequency=1),
+        tmp_path / "tuned",
+        max_epochs=2,
+        seed=7,
+        init_from=first["checkpoint"],
+        show_progress=False,
+    )
     scratch = _train(tmp_path / "scratch", 2, seed=7, save_frequency=1)
     assert tuned["epoch"] == 2 and [h["epoch"] for h in tuned["history"]] == [1.0, 2.0]
     payload = ckpt.load_checkpoint(tuned["checkpoint"])
@@ -263,7 +272,9 @@ def test_only_the_newest_periodic_checkpoints_are_kept(tmp_path):
     nn = tmp_path / "run" / "nn"
     for name in ("skillmimic.pth", "interrupted_ep_3.pth"):
         (nn / name).write_bytes(b"x")
-    assert {p.name for p in adapter.prune_checkpoints(nn, 2)} == {n for n in periodic if "_ep_2_" in n or "_ep_3_" in n or "_ep_4_" in n}
+    assert {p.name for p in adapter.prune_checkpoints(nn, 2)} == {
+        n for n in periodic if "_ep_2_" in n or "_ep_3_" in n or "_ep_4_" in n
+    }
     assert (nn / "skillmimic.pth").exists() and (nn / "interrupted_ep_3.pth").exists()
     assert adapter.prune_checkpoints(nn, 0) == []
 
@@ -273,13 +284,37 @@ def test_ctrl_c_saves_a_checkpoint_and_says_where(tmp_path):
     import signal
     import time
 
-    argv = [sys.executable, "hot/run.py", "--num_envs", "8", "--horizon_length", "8", "--max_iterations", "100000",
-            "--cfg_env", "hot/data/cfg/mano/mano_stage1_precise_track.yaml",
-            "--cfg_train", "hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml",
-            "--motion_file", "hot/data/motions/dexgrasp_train_mano/bottle/grasp_higher_kp", "--use_res_action",
-            "--enable_obj_keypoints", "--enable_dof_obs", "--objnames", "Bottle", "--output_path", str(tmp_path)]
-    p = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    argv = [
+        sys.executable,
+        "hot/run.py",
+        "--num_envs",
+        "8",
+        "--horizon_length",
+        "8",
+        "--max_iterations",
+        "100000",
+        "--cfg_env",
+        "hot/data/cfg/mano/mano_stage1_precise_track.yaml",
+        "--cfg_train",
+        "hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml",
+        "--motion_file",
+        "hot/data/motions/dexgrasp_train_mano/bottle/grasp_higher_kp",
+        "--use_res_action",
+        "--enable_obj_keypoints",
+        "--enable_dof_obs",
+        "--objnames",
+        "Bottle",
+        "--output_path",
+        str(tmp_path),
+    ]
+    p = subprocess.Popen(
+        argv,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
     deadline = time.time() + 180
     while time.time() < deadline and not list(tmp_path.glob("*/config.yaml")):
         time.sleep(0.5)

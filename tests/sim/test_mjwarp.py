@@ -29,7 +29,9 @@ from hot.sim import make_sim
 from hot.sim.mujoco_cpu import MujocoCpuSim
 from hot.sim.state import SimState
 
-HAVE_WARP = importlib.util.find_spec("mujoco_warp") is not None and importlib.util.find_spec("warp") is not None
+HAVE_WARP = (
+    importlib.util.find_spec("mujoco_warp") is not None and importlib.util.find_spec("warp") is not None
+)
 needs_warp = pytest.mark.skipif(not HAVE_WARP, reason="MuJoCo Warp not installed (pip install -e .[gpu])")
 # two Allegro/Bottle grasp clips frozen as a fixture (the session-4 shipped set): the frames below
 # were picked on them, so regenerating the shipped data does not move the test's states
@@ -99,7 +101,9 @@ def _errors(a: SimState, b: SimState) -> dict[str, float]:
     return out
 
 
-def _run_pair(warp_sim, cpu_sim, clips, frame: int, steps: int, perturb_step: int | None = None) -> dict[str, float]:
+def _run_pair(
+    warp_sim, cpu_sim, clips, frame: int, steps: int, perturb_step: int | None = None
+) -> dict[str, float]:
     """Reset both at ``frame``, follow the clip's next targets; returns the errors after ``steps``."""
     for sim in (warp_sim, cpu_sim):
         _reset(sim, clips, frame)
@@ -133,15 +137,30 @@ def csim(allegro, bottle):
 def test_make_sim_without_warp_names_the_install_command(monkeypatch, capsys, tiny_hand, box_object):
     real = importlib.util.find_spec
     monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name in ("warp", "mujoco_warp") else real(name, *a)
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name in ("warp", "mujoco_warp") else real(name, *a),
     )
     with pytest.raises(ImportError, match=r"pip install -e \.\[gpu\]"):
         make_sim("mjwarp", tiny_hand, box_object, 2)
     # and the command line says so before building anything
     from hot.run import main
 
-    argv = ["--task", "OpenLoop", "--test", "--sim", "mjwarp", "--num_envs", "2", "--hand_model", "allegro",
-            "--motion_file", str(GRASP_CLIPS), "--objnames", "Bottle"]
+    argv = [
+        "--task",
+        "OpenLoop",
+        "--test",
+        "--sim",
+        "mjwarp",
+        "--num_envs",
+        "2",
+        "--hand_model",
+        "allegro",
+        "--motion_file",
+        str(GRASP_CLIPS),
+        "--objnames",
+        "Bottle",
+    ]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "--sim mjwarp" in err and "pip install -e .[gpu]" in err, err
@@ -344,8 +363,15 @@ def test_per_world_object_scale_matches_cpu_backend(allegro, bottle, clips):
     q[:, 2] = 0.3  # hand out of the way
     side = torch.tensor([[math.sqrt(0.5), math.sqrt(0.5), 0.0, 0.0]]).repeat(4, 1)  # lying down
     for sim in (w, c):
-        sim.reset(torch.arange(4), q, torch.zeros_like(q), torch.tensor([[0.0, 0.0, 0.3]] * 4), side,
-                  torch.zeros(4, 3), torch.zeros(4, 3))
+        sim.reset(
+            torch.arange(4),
+            q,
+            torch.zeros_like(q),
+            torch.tensor([[0.0, 0.0, 0.3]] * 4),
+            side,
+            torch.zeros(4, 3),
+            torch.zeros(4, 3),
+        )
         for _ in range(40):
             sim.set_targets(q)
             sim.step(2)
@@ -387,8 +413,14 @@ def test_env_observations_and_reward_terms_agree(tmp_path):
     def env(backend):
         cfg = TrackingCfg(
             env=EnvCfg(
-                num_envs=2, episode_length=100, hand_model="allegro", motion_file=str(GRASP_CLIPS),
-                action_mode="residual", state_init="2", enable_obj_keypoints=True, enable_dof_obs=True,
+                num_envs=2,
+                episode_length=100,
+                hand_model="allegro",
+                motion_file=str(GRASP_CLIPS),
+                action_mode="residual",
+                state_init="2",
+                enable_obj_keypoints=True,
+                enable_dof_obs=True,
                 enable_ig_scale=True,
             ),
             sim=SimCfg(backend=backend, nthread=1),
@@ -410,8 +442,9 @@ def test_env_observations_and_reward_terms_agree(tmp_path):
         terms = {}
         for b, e in envs.items():
             s = e.last_state
-            _, terms[b] = compute_reward(s, e.last_ref, e.keypoints_o, e.weights, e.skill, True,
-                                         object_in_contact(s.obj_contact_force))
+            _, terms[b] = compute_reward(
+                s, e.last_ref, e.keypoints_o, e.weights, e.skill, True, object_in_contact(s.obj_contact_force)
+            )
         for k in terms["mujoco"]:
             d = float((terms["mujoco"][k].float() - terms["mjwarp"][k].float()).abs().max())
             worst_terms[k] = max(worst_terms.get(k, 0.0), d)

@@ -20,8 +20,9 @@ BOX_REST_Z = PLATFORM_TOP + BOX_EXTENTS[2] / 2  # box centre resting on the plat
 PRESS_TZ = -0.22  # wrist z at which the open fingertips just touch the resting box's top
 
 
-def _reset(sim, ids=None, tz=0.0, obj_xy=(0.0, 0.0), obj_z=BOX_REST_Z, fingers=0.0,
-           obj_rot=None, lin=None, ang=None):
+def _reset(
+    sim, ids=None, tz=0.0, obj_xy=(0.0, 0.0), obj_z=BOX_REST_Z, fingers=0.0, obj_rot=None, lin=None, ang=None
+):
     ids = torch.arange(sim.num_envs) if ids is None else torch.as_tensor(ids)
     m, d = len(ids), sim.hand.num_dofs
     q = torch.zeros(m, d)
@@ -52,9 +53,20 @@ def test_state_shapes_dtypes_finite(sim4, tiny_hand):
     s = sim4.state()
     n, d, k, c = 4, tiny_hand.num_dofs, tiny_hand.num_key_bodies, len(tiny_hand.contact_bodies)
     shapes = dict(
-        dof_pos=(n, d), dof_vel=(n, d), key_pos=(n, k, 3), key_rot=(n, k, 4), key_lin_vel=(n, k, 3),
-        key_ang_vel=(n, k, 3), obj_pos=(n, 3), obj_rot=(n, 4), obj_lin_vel=(n, 3), obj_ang_vel=(n, 3),
-        contact_force=(n, c, 3), obj_contact_force=(n, 3), hand_contact=(n,), penetration=(n,),
+        dof_pos=(n, d),
+        dof_vel=(n, d),
+        key_pos=(n, k, 3),
+        key_rot=(n, k, 4),
+        key_lin_vel=(n, k, 3),
+        key_ang_vel=(n, k, 3),
+        obj_pos=(n, 3),
+        obj_rot=(n, 4),
+        obj_lin_vel=(n, 3),
+        obj_ang_vel=(n, 3),
+        contact_force=(n, c, 3),
+        obj_contact_force=(n, 3),
+        hand_contact=(n,),
+        penetration=(n,),
     )
     for name, shape in shapes.items():
         t = getattr(s, name)
@@ -134,8 +146,15 @@ def test_pd_hold_keeps_hand_still(sim4):
     q[:, 3] = 0.3
     q[:, 5] = -0.6
     _reset(sim4, tz=-0.05, fingers=0.4, obj_xy=(1.0, 1.0))
-    sim4.reset(torch.arange(4), q, torch.zeros_like(q), torch.tensor([[1.0, 1.0, BOX_REST_Z]] * 4),
-               torch.tensor([[1.0, 0, 0, 0]] * 4), torch.zeros(4, 3), torch.zeros(4, 3))
+    sim4.reset(
+        torch.arange(4),
+        q,
+        torch.zeros_like(q),
+        torch.tensor([[1.0, 1.0, BOX_REST_Z]] * 4),
+        torch.tensor([[1.0, 0, 0, 0]] * 4),
+        torch.zeros(4, 3),
+        torch.zeros(4, 3),
+    )
     k0 = sim4.state().key_pos.clone()
     _run(sim4, q, 60)
     s = sim4.state()
@@ -217,8 +236,15 @@ def test_diverged_flags_only_the_bad_world(sim4, tmp_path, monkeypatch):
 
 def test_reset_rejects_bad_input(sim4):
     with pytest.raises(ValueError, match="dof_pos"):
-        sim4.reset(torch.tensor([0]), torch.zeros(1, 3), torch.zeros(1, 10), torch.zeros(1, 3),
-                   torch.tensor([[1.0, 0, 0, 0]]), torch.zeros(1, 3), torch.zeros(1, 3))
+        sim4.reset(
+            torch.tensor([0]),
+            torch.zeros(1, 3),
+            torch.zeros(1, 10),
+            torch.zeros(1, 3),
+            torch.tensor([[1.0, 0, 0, 0]]),
+            torch.zeros(1, 3),
+            torch.zeros(1, 3),
+        )
     with pytest.raises(ValueError, match="unique"):
         _reset(sim4, ids=[1, 1])
 
@@ -237,8 +263,15 @@ def test_world_frame_orientation_of_key_bodies(sim4):
 
     q = _reset(sim4, tz=-0.05)
     q[:, 3:6] = torch.tensor([0.4, -0.3, 1.1])
-    sim4.reset(torch.arange(4), q, torch.zeros_like(q), torch.tensor([[1.0, 1.0, BOX_REST_Z]] * 4),
-               torch.tensor([[1.0, 0, 0, 0]] * 4), torch.zeros(4, 3), torch.zeros(4, 3))
+    sim4.reset(
+        torch.arange(4),
+        q,
+        torch.zeros_like(q),
+        torch.tensor([[1.0, 1.0, BOX_REST_Z]] * 4),
+        torch.tensor([[1.0, 0, 0, 0]] * 4),
+        torch.zeros(4, 3),
+        torch.zeros(4, 3),
+    )
     palm = sim4.state().key_rot[:, -1]
     expect = quat_from_euler_xyz_intrinsic(q[:, 3:6])
     torch.testing.assert_close(palm * torch.sign(palm[:, :1]), expect * torch.sign(expect[:, :1]))

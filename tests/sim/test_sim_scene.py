@@ -42,7 +42,9 @@ def test_servo_armature_and_noslip(tiny_hand, box_object):
     dof = m.jnt_dofadr[m.actuator_trnid[ix.actuator_ids, 0]]
     assert (kv > 0).all()
     np.testing.assert_array_less(m.opt.timestep * kv - 1e-12, m.dof_armature[dof])
-    off, _ = compile_scene(tiny_hand, box_object, options=SceneOptions(damping_armature=False, noslip_iterations=0))
+    off, _ = compile_scene(
+        tiny_hand, box_object, options=SceneOptions(damping_armature=False, noslip_iterations=0)
+    )
     assert off.opt.noslip_iterations == 0
     assert (off.dof_armature[dof] < m.dof_armature[dof]).all()
 

@@ -35,11 +35,13 @@ def test_euler_conventions():
     ang = torch.rand(32, 3, dtype=torch.float64) - 0.5
     np.testing.assert_allclose(
         rot.quat_to_matrix(rot.quat_from_euler_xyz_intrinsic(ang)).numpy(),
-        R.from_euler("XYZ", ang.numpy()).as_matrix(), atol=1e-12,
+        R.from_euler("XYZ", ang.numpy()).as_matrix(),
+        atol=1e-12,
     )
     np.testing.assert_allclose(
         rot.quat_to_matrix(rot.quat_from_euler_xyz_extrinsic(ang)).numpy(),
-        R.from_euler("xyz", ang.numpy()).as_matrix(), atol=1e-12,
+        R.from_euler("xyz", ang.numpy()).as_matrix(),
+        atol=1e-12,
     )
     torch.testing.assert_close(rot.quat_to_euler_xyz_intrinsic(rot.quat_from_euler_xyz_intrinsic(ang)), ang)
     torch.testing.assert_close(rot.quat_to_rpy(rot.quat_from_rpy(ang)), ang)
@@ -57,7 +59,9 @@ def test_heading_and_tan_norm():
     yaw = torch.tensor([0.3, -2.0, math.pi / 2], dtype=torch.float64)
     q = rot.quat_from_euler_xyz_extrinsic(torch.stack([torch.zeros(3), torch.zeros(3), yaw], -1).double())
     torch.testing.assert_close(rot.heading_angle(q), yaw)
-    torch.testing.assert_close(rot.quat_mul(rot.heading_quat_inv(q), q)[:, 0].abs(), torch.ones(3, dtype=torch.float64))
+    torch.testing.assert_close(
+        rot.quat_mul(rot.heading_quat_inv(q), q)[:, 0].abs(), torch.ones(3, dtype=torch.float64)
+    )
     tn = rot.quat_to_tan_norm(rot.identity_quat(1, dtype=torch.float64))
     torch.testing.assert_close(tn, torch.tensor([[1.0, 0, 0, 0, 0, 1]], dtype=torch.float64))
 

@@ -40,7 +40,10 @@ def test_readme_video_command_renders_with_mujoco_gl_unset(tmp_path):
     run, still = readme_video_block()
     assert run[:2] == ["python", "hot/run.py"] and still[:3] == ["python", "-m", "hot.viz.video"]
     video, png = tmp_path / "grasp.mp4", tmp_path / "frame.png"
-    subst = {"docs/media/mano_bottle_grasp.mp4": str(video), "docs/media/mano_bottle_grasp_frame120.png": str(png)}
+    subst = {
+        "docs/media/mano_bottle_grasp.mp4": str(video),
+        "docs/media/mano_bottle_grasp_frame120.png": str(png),
+    }
     run = [subst.get(a, a) for a in run]
     run[run.index("--num_envs") + 1] = run[run.index("--video_envs") + 1] = "2"  # shrunk: 2 envs, 40 steps
     run[run.index("--episode_length") + 1] = "40"
@@ -48,8 +51,9 @@ def test_readme_video_command_renders_with_mujoco_gl_unset(tmp_path):
     still[still.index("--frame") + 1] = "30"
     env = {k: v for k, v in os.environ.items() if k not in ("MUJOCO_GL", "PYOPENGL_PLATFORM")}
     for argv in (run, still):
-        r = subprocess.run([sys.executable, *argv[1:]], cwd=ROOT, env=env, capture_output=True, text=True,
-                           timeout=600)
+        r = subprocess.run(
+            [sys.executable, *argv[1:]], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+        )
         assert r.returncode == 0, (r.stdout + r.stderr)[-3000:]
     from PIL import Image
 
@@ -73,6 +77,8 @@ def test_entry_points_do_not_import_mujoco_before_choosing_a_backend():
         "print(sorted(m for m in sys.modules if m == 'mujoco' or m.startswith('mujoco.')))\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("MUJOCO_GL", "PYOPENGL_PLATFORM")}
-    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.strip() == "[]", r.stdout

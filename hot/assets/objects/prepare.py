@@ -415,10 +415,15 @@ def add_object(
     size = float(np.max(mesh.extents))
     lo, hi = HAND_SIZED_M
     if not lo <= size <= hi:
-        hint = ("if the mesh is in millimetres add --scale 0.001, in centimetres --scale 0.01" if size > hi
-                else "if the mesh is in metres of a larger unit, raise --scale")
-        log(f"[{name}] warning: the object is {size:.3g} m across, outside a hand-sized object "
-            f"({lo:g}-{hi:g} m); {hint}")
+        hint = (
+            "if the mesh is in millimetres add --scale 0.001, in centimetres --scale 0.01"
+            if size > hi
+            else "if the mesh is in metres of a larger unit, raise --scale"
+        )
+        log(
+            f"[{name}] warning: the object is {size:.3g} m across, outside a hand-sized object "
+            f"({lo:g}-{hi:g} m); {hint}"
+        )
     if mass is None:
         mass = (DEFAULT_DENSITY if density is None else density) * float(mesh.volume)
     if len(mesh.faces) > 20000:

@@ -327,9 +327,14 @@ class PpoCfg:
     def __post_init__(self) -> None:
         positive = ("horizon_length", "minibatch_size", "mini_epochs", "latent_dim")
         bad = [k for k in positive if getattr(self, k) < 1]
-        bad += [k for k in ("learning_rate", "kl_threshold", "grad_norm", "e_clip") if not getattr(self, k) > 0]
-        bad += [k for k in ("critic_coef", "entropy_coef", "bounds_loss_coef", "save_frequency", "torch_threads")
-                if getattr(self, k) < 0]
+        bad += [
+            k for k in ("learning_rate", "kl_threshold", "grad_norm", "e_clip") if not getattr(self, k) > 0
+        ]
+        bad += [
+            k
+            for k in ("critic_coef", "entropy_coef", "bounds_loss_coef", "save_frequency", "torch_threads")
+            if getattr(self, k) < 0
+        ]
         if not 0.0 < self.gamma <= 1.0 or not 0.0 <= self.tau <= 1.0:
             bad.append("gamma/tau")
         if bad:

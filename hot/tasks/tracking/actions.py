@@ -113,6 +113,8 @@ def targets_to_actions(
         a = torch.cat([(targets[:, :w] - dof_pos[:, :w] - offset[:w]) / scale[:w], a[:, w:]], dim=-1)
     else:
         if ref_dof_pos is None:
-            raise ValueError("targets_to_actions: mode 'residual' needs ref_dof_pos (reference joint positions)")
+            raise ValueError(
+                "targets_to_actions: mode 'residual' needs ref_dof_pos (reference joint positions)"
+            )
         a = (targets - ref_dof_pos) / (scale if residual_scale is None else residual_scale)
     return a.clamp(-1.0, 1.0)

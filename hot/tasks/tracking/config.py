@@ -163,11 +163,15 @@ class EnvCfg:
             try:
                 n = int(self.state_init)
             except ValueError:
-                raise ValueError(f"state_init must be 'Random' or an integer >= 2, got {self.state_init!r}") from None
+                raise ValueError(
+                    f"state_init must be 'Random' or an integer >= 2, got {self.state_init!r}"
+                ) from None
             if n < 2:
                 raise ValueError(f"state_init frame must be >= 2 (velocities need two past frames), got {n}")
         if len(self.obj_scale_range) != 2 or not 0 < self.obj_scale_range[0] <= self.obj_scale_range[1]:
-            raise ValueError(f"obj_scale_range must be [low, high] with 0 < low <= high, got {self.obj_scale_range}")
+            raise ValueError(
+                f"obj_scale_range must be [low, high] with 0 < low <= high, got {self.obj_scale_range}"
+            )
         if len(self.residual_scale) != 3 or min(self.residual_scale) < 0:
             raise ValueError(f"residual_scale must be 3 numbers >= 0, got {self.residual_scale}")
         if not self.object_names:
@@ -211,8 +215,10 @@ def load_env_config(path: str | Path) -> TrackingCfg:
     """Load an env YAML strictly: unknown keys or wrong types raise :class:`ConfigError`."""
     data = load_yaml(path)
     if not data:
-        raise ConfigError(f"{path}: the env YAML is empty; it needs at least an 'env:' section (see "
-                          "hot/data/cfg/mano/mano_stage1_precise_track.yaml)")
+        raise ConfigError(
+            f"{path}: the env YAML is empty; it needs at least an 'env:' section (see "
+            "hot/data/cfg/mano/mano_stage1_precise_track.yaml)"
+        )
     # upstream spells the object-rotation weight 'or' (a Python keyword); accept that spelling
     rw = data.get("env", {}).get("reward_weights") if isinstance(data.get("env"), dict) else None
     if isinstance(rw, dict) and "or" in rw:

@@ -100,14 +100,19 @@ class TrackingEnv:
             clips, paths = self._load_clips(e.motion_file)
             if len(self.objs) > 1:
                 self.multi = MultiObjectMotionLibrary(
-                    clips, paths, object_names=[o.name.lower() for o in self.objs], fps=e.data_fps,
+                    clips,
+                    paths,
+                    object_names=[o.name.lower() for o in self.objs],
+                    fps=e.data_fps,
                     device=self.device,
                 )
                 library = self.multi.library
             else:
                 library = MotionLibrary(clips, paths=paths, fps=e.data_fps, device=self.device)
         elif len(self.objs) > 1:
-            raise ConfigError("a pre-loaded motion library is single-object; load multi-object clips from a folder")
+            raise ConfigError(
+                "a pre-loaded motion library is single-object; load multi-object clips from a folder"
+            )
         if library.num_dofs != self.hand.num_dofs or library.num_key_bodies != self.hand.num_key_bodies:
             raise ConfigError(
                 f"motion clips have {library.num_dofs} DoFs / {library.num_key_bodies} key bodies but hand "
@@ -131,7 +136,9 @@ class TrackingEnv:
             pick = torch.rand(n, generator=cpu_gen) < e.obj_rand_scale_prob
             scales = torch.where(pick, lo + (hi - lo) * torch.rand(n, generator=cpu_gen), scales)
         sizes = block_sizes(n, len(self.objs))
-        self.env_object = torch.repeat_interleave(torch.arange(len(self.objs)), torch.tensor(sizes)).to(self.device)
+        self.env_object = torch.repeat_interleave(torch.arange(len(self.objs)), torch.tensor(sizes)).to(
+            self.device
+        )
         sims = []
         start = 0
         for obj, size in zip(self.objs, sizes, strict=True):
@@ -152,10 +159,13 @@ class TrackingEnv:
         self.sim = sims[0] if len(sims) == 1 else GroupedSim(sims)
         self.substeps = cfg.sim.substeps
         # keypoints scaled by the scale each world really simulates
-        kps = [torch.as_tensor(o.keypoints(dense=e.dense_obj, scale=1.0), dtype=torch.float32) for o in self.objs]
+        kps = [
+            torch.as_tensor(o.keypoints(dense=e.dense_obj, scale=1.0), dtype=torch.float32) for o in self.objs
+        ]
         if len({k.shape for k in kps}) != 1:
             raise ConfigError(
-                "objects " + ", ".join(f"{o.name} ({k.shape[0]} keypoints)" for o, k in zip(self.objs, kps, strict=True))
+                "objects "
+                + ", ".join(f"{o.name} ({k.shape[0]} keypoints)" for o, k in zip(self.objs, kps, strict=True))
                 + " have different keypoint counts; one run needs one observation size"
             )
         kp = kps[0]
@@ -176,8 +186,17 @@ class TrackingEnv:
         self.ff_gain, self.residual_scale = self._action_space(e.velocity_feedforward, e.residual_scale)
         rw = e.reward_weights
         self.weights = RewardWeights(
-            p=rw.p, r=rw.r, wp=rw.wp, wr=rw.wr, wpv=rw.wpv, op=rw.op, or_=rw.orot, opv=rw.opv, ig=rw.ig,
-            cg1=rw.cg1, cg2=rw.cg2,
+            p=rw.p,
+            r=rw.r,
+            wp=rw.wp,
+            wr=rw.wr,
+            wpv=rw.wpv,
+            op=rw.op,
+            or_=rw.orot,
+            opv=rw.opv,
+            ig=rw.ig,
+            cg1=rw.cg1,
+            cg2=rw.cg2,
         )
         t = e.termination
         self.thresholds = TerminationThresholds(
@@ -192,7 +211,9 @@ class TrackingEnv:
         self.noise = StartNoiseConfig(prob=e.state_noise_prob)
         self.fixed_start = None if e.state_init == "Random" else int(e.state_init)
         zeros = torch.zeros(n, dtype=torch.long, device=self.device)
-        self.ep = _Episode(clip=zeros.clone(), start=zeros.clone(), progress=zeros.clone(), length=zeros.clone())
+        self.ep = _Episode(
+            clip=zeros.clone(), start=zeros.clone(), progress=zeros.clone(), length=zeros.clone()
+        )
         self.skill = zeros.clone()
         self.diverged_count = 0
         self._test_clip_cursor = 0
@@ -251,7 +272,9 @@ class TrackingEnv:
         for obj in self.objs:
             sub = Path(root) / obj.name.lower()
             if not sub.is_dir():
-                have = sorted(d.name for d in Path(root).iterdir() if d.is_dir()) if Path(root).is_dir() else []
+                have = (
+                    sorted(d.name for d in Path(root).iterdir() if d.is_dir()) if Path(root).is_dir() else []
+                )
                 raise ConfigError(
                     f"--motion_file {root}: no folder '{sub.name}' for object {obj.name} "
                     f"(multi-object runs read <motion_file>/<object>/...; found {have})"
@@ -310,7 +333,9 @@ class TrackingEnv:
             "config": to_dict(self.cfg),
         }
 
-    def _action_space(self, feedforward: str, residual_scale: list[float]) -> tuple[torch.Tensor, torch.Tensor]:
+    def _action_space(
+        self, feedforward: str, residual_scale: list[float]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """``(ff_gain (D,), residual_scale (D,))`` of an action space: the velocity feed-forward gain
         kv/kp per DoF and the residual scale per DoF (half the joint range where a scale is 0)."""
         gains = self.sim.pd_gains.to(self.device)
@@ -325,7 +350,9 @@ class TrackingEnv:
             [
                 torch.full((3,), rs[0], device=self.device) if rs[0] > 0 else half[:3],
                 torch.full((3,), rs[1], device=self.device) if rs[1] > 0 else half[3:6],
-                torch.full((self.hand.num_finger_dofs,), rs[2], device=self.device) if rs[2] > 0 else half[6:],
+                torch.full((self.hand.num_finger_dofs,), rs[2], device=self.device)
+                if rs[2] > 0
+                else half[6:],
             ]
         )
         return ff_gain, scale
@@ -334,7 +361,11 @@ class TrackingEnv:
         """``(current dof_pos, reference dof_pos, reference dof_vel)`` (N, D) that the next action aims at."""
         ep = self.ep
         # the frame this action aims at was already looked up for the last observation
-        ref_next = self._obs_ref if self._obs_ref is not None else self.lib.ref_frames(ep.clip, ep.start + ep.progress + 1)
+        ref_next = (
+            self._obs_ref
+            if self._obs_ref is not None
+            else self.lib.ref_frames(ep.clip, ep.start + ep.progress + 1)
+        )
         cur = self.last_state if self.last_state is not None else self.sim.state()
         return cur.dof_pos, ref_next.dof_pos, ref_next.dof_vel
 
@@ -356,12 +387,23 @@ class TrackingEnv:
         dof_pos, ref_q, ref_qd = self._pd_frame()
         ff_gain, scale = self._action_space(ff, rs)
         targets = action_to_targets(
-            actions.to(self.device, torch.float32), mode, dof_pos, ref_q + ff_gain * ref_qd, self.lower,
-            self.upper, residual_scale=scale,
+            actions.to(self.device, torch.float32),
+            mode,
+            dof_pos,
+            ref_q + ff_gain * ref_qd,
+            self.lower,
+            self.upper,
+            residual_scale=scale,
         )
         own_ref = ref_q + self.ff_gain * ref_qd if e.action_mode == "residual" else ref_q
         return targets_to_actions(
-            targets, e.action_mode, dof_pos, own_ref, self.lower, self.upper, residual_scale=self.residual_scale
+            targets,
+            e.action_mode,
+            dof_pos,
+            own_ref,
+            self.lower,
+            self.upper,
+            residual_scale=self.residual_scale,
         )
 
     def _action_mode_tag(self) -> str:
@@ -388,7 +430,11 @@ class TrackingEnv:
         actions = actions.to(self.device, torch.float32)
         ep = self.ep
         # the frame this action aims at was already looked up for the last observation
-        ref_next = self._obs_ref if self._obs_ref is not None else self.lib.ref_frames(ep.clip, ep.start + ep.progress + 1)
+        ref_next = (
+            self._obs_ref
+            if self._obs_ref is not None
+            else self.lib.ref_frames(ep.clip, ep.start + ep.progress + 1)
+        )
         cur = self.last_state if self.last_state is not None else self.sim.state()
         ref_q = ref_next.dof_pos
         if self.cfg.env.action_mode == "residual":
@@ -400,7 +446,12 @@ class TrackingEnv:
             # frames, never touching the object (open-loop grasp success 0 % -> 100 % on 10 clips)
             ref_q = ref_q + self.ff_gain * ref_next.dof_vel
         targets = action_to_targets(
-            actions, self.cfg.env.action_mode, cur.dof_pos, ref_q, self.lower, self.upper,
+            actions,
+            self.cfg.env.action_mode,
+            cur.dof_pos,
+            ref_q,
+            self.lower,
+            self.upper,
             residual_scale=self.residual_scale,
         )
         self.sim.set_targets(targets)
@@ -505,7 +556,9 @@ class TrackingEnv:
                 rows = (objs == o).nonzero().squeeze(-1)
                 members = (self.multi.clip_object_ids == o).nonzero().squeeze(-1)
                 cursor = self._object_cursor.get(o, 0)
-                clips[rows] = members[(torch.arange(rows.numel(), device=self.device) + cursor) % members.numel()]
+                clips[rows] = members[
+                    (torch.arange(rows.numel(), device=self.device) + cursor) % members.numel()
+                ]
                 self._object_cursor[o] = (cursor + rows.numel()) % members.numel()
             start = 0 if self.mode == "refine" else (self.fixed_start if self.fixed_start is not None else 2)
             starts = torch.full_like(clips, start)
@@ -557,4 +610,3 @@ class TrackingEnv:
     @property
     def control_dt(self) -> float:
         return self.cfg.sim.dt * self.substeps
-

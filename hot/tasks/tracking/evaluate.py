@@ -120,13 +120,18 @@ def evaluate(
     for r in range(rounds):
         obs = env.reset()
         clips = env.ep.clip.clone()
-        counted = torch.arange(r * n, (r + 1) * n, device=env.device) < (episodes if episodes is not None else (r + 1) * n)
+        counted = torch.arange(r * n, (r + 1) * n, device=env.device) < (
+            episodes if episodes is not None else (r + 1) * n
+        )
         env_dirs = [skill_dirs[int(c)] for c in clips.tolist()]
         groups = {
-            d: torch.tensor([x == d for x in env_dirs], device=env.device) & counted for d in sorted(set(env_dirs))
+            d: torch.tensor([x == d for x in env_dirs], device=env.device) & counted
+            for d in sorted(set(env_dirs))
         }
         groups = {d: m for d, m in groups.items() if m.any()}
-        metrics = {d: make_metric(d, n, episode_length=env.ep.length.clone(), device=env.device) for d in groups}
+        metrics = {
+            d: make_metric(d, n, episode_length=env.ep.length.clone(), device=env.device) for d in groups
+        }
         alive = torch.ones(n, dtype=torch.bool, device=env.device)
         rec = _Recorder(env) if save_refined else None
         if rec is not None:
@@ -156,7 +161,11 @@ def evaluate(
                     sel = valid & mask
                     k = int(sel.sum())
                     if k:
-                        e = torch.stack([errs["E_op"][sel], errs["E_or"][sel], errs["E_h"][sel]]).double().sum(1)
+                        e = (
+                            torch.stack([errs["E_op"][sel], errs["E_or"][sel], errs["E_h"][sel]])
+                            .double()
+                            .sum(1)
+                        )
                         a.err += e.cpu()
                         a.err_n += k
                     sel_alive = alive & mask
@@ -287,4 +296,3 @@ def _write_csv(f, rows: list[dict]) -> None:
     w.writeheader()
     for r in rows:
         w.writerow({k: r[k] for k in COLUMNS})
-

@@ -27,8 +27,20 @@ def test_bad_override_and_missing_cache_messages(tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 2 and "'env.domain_rand.scale_lst' is not a known setting" in err
     prefix = tmp_path / "nocache" / "g"
-    rc = main(["train", "--algo", "ppo", "--task", "allegro_inhand", f"training.logdir={tmp_path / 'logs'}",
-               "--sim", "mujoco", f"env.grasp_cache_path={prefix}", "algo.num_envs=3"])  # fmt: skip; options between overrides
+    rc = main(
+        [
+            "train",
+            "--algo",
+            "ppo",
+            "--task",
+            "allegro_inhand",
+            f"training.logdir={tmp_path / 'logs'}",
+            "--sim",
+            "mujoco",
+            f"env.grasp_cache_path={prefix}",
+            "algo.num_envs=3",
+        ]
+    )  # fmt: skip; options between overrides
     err = capsys.readouterr().err
     assert rc == 2 and f"{prefix}_1.npy" in err
     assert "hot train --algo ppo --task allegro_inhand_grasp --sim mujoco" in err

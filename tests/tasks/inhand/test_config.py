@@ -87,7 +87,9 @@ def test_scientific_notation_without_a_dot_is_a_number():
     """YAML 1.1 reads ``1e-3`` as a string; float settings accept it, other types still refuse it."""
     cfg = load_inhand_config("hora_distill", "allegro_inhand", overrides=["algo.distill.learning_rate=1e-3"])
     assert cfg.algo.distill.learning_rate == 1e-3
-    with pytest.raises(ConfigError, match="learning_rate must be > 0, got -20.0"):  # parsed, then range-checked
+    with pytest.raises(
+        ConfigError, match="learning_rate must be > 0, got -20.0"
+    ):  # parsed, then range-checked
         load_inhand_config("hora_distill", "allegro_inhand", overrides=["algo.distill.learning_rate=-2E+1"])
     with pytest.raises(ConfigError, match="algo.num_envs"):
         load_inhand_config("ppo", "allegro_inhand", overrides=["algo.num_envs=1e3"])

@@ -75,5 +75,7 @@ def test_targets_to_actions_converts_between_modes_and_clips_the_unreachable():
     torch.testing.assert_close(action_to_targets(a_delta, "delta", dof, None, LOWER, UPPER), q)
     # the wrist x target is 0.41 m: +0.41 / 2 m from 0.0 in absolute mode; beyond a residual's reach it clips
     assert a_delta[0, 0].item() == pytest.approx((0.41 - 0.5) / 2.0)
-    far = targets_to_actions(_a(1.5, 0, 0, 0, 0, 0, 0, 1.0), "residual", None, ref, LOWER, UPPER, residual_scale=rs)
+    far = targets_to_actions(
+        _a(1.5, 0, 0, 0, 0, 0, 0, 1.0), "residual", None, ref, LOWER, UPPER, residual_scale=rs
+    )
     assert far[0, 0].item() == 1.0 and far[0, 7].item() == 0.0

@@ -13,8 +13,16 @@ UPSTREAM_OBS = {"mano": 1084, "shadow": 1233, "allegro": 1083}
 
 def _cfg(motion, hand, n=4, **kw):
     env = EnvCfg(
-        num_envs=n, episode_length=20, hand_model=hand, motion_file=str(motion), enable_obj_keypoints=True,
-        enable_dof_obs=True, enable_ig_scale=True, enable_early_termination=True, action_mode="delta", **kw,
+        num_envs=n,
+        episode_length=20,
+        hand_model=hand,
+        motion_file=str(motion),
+        enable_obj_keypoints=True,
+        enable_dof_obs=True,
+        enable_ig_scale=True,
+        enable_early_termination=True,
+        action_mode="delta",
+        **kw,
     )
     return TrackingCfg(env=env)
 
