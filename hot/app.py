@@ -147,6 +147,7 @@ def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device)
         f"{env.num_envs} envs, obs {env.num_obs}, actions {env.num_actions}, device {device}; run dir {run_dir}"
     )
     max_epochs = args.max_iterations
+    started = time.perf_counter()
     try:
         if args.task in ("Distill", "MultiObjDistill"):
             from hot.distill.train import ROUTE_BY_TASK, train_distill
@@ -180,7 +181,11 @@ def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device)
         if run_dir.is_dir() and not any(run_dir.iterdir()):
             run_dir.rmdir()  # a failed start leaves no empty run folder
         raise
-    print(f"[hot] done: epoch {out['epoch']}, {out['frame']} env-steps; checkpoint {out['checkpoint']}")
+    cost = out["agent"].hot_meta.get("training", {})
+    print(
+        f"[hot] done: epoch {out['epoch']}, {out['frame']} env-steps, {time.perf_counter() - started:.0f} s on "
+        f"{cost.get('hardware', 'this machine')}; checkpoint {out['checkpoint']} (its meta.training records the cost)"
+    )
     print(f"[hot] diverged envs reset during training: {env.diverged_count}")
     return 0
 

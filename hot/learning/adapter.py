@@ -142,13 +142,22 @@ class HotA2CAgent(a2c_continuous.A2CAgent):
     def __init__(self, base_name: str, params: dict, meta: dict) -> None:
         self.hot_meta = meta
         self.last_saved_path: Path | None = None
+        self._t0 = time.perf_counter()
         super().__init__(base_name, params)
 
     def save(self, fn: str) -> None:
         state = self.get_full_state_weights()
         state["model"] = {k.removeprefix("_orig_mod."): v for k, v in state["model"].items()}
         state["last_lr"] = float(self.last_lr)  # rl-games' full state leaves it out (see restore)
-        self.last_saved_path = ckpt.save_checkpoint(fn + ".pth", state, self.hot_meta)
+        meta = dict(self.hot_meta)
+        if "training" in meta:  # the cost so far: env-steps, wall-clock (resumed runs add up), hardware
+            before = float(meta["training"].get("wall_s", 0.0))
+            meta["training"] = {
+                **meta["training"],
+                "wall_s": round(before + time.perf_counter() - self._t0, 3),
+                "env_steps": int(self.frame),
+            }
+        self.last_saved_path = ckpt.save_checkpoint(fn + ".pth", state, meta)
         prune_checkpoints(
             self.last_saved_path.parent, int(self.config.get("keep_checkpoints", KEEP_CHECKPOINTS))
         )
@@ -410,6 +419,7 @@ def train(
     params, resolved = build_params(env, train_cfg, run_dir, max_epochs, seed)
     meta = env_meta(env, resolved)
     meta["seed"] = int(seed)
+    meta["training"] = {"hardware": hardware_summary(env.device), "wall_s": 0.0}
     if world is not None:
         threads_given = "torch_threads" in train_cfg.get("params", train_cfg)
         distributed.prepare_params(params, world, threads_given=threads_given)
@@ -420,6 +430,8 @@ def train(
         payload = ckpt.load_checkpoint(resume_from)
         ckpt.check_compatible(payload["meta"], meta, resume_from)
         check_same_network(payload["meta"], params, resume_from)
+        # wall-clock keeps counting across resumes (checkpoints before this field: from 0)
+        meta["training"]["wall_s"] = float((payload["meta"].get("training") or {}).get("wall_s") or 0.0)
         start_epoch = int(payload["rlg"].get("epoch", 0))
         total = params["config"].get("max_epochs", -1)
         if total != -1 and start_epoch >= total:
@@ -511,6 +523,15 @@ def _network_summary(params: dict) -> tuple[dict, str]:
     # the obs layout is checked on its own; log_std_init only sets the initial sigma, which resuming loads
     net = {k: v for k, v in (params.get("network") or {}).items() if k not in ("obs_layout", "log_std_init")}
     return net, str((params.get("config") or {}).get("name", "?"))
+
+
+def hardware_summary(device: Any) -> str:
+    """``"2 CPU cores (x86_64), cpu"`` or ``"... , cuda: NVIDIA H200"``: where a run trained."""
+    import platform
+
+    dev = torch.device(device)
+    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" and torch.cuda.is_available() else ""
+    return f"{os.cpu_count()} CPU cores ({platform.machine()}), {dev.type}{': ' + name if name else ''}"
 
 
 def check_same_network(

@@ -326,3 +326,13 @@ def test_ctrl_c_saves_a_checkpoint_and_says_where(tmp_path):
     assert len(saved) == 1 and str(saved[0]) in err
     assert "Traceback" not in err
     assert ckpt.load_checkpoint(saved[0])["rlg"]["model"]
+
+
+def test_checkpoints_record_their_training_cost(two_epochs, tmp_path):
+    """env-steps, wall-clock (adding up over resumes) and hardware travel in every checkpoint's meta."""
+    _, first = two_epochs
+    t1 = ckpt.load_checkpoint(first["checkpoint"])["meta"]["training"]
+    assert t1["env_steps"] == 2 * 32 * 16 and t1["wall_s"] > 0 and "CPU cores" in t1["hardware"]
+    res = _train(tmp_path / "resumed", 3, seed=7, resume_from=first["checkpoint"], save_frequency=1)
+    t2 = ckpt.load_checkpoint(res["checkpoint"])["meta"]["training"]
+    assert t2["env_steps"] == 3 * 32 * 16 and t2["wall_s"] > t1["wall_s"]
