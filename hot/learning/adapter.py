@@ -370,10 +370,6 @@ def _seed_everything(seed: int) -> None:
         torch.cuda.manual_seed_all(seed)
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_text(path, text)
-
-
 # ---------------------------------------------------------------------------------------------- train
 def train(
     env: Any,
@@ -462,7 +458,7 @@ def train(
             raise ckpt.CheckpointError(f"--checkpoint {init_from}: no policy weights (rlg.model)")
     if writer:  # once the run is known to start
         run_dir.mkdir(parents=True, exist_ok=True)
-        _atomic_write_text(
+        atomic_write_text(
             run_dir / "config.yaml", yaml.safe_dump({"params": resolved, "meta": meta}, sort_keys=False)
         )
 

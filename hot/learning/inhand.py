@@ -79,8 +79,6 @@ def register_inhand() -> None:
 
 
 # -------------------------------------------------------------------------------------------- run folders
-def _atomic_text(path: Path, text: str) -> None:
-    atomic_write_text(path, text)
 
 
 def task_dir(cfg: InhandCfg, algo: str | None = None) -> Path:
@@ -98,7 +96,7 @@ def new_run_dir(cfg: InhandCfg) -> Path:
         run = base / f"{stamp}-{k}_{cfg.sim}"
         k += 1
     run.mkdir(parents=True)
-    _atomic_text(run / RUN_CONFIG, yaml.safe_dump(to_dict(cfg), sort_keys=False))
+    atomic_write_text(run / RUN_CONFIG, yaml.safe_dump(to_dict(cfg), sort_keys=False))
     return run
 
 
@@ -288,7 +286,7 @@ def _distill(cfg: InhandCfg, run: Path, overrides: list[str]) -> dict:
     env_ov = [o for o in overrides if o.startswith("env.")]
     cfg2 = apply_overrides(InhandCfg, cfg2, env_ov) if env_ov else cfg2
     cfg.env = cfg2.env
-    _atomic_text(run / RUN_CONFIG, yaml.safe_dump(to_dict(cfg), sort_keys=False))
+    atomic_write_text(run / RUN_CONFIG, yaml.safe_dump(to_dict(cfg), sort_keys=False))
 
     torch.manual_seed(cfg.algo.seed)
     env = InhandEnv(cfg.env, cfg.algo.num_envs, mode="rotate", seed=cfg.algo.seed, sim=cfg.sim)
@@ -371,7 +369,7 @@ def _distill(cfg: InhandCfg, run: Path, overrides: list[str]) -> dict:
         bar.set_postfix(latent_mse=f"{rec['latent_mse']:.4f}", refresh=False)
         if it % dcfg.save_frequency == 0 or it == cfg.algo.max_iterations:
             last = save(it)
-            _atomic_text(run / "distill_log.jsonl", "".join(json.dumps(h) + "\n" for h in history))
+            atomic_write_text(run / "distill_log.jsonl", "".join(json.dumps(h) + "\n" for h in history))
     return {
         "checkpoint": str(last),
         "teacher": str(teacher_path),
@@ -571,7 +569,7 @@ def evaluate(
     out = out or (run / "eval.json" if run is not None else None)
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        _atomic_text(Path(out), json.dumps(metrics, indent=2))
+        atomic_write_text(Path(out), json.dumps(metrics, indent=2))
     return metrics
 
 
@@ -608,7 +606,7 @@ def train(cfg: InhandCfg, overrides: list[str] | None = None) -> dict:
     else:
         res = _train_ppo(cfg, run)
     res["run"] = str(run)
-    _atomic_text(run / "run_summary.json", json.dumps(res, indent=2, default=str))
+    atomic_write_text(run / "run_summary.json", json.dumps(res, indent=2, default=str))
     if cfg.task == "allegro_inhand" and not cfg.training.no_play:
         ecfg = copy.deepcopy(cfg)
         res["eval"] = evaluate(ecfg, run)

@@ -35,7 +35,7 @@ import numpy as np
 import trimesh
 import yaml
 
-from hot.utils.files import atomic_write_text as _atomic_write_text
+from hot.utils.files import atomic_write_text
 
 MAX_HULLS = 20
 """Most convex pieces an object may have (upstream V-HACD limit, spec §4.1)."""
@@ -97,7 +97,7 @@ def write_obj(path: Path, vertices: np.ndarray, faces: np.ndarray, header: str =
     lines = [f"# {header}"] if header else []
     lines += [f"v {x:.6f} {y:.6f} {z:.6f}" for x, y, z in np.asarray(vertices, dtype=np.float64)]
     lines += [f"f {a + 1} {b + 1} {c + 1}" for a, b, c in np.asarray(faces, dtype=np.int64)]
-    _atomic_write_text(path, "\n".join(lines) + "\n")
+    atomic_write_text(path, "\n".join(lines) + "\n")
 
 
 def _round_trip(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
@@ -358,7 +358,7 @@ def write_object(
             np.savez(f, **keypoints)
 
         log(f"[{name}] writing object.yaml (mass {mass:.3f} kg)")
-        _atomic_write_text(tmp / "object.yaml", object_yaml_text(name, mass, source, license))
+        atomic_write_text(tmp / "object.yaml", object_yaml_text(name, mass, source, license))
 
         _swap_into_place(tmp, final)
     except BaseException:

@@ -184,6 +184,7 @@ class TrackingEnv:
         lim = self.sim.dof_limits.to(self.device)
         self.lower, self.upper = lim[:, 0], lim[:, 1]
         self.ff_gain, self.residual_scale = self._action_space(e.velocity_feedforward, e.residual_scale)
+        self._other_spaces: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}  # convert_actions' cache
         rw = e.reward_weights
         self.weights = RewardWeights(
             p=rw.p,
@@ -385,7 +386,10 @@ class TrackingEnv:
         if mode == e.action_mode and same_residual:
             return actions
         dof_pos, ref_q, ref_qd = self._pd_frame()
-        ff_gain, scale = self._action_space(ff, rs)
+        key = (ff, tuple(rs))  # called every distillation step: build the teacher's space once
+        if key not in self._other_spaces:
+            self._other_spaces[key] = self._action_space(ff, rs)
+        ff_gain, scale = self._other_spaces[key]
         targets = action_to_targets(
             actions.to(self.device, torch.float32),
             mode,
