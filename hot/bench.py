@@ -25,6 +25,8 @@ import mujoco
 import numpy as np
 import torch
 
+from hot.utils.argtypes import int_at_least, positive_float
+
 __all__ = ["main", "SimBenchResult", "bench_sim", "COMMANDS"]
 
 
@@ -297,11 +299,15 @@ def add_sim_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hand", choices=("mano", "shadow", "allegro"), default="mano", help="hand model")
     p.add_argument("--object", default="bottle", help="object name (hot.assets.objects)")
     p.add_argument(
-        "--num_envs", type=int, nargs="+", default=[256], help="worlds in the batch (several: one run each)"
+        "--num_envs",
+        type=int_at_least(1),
+        nargs="+",
+        default=[256],
+        help="worlds in the batch (several: one run each)",
     )
-    p.add_argument("--seconds", type=float, default=5.0, help="timed duration of the batch run")
-    p.add_argument("--nthread", type=int, default=None, help="batch threads (default: all CPUs)")
-    p.add_argument("--substeps", type=int, default=2, help="physics steps per control step")
+    p.add_argument("--seconds", type=positive_float, default=5.0, help="timed duration of the batch run")
+    p.add_argument("--nthread", type=int_at_least(1), default=None, help="batch threads (default: all CPUs)")
+    p.add_argument("--substeps", type=int_at_least(1), default=2, help="physics steps per control step")
     p.add_argument("--sim", choices=("mujoco", "mjwarp"), default="mujoco", help="simulator backend")
     p.add_argument(
         "--device", default=None, help="MuJoCo Warp device: cpu or cuda (default: cuda if available)"
@@ -439,13 +445,15 @@ def bench_train(
 
 def add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hand", choices=("mano", "shadow", "allegro"), default="mano", help="hand model")
-    p.add_argument("--num_envs", type=int, default=256, help="parallel envs")
-    p.add_argument("--epochs", type=int, default=3, help="PPO epochs to time (horizon 32 each)")
+    p.add_argument("--num_envs", type=int_at_least(1), default=256, help="parallel envs")
+    p.add_argument("--epochs", type=int_at_least(1), default=3, help="PPO epochs to time (horizon 32 each)")
     p.add_argument("--motion_file", default=None, help="clips to track (default: the shipped Bottle data)")
     p.add_argument(
         "--cfg_train", default="hot/data/cfg/train/rlg/skillmimic_denseobj.yaml", help="rl-games train YAML"
     )
-    p.add_argument("--nthread", type=int, default=None, help="physics threads (default: all CPUs)")
+    p.add_argument(
+        "--nthread", type=int_at_least(1), default=None, help="physics threads (default: all CPUs)"
+    )
     p.add_argument("--sim", choices=("mujoco", "mjwarp"), default="mujoco", help="simulator backend")
     p.add_argument(
         "--device", default="cpu", help="torch device of env and policy (MuJoCo Warp runs there too)"
@@ -526,13 +534,18 @@ def bench_grasps(
 def add_grasp_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hand", nargs="+", choices=("mano", "shadow", "allegro"), default=["mano"], help="hands")
     p.add_argument("--objects", nargs="+", default=["Bottle"], help="object names (hot.assets.objects)")
-    p.add_argument("--candidates", type=int, default=64, help="wrap candidates per (hand, object)")
+    p.add_argument(
+        "--candidates", type=int_at_least(1), default=64, help="wrap candidates per (hand, object)"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
         "--method", choices=("wrap", "fc"), default="wrap", help="grasp sampler (datagen --grasp_method)"
     )
     p.add_argument(
-        "--iters", type=int, default=None, help="fc: optimisation iterations (default GraspConfig.iters)"
+        "--iters",
+        type=int_at_least(1),
+        default=None,
+        help="fc: optimisation iterations (default GraspConfig.iters)",
     )
 
 

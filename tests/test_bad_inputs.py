@@ -53,6 +53,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
     out["substeps0"].write_text(sim_bad.replace("substeps: 2", "substeps: 0"))
     out["dtneg"] = d / "dtneg.yaml"
     out["dtneg"].write_text(sim_bad.replace("dt: 0.008333333333333333", "dt: -0.01"))
+    out["weightneg"] = d / "weightneg.yaml"
+    out["weightneg"].write_text(sim_bad.replace("op: 50,", "op: -50,"))
     noskill = d / "clips" / "bottle" / "not_a_skill"
     noskill.mkdir(parents=True)
     for p in sorted((REPO_ROOT / GRASP).glob("*.pt"))[:2]:
@@ -114,6 +116,12 @@ ROWS = [
         TEST.replace("hot/data/cfg/mano/mano_stage1_precise_track.yaml", "{dtneg}"),
         "dt",
     ),
+    (
+        "env_yaml_value_out_of_range",
+        "run",
+        TEST.replace("hot/data/cfg/mano/mano_stage1_precise_track.yaml", "{weightneg}"),
+        "'env.reward_weights.op' is -50.0, must be >= 0",
+    ),
     ("clips_of_another_object", "run", TEST.replace("--objnames Bottle", "--objnames Box"), "bottle"),
     ("state_init_past_the_clip", "run", TEST.replace("--state_init 2", "--state_init 5000"), "--state_init"),
     ("test_folder_is_no_skill", "run", TEST.replace(GRASP, "{noskill}"), "not_a_skill"),
@@ -168,6 +176,32 @@ ROWS = [
         "mini_epochs",
     ),
     (
+        "inhand_env_setting_out_of_range",
+        "cli",
+        "train --algo ppo --task allegro_inhand env.physics.iterations=0",
+        "'env.physics.iterations' is 0, must be >= 1",
+    ),
+    (
+        "datagen_scale_negative",
+        "datagen",
+        "--hand mano --objects Bottle --out {dir}/dg --scale -1",
+        "--scale",
+    ),
+    (
+        "datagen_num_stable_zero",
+        "datagen",
+        "--hand mano --objects Bottle --out {dir}/dg --num_stable 0",
+        "--num_stable",
+    ),
+    (
+        "datagen_max_candidates_negative",
+        "datagen",
+        "--hand mano --objects Bottle --out {dir}/dg --max_candidates -3",
+        "--max_candidates",
+    ),
+    ("bench_seconds_negative", "bench", "sim --seconds -1", "argument --seconds: -1 is not > 0"),
+    ("bench_epochs_zero", "bench", "train --epochs 0", "argument --epochs: 0 is not >= 1"),
+    (
         "eval_table_zero_envs",
         "eval_table",
         f"--checkpoint {CKPT} --objects Bottle --num_envs 0",
@@ -181,6 +215,10 @@ def _main(entry: str):
         from hot.run import main
     elif entry == "cli":
         from hot.cli import main
+    elif entry == "datagen":
+        from hot.datagen.__main__ import main
+    elif entry == "bench":
+        from hot.bench import main
     else:
         from hot.eval_table import main
     return main

@@ -5,26 +5,89 @@ first unknown key or wrongly typed value with a :class:`ConfigError` naming the 
 dotted key, before any simulation starts. :func:`apply_overrides` takes ``a.b.c=value`` strings
 (values parsed as YAML) with the same checks. :func:`to_dict` gives back plain data for saving
 the resolved config.
+
+Every numeric setting carries its valid range in its type: ``dt: PosFloat``, ``prob: UnitFloat``, or
+``Annotated[float, Range(gt=0, le=0.1)]`` (``tests/config/test_ranges.py`` checks that no int or float
+setting lacks one). A value outside its range, NaN or infinity is a :class:`ConfigError` naming the key and
+the range. ``AnyFloat``/``AnyInt`` mark settings where any finite value is valid (signed reward weights).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import types
 import typing
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
 
 T = TypeVar("T")
 
-__all__ = ["ConfigError", "from_dict", "to_dict", "load_yaml", "apply_overrides", "set_dotted"]
+__all__ = [
+    "ConfigError",
+    "Range",
+    "PosFloat",
+    "NonNegFloat",
+    "UnitFloat",
+    "AnyFloat",
+    "PosInt",
+    "NonNegInt",
+    "AnyInt",
+    "from_dict",
+    "to_dict",
+    "load_yaml",
+    "apply_overrides",
+    "set_dotted",
+]
 
 
 class ConfigError(ValueError):
     """A config file or override is malformed; the message names the file and the key."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Range:
+    """Valid interval of a numeric setting, used as ``Annotated[float, Range(gt=0)]``. Any bound may be
+    left out; every value must also be finite."""
+
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+
+    def describe(self) -> str:
+        lo = f"[{self.ge:g}" if self.ge is not None else f"({self.gt:g}" if self.gt is not None else "(-inf"
+        hi = f"{self.le:g}]" if self.le is not None else f"{self.lt:g})" if self.lt is not None else "inf)"
+        if self.ge is None and self.gt is None and self.le is None and self.lt is None:
+            return "a finite number"
+        if hi == "inf)" and (self.ge is not None or self.gt is not None):
+            return f">= {self.ge:g}" if self.ge is not None else f"> {self.gt:g}"
+        if lo == "(-inf" and (self.le is not None or self.lt is not None):
+            return f"<= {self.le:g}" if self.le is not None else f"< {self.lt:g}"
+        return f"in {lo}, {hi}"
+
+    def contains(self, v: float) -> bool:
+        return (
+            math.isfinite(v)
+            and (self.ge is None or v >= self.ge)
+            and (self.gt is None or v > self.gt)
+            and (self.le is None or v <= self.le)
+            and (self.lt is None or v < self.lt)
+        )
+
+
+PosFloat = Annotated[float, Range(gt=0.0)]
+NonNegFloat = Annotated[float, Range(ge=0.0)]
+UnitFloat = Annotated[float, Range(ge=0.0, le=1.0)]
+"""A probability or fraction, in [0, 1]."""
+AnyFloat = Annotated[float, Range()]
+"""Any finite number (a deliberate choice: signed weights and the like)."""
+PosInt = Annotated[int, Range(ge=1)]
+NonNegInt = Annotated[int, Range(ge=0)]
+AnyInt = Annotated[int, Range()]
 
 
 def _where(source: str | None, key: str) -> str:
@@ -40,6 +103,12 @@ def _check_value(tp: Any, value: Any, key: str, source: str | None) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if tp is Any:
+        return value
+    if origin is Annotated:
+        value = _check_value(args[0], value, key, source)
+        for rng in args[1:]:
+            if isinstance(rng, Range) and not rng.contains(value):
+                raise ConfigError(f"{_where(source, key)} is {value!r}, must be {rng.describe()}")
         return value
     if origin in (typing.Union, types.UnionType):
         if value is None and type(None) in args:
@@ -101,7 +170,7 @@ def from_dict(cls: type[T], data: dict, source: str | None = None, prefix: str =
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{_where(source, prefix)} must be a mapping, got {type(data).__name__}")
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, include_extras=True)
     names = {f.name for f in dataclasses.fields(cls)}
     for k in data:
         if k not in names:

@@ -9,6 +9,7 @@ Example::
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -73,10 +74,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("--grasp_batch", args.grasp_batch),
         ("--grasp_iters", args.grasp_iters),
         ("--max_tries", args.max_tries),
+        ("--num_stable", args.num_stable),
     ):
         if v < 1:
             print(f"error: {name} must be >= 1, got {v}", file=sys.stderr)
             return 2
+    if args.max_candidates < 0:
+        print(
+            f"error: --max_candidates must be >= 0 (0: 8 x --num_grasps), got {args.max_candidates}",
+            file=sys.stderr,
+        )
+        return 2
+    if not (math.isfinite(args.scale) and args.scale > 0):
+        print(f"error: --scale must be > 0 (1 = the object's size), got {args.scale}", file=sys.stderr)
+        return 2
+    if any(i < 0 for i in args.stable_ids):
+        print(f"error: --stable_ids are indices >= 0, got {args.stable_ids}", file=sys.stderr)
+        return 2
     cfg = DatagenConfig(
         skills=tuple(args.skills),
         num_grasps=args.num_grasps,

@@ -7,9 +7,9 @@ Every constant of the student schedule (§7.2) is a field here with upstream's v
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
-from hot.config.strict import ConfigError, from_dict
+from hot.config.strict import ConfigError, NonNegFloat, NonNegInt, PosFloat, PosInt, Range, from_dict
 from hot.motion.schema import SKILL_CODES
 from hot.tasks.tracking.config import DistillTeachersCfg, TeacherEntry
 
@@ -28,31 +28,31 @@ class DistillCfg:
     teacher_dir: str = ""
     """Folder of teachers named as upstream: ``<anything>_<id>.pth`` with id 0 = grasp/move/place (skill
     routing), or ``<prefix>_<object>_<anything>.pth`` (object routing)."""
-    beta_start_epoch: int = 500
+    beta_start_epoch: NonNegInt = 500
     """Teacher-driven rollouts (beta = 1) until this epoch ..."""
-    beta_end_epoch: int = 5500
+    beta_end_epoch: NonNegInt = 5500
     """... then beta falls linearly to 0 at this epoch."""
-    expert_only_until: int = 5000
+    expert_only_until: NonNegInt = 5000
     """Until this epoch the loss is the action-matching loss alone."""
-    critic_ramp_epochs: int = 1000
+    critic_ramp_epochs: PosInt = 1000
     """After ``expert_only_until`` the critic loss ramps in over this many epochs."""
-    ppo_min_epoch: int = 6000
+    ppo_min_epoch: NonNegInt = 6000
     """PPO (actor loss) may start only after this epoch ..."""
-    critic_good_min_epoch: int = 7000
+    critic_good_min_epoch: NonNegInt = 7000
     """... and the critic counts as good only after this one, ..."""
-    ev_threshold: float = 0.6
+    ev_threshold: Annotated[float, Range(le=1.0)] = 0.6
     """... with the EMA of the explained variance at or above this ..."""
-    ev_ema_decay: float = 0.99
+    ev_ema_decay: Annotated[float, Range(gt=0.0, lt=1.0)] = 0.99
     """(EMA decay per minibatch update) ..."""
-    ev_streak: int = 3
+    ev_streak: PosInt = 3
     """... for this many consecutive updates."""
-    actor_ramp_updates: int = 4000
+    actor_ramp_updates: PosInt = 4000
     """PPO updates over which the actor loss ramps in and the expert loss fades."""
-    expert_loss_floor: float = 0.1
+    expert_loss_floor: NonNegFloat = 0.1
     """The expert-loss weight never falls below this in the PPO phase."""
-    expert_loss_coef: float = 1.0
+    expert_loss_coef: NonNegFloat = 1.0
     """Weight of the action-matching loss in the first phase (upstream ``expert_loss_coef``)."""
-    teacher_obs_clip: float = 5.0
+    teacher_obs_clip: PosFloat = 5.0
     """Normalised teacher observations are clipped to +-this (rl-games' RunningMeanStd uses 5)."""
 
     def __post_init__(self) -> None:
@@ -60,10 +60,6 @@ class DistillCfg:
             raise ValueError(
                 f"beta_end_epoch ({self.beta_end_epoch}) must be >= beta_start_epoch ({self.beta_start_epoch})"
             )
-        if self.critic_ramp_epochs < 1 or self.actor_ramp_updates < 1 or self.ev_streak < 1:
-            raise ValueError("critic_ramp_epochs, actor_ramp_updates and ev_streak must be >= 1")
-        if not 0.0 < self.ev_ema_decay < 1.0:
-            raise ValueError(f"ev_ema_decay must be in (0, 1), got {self.ev_ema_decay}")
 
 
 def load_distill_cfg(

@@ -11,11 +11,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 
-from hot.config.strict import ConfigError, from_dict, to_dict
+from hot.config.strict import (
+    AnyInt,
+    ConfigError,
+    NonNegFloat,
+    NonNegInt,
+    PosFloat,
+    PosInt,
+    Range,
+    UnitFloat,
+    from_dict,
+    to_dict,
+)
 
 __all__ = ["TrainParams", "PpoConfig", "NetworkConfig", "load_train_params"]
 
@@ -29,7 +40,7 @@ class NamedCfg:
 
 @dataclass
 class MlpCfg:
-    units: list[int] = field(default_factory=lambda: [256, 128])
+    units: list[PosInt] = field(default_factory=lambda: [256, 128])
     """Hidden layer widths of the actor and critic MLPs."""
     activation: Literal["relu", "elu", "tanh", "selu", "sigmoid", "None"] = "relu"
 
@@ -44,16 +55,16 @@ class NetworkConfig:
     """``hot_denseobj``: a point encoder over the ``obj_keypoints`` block, then MLPs; ``hot_mlp``: MLPs only."""
     separate: bool = True
     """Separate actor and critic MLPs."""
-    point_features: int = 60
+    point_features: PosInt = 60
     """Width of the point encoder's output (``hot_denseobj``)."""
-    log_std_init: float = -1.6
+    log_std_init: Annotated[float, Range(ge=-10.0, le=2.0)] = -1.6
     """Fixed log standard deviation of the Gaussian policy."""
     mlp: MlpCfg = field(default_factory=MlpCfg)
 
 
 @dataclass
 class RewardShaperCfg:
-    scale_value: float = 1.0
+    scale_value: PosFloat = 1.0
 
 
 @dataclass
@@ -68,70 +79,46 @@ class PpoConfig:
     normalize_advantage: bool = True
     value_bootstrap: bool = True
     reward_shaper: RewardShaperCfg = field(default_factory=RewardShaperCfg)
-    gamma: float = 0.99
-    tau: float = 0.95
+    gamma: Annotated[float, Range(gt=0.0, le=1.0)] = 0.99
+    tau: UnitFloat = 0.95
     """GAE lambda."""
-    learning_rate: float = 1e-4
+    learning_rate: Annotated[float, Range(gt=0.0, le=1.0)] = 1e-4
     lr_schedule: Literal["constant", "adaptive", "linear"] = "constant"
-    kl_threshold: float = 0.008
+    kl_threshold: PosFloat = 0.008
     """Target KL of the adaptive schedule."""
-    horizon_length: int = 32
+    horizon_length: PosInt = 32
     """Steps per env per epoch."""
-    minibatch_size: int = 16384
+    minibatch_size: PosInt = 16384
     """Rounded down to a divisor of num_envs x horizon_length."""
-    mini_epochs: int = 4
-    e_clip: float = 0.2
+    mini_epochs: PosInt = 4
+    e_clip: Annotated[float, Range(gt=0.0, lt=1.0)] = 0.2
     clip_value: bool = False
-    critic_coef: float = 5.0
-    entropy_coef: float = 0.0
-    bounds_loss_coef: float = 10.0
-    grad_norm: float = 1.0
+    critic_coef: NonNegFloat = 5.0
+    entropy_coef: NonNegFloat = 0.0
+    bounds_loss_coef: NonNegFloat = 10.0
+    grad_norm: PosFloat = 1.0
     truncate_grads: bool = False
-    max_epochs: int = 30000
+    max_epochs: PosInt = 30000
     """Total epochs (a resumed run counts its earlier ones); --max_iterations overrides."""
-    save_frequency: int = 10
-    save_best_after: int = 10
-    keep_checkpoints: int = 5
+    save_frequency: NonNegInt = 10
+    save_best_after: NonNegInt = 10
+    keep_checkpoints: NonNegInt = 5
     """Periodic checkpoints kept (the newest; 0 keeps all)."""
-    games_to_track: int = 100
+    games_to_track: PosInt = 100
     print_stats: bool = False
     torch_compile: bool = False
     """torch.compile the model (CUDA only)."""
     multi_gpu: bool = False
     """Set by --multi_gpu under torchrun, not by hand."""
 
-    def __post_init__(self) -> None:
-        checks = {
-            "learning_rate": 0.0 < self.learning_rate <= 1.0,
-            "gamma": 0.0 < self.gamma <= 1.0,
-            "tau": 0.0 <= self.tau <= 1.0,
-            "kl_threshold": self.kl_threshold > 0.0,
-            "horizon_length": self.horizon_length >= 1,
-            "minibatch_size": self.minibatch_size >= 1,
-            "mini_epochs": self.mini_epochs >= 1,
-            "e_clip": 0.0 < self.e_clip < 1.0,
-            "critic_coef": self.critic_coef >= 0.0,
-            "entropy_coef": self.entropy_coef >= 0.0,
-            "bounds_loss_coef": self.bounds_loss_coef >= 0.0,
-            "grad_norm": self.grad_norm > 0.0,
-            "max_epochs": self.max_epochs >= 1,
-            "save_frequency": self.save_frequency >= 0,
-            "save_best_after": self.save_best_after >= 0,
-            "keep_checkpoints": self.keep_checkpoints >= 0,
-            "games_to_track": self.games_to_track >= 1,
-        }
-        bad = [k for k, ok in checks.items() if not ok]
-        if bad:
-            raise ValueError(f"config.{bad[0]} = {getattr(self, bad[0])!r} is out of range")
-
 
 @dataclass
 class TrainParams:
     """``params``: everything rl-games gets."""
 
-    seed: int = 0
+    seed: AnyInt = 0
     """Overridden by --seed."""
-    torch_threads: int = 0
+    torch_threads: NonNegInt = 0
     """Torch CPU threads of the learner (0: min(4, cores))."""
     algo: NamedCfg = field(default_factory=lambda: NamedCfg("hot_a2c"))
     model: NamedCfg = field(default_factory=lambda: NamedCfg("hot_a2c_logstd"))
@@ -139,10 +126,6 @@ class TrainParams:
     config: PpoConfig = field(default_factory=PpoConfig)
     distill: dict[str, Any] | None = None
     """Distillation teachers and schedule (``hot.distill.config.DistillCfg``); distillation tasks only."""
-
-    def __post_init__(self) -> None:
-        if self.torch_threads < 0:
-            raise ValueError(f"torch_threads must be >= 0 (0 = automatic), got {self.torch_threads}")
 
 
 def load_train_params(path: str | Path) -> dict:

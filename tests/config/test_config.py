@@ -118,9 +118,9 @@ def test_delta_and_residual_exclusive():
 
 
 def test_envcfg_validation():
-    with pytest.raises(ValueError):
-        EnvCfg(num_envs=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ConfigError, match="'env.num_envs' is 0, must be >= 1"):
+        from_dict(TrackingCfg, {"env": {"num_envs": 0}})
+    with pytest.raises(ValueError, match="low <= high"):
         EnvCfg(obj_scale_range=[1.5, 0.75])
 
 

@@ -11,9 +11,22 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from hot.config.strict import ConfigError, apply_overrides, from_dict, load_yaml
+from hot.config.strict import (
+    AnyFloat,
+    AnyInt,
+    ConfigError,
+    NonNegFloat,
+    NonNegInt,
+    PosFloat,
+    PosInt,
+    Range,
+    UnitFloat,
+    apply_overrides,
+    from_dict,
+    load_yaml,
+)
 
 __all__ = [
     "ObjectCfg",
@@ -47,38 +60,33 @@ class ObjectCfg:
 
     shape: Literal["cylinder", "cube"] = "cylinder"
     """Cylinder (axis = world z at rest, as HORA's training objects) or cube."""
-    radius: float = 0.04
+    radius: PosFloat = 0.04
     """Cylinder radius at scale 1 (m)."""
-    half_height: float = 0.03
+    half_height: PosFloat = 0.03
     """Cylinder half-height at scale 1 (m)."""
-    half_size: float = 0.03
+    half_size: PosFloat = 0.03
     """Cube half edge at scale 1 (m)."""
-    mass: float = 0.05
+    mass: PosFloat = 0.05
     """Mass (kg) when mass randomisation is off; it does not change with scale (HORA)."""
-    friction: float = 1.0
+    friction: PosFloat = 1.0
     """Sliding friction of the object and of the hand geoms (MuJoCo combines them by max)."""
-
-    def __post_init__(self) -> None:
-        for name in ("radius", "half_height", "half_size", "mass", "friction"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"object.{name} must be > 0, got {getattr(self, name)}")
 
 
 @dataclass
 class ControlCfg:
     """Joint PD control, HORA's torque-controlled Allegro expressed as MuJoCo position actuators."""
 
-    kp: float = 3.0
+    kp: PosFloat = 3.0
     """Proportional gain (N m / rad), HORA's p_gain."""
-    kd: float = 0.1
+    kd: NonNegFloat = 0.1
     """Derivative gain (N m s / rad), HORA's d_gain."""
-    torque_limit: float = 0.5
+    torque_limit: PosFloat = 0.5
     """Actuator force range (N m), HORA's effort limit."""
-    action_scale: float = 1.0 / 24.0
+    action_scale: PosFloat = 1.0 / 24.0
     """Target increment per unit action per control step (rad)."""
-    armature: float = 0.001
+    armature: NonNegFloat = 0.001
     """Joint armature (kg m^2), HORA's value."""
-    frictionloss: float = 0.01
+    frictionloss: NonNegFloat = 0.01
     """Joint dry friction (N m), HORA's value."""
 
 
@@ -86,21 +94,21 @@ class ControlCfg:
 class PhysicsCfg:
     """MuJoCo options of the in-hand scene."""
 
-    timestep: float = 1.0 / 120.0
+    timestep: Annotated[float, Range(gt=0.0, le=0.1)] = 1.0 / 120.0
     """Physics step (s), HORA's 120 Hz."""
-    control_hz: float = 20.0
+    control_hz: Annotated[float, Range(gt=0.0, le=1000.0)] = 20.0
     """Policy rate; substeps = 1 / (timestep * control_hz) must be an integer."""
-    impratio: float = 10.0
+    impratio: Annotated[float, Range(ge=1.0)] = 10.0
     """Friction-to-normal impedance ratio (elliptic cones)."""
-    noslip_iterations: int = 0
+    noslip_iterations: NonNegInt = 0
     """No-slip post-solver iterations (0 = off; the fingertips hold the object from below, creep is small)."""
-    iterations: int = 50
+    iterations: PosInt = 50
     """Newton iterations cap."""
-    ls_iterations: int = 20
+    ls_iterations: PosInt = 20
     """Line-search iterations."""
-    torsional_friction: float = 0.005
+    torsional_friction: NonNegFloat = 0.005
     """Torsional friction coefficient of the object (condim 4)."""
-    nthread: int = 0
+    nthread: NonNegInt = 0
     """Threads per mujoco.batch (0 = all cores)."""
 
     @property
@@ -108,8 +116,6 @@ class PhysicsCfg:
         return int(round(1.0 / (self.timestep * self.control_hz)))
 
     def __post_init__(self) -> None:
-        if not self.timestep > 0 or not self.control_hz > 0:
-            raise ValueError("physics.timestep and physics.control_hz must be > 0")
         n = 1.0 / (self.timestep * self.control_hz)
         if abs(n - round(n)) > 1e-6 or round(n) < 1:
             raise ValueError(f"1 / (timestep * control_hz) = {n:.4f} must be a positive integer (substeps)")
@@ -119,28 +125,28 @@ class PhysicsCfg:
 class RewardCfg:
     """Signed weights of the HORA reward terms (reward = sum of weight * term, per control step)."""
 
-    rotate: float = 1.0
+    rotate: AnyFloat = 1.0
     """clip(omega . axis, angvel_clip_min, angvel_clip_max), rad/s."""
-    obj_linvel: float = -0.3
+    obj_linvel: AnyFloat = -0.3
     """L1 norm of the object's linear velocity (m/s)."""
-    pose_diff: float = -0.3
+    pose_diff: AnyFloat = -0.3
     """Squared distance of the joint positions from the episode's initial pose (rad^2)."""
-    torque: float = -0.1
+    torque: AnyFloat = -0.1
     """Squared norm of the PD torques (N^2 m^2)."""
-    work: float = -2.0
+    work: AnyFloat = -2.0
     """(torque . joint velocity)^2 (W^2)."""
-    angvel_clip_min: float = -0.5
+    angvel_clip_min: AnyFloat = -0.5
     """Lower clip of the rotation term (rad/s)."""
-    angvel_clip_max: float = 0.5
+    angvel_clip_max: AnyFloat = 0.5
     """Upper clip of the rotation term (rad/s)."""
-    rot_axis: list[float] = field(default_factory=lambda: [0.0, 0.0, 1.0])
+    rot_axis: list[AnyFloat] = field(default_factory=lambda: [0.0, 0.0, 1.0])
     """Desired rotation axis, world frame (HORA turns about -z, UniLab about +z)."""
     scale_by_dt: bool = False
     """Multiply the reward by the control period (UniLab) instead of HORA's unscaled sum."""
-    drop_penalty: float = 0.0
+    drop_penalty: AnyFloat = 0.0
     """Added once on the step that ends in a drop (signed; e.g. -10). 0 = HORA (no termination penalty).
     A deviation from HORA against the few-env "spin and drop" optimum; scaled by dt like the rest."""
-    alive_bonus: float = 0.0
+    alive_bonus: AnyFloat = 0.0
     """Added on every step the object is still held (signed). 0 = HORA. Deviation, see drop_penalty."""
 
     def __post_init__(self) -> None:
@@ -157,13 +163,13 @@ class PushCfg:
 
     enabled: bool = False
     """Apply random pushes."""
-    scale: float = 2.0
+    scale: NonNegFloat = 2.0
     """Force scale (multiplies mass * standard normal), m/s^2."""
-    prob: float = 0.25
+    prob: UnitFloat = 0.25
     """Probability of a new force per env per control step."""
-    decay: float = 0.9
+    decay: UnitFloat = 0.9
     """Decay factor of the applied force per decay interval."""
-    decay_interval: float = 0.08
+    decay_interval: PosFloat = 0.08
     """Decay interval (s)."""
 
 
@@ -171,65 +177,63 @@ class PushCfg:
 class DomainRandCfg:
     """Domain randomisation (resampled at every reset) and the object-scale buckets."""
 
-    scale_list: list[float] = field(default_factory=lambda: [0.9, 1.0, 1.1])
+    scale_list: list[PosFloat] = field(default_factory=lambda: [0.9, 1.0, 1.1])
     """Object scales; envs are split into contiguous buckets, one per scale, each resetting from its own
     grasp cache ``<grasp_cache_path>_<scale>.npy``."""
     randomize_mass: bool = False
     """Object mass uniform in mass_range (inertia scaled with it)."""
-    mass_range: list[float] = field(default_factory=lambda: [0.01, 0.25])
+    mass_range: list[PosFloat] = field(default_factory=lambda: [0.01, 0.25])
     """kg (HORA)."""
     randomize_com: bool = False
     """Object centre-of-mass offset uniform in [-com_range, com_range] per axis."""
-    com_range: float = 0.01
+    com_range: NonNegFloat = 0.01
     """m (HORA)."""
     randomize_friction: bool = False
     """One friction coefficient for the object and all hand geoms, uniform in friction_range."""
-    friction_range: list[float] = field(default_factory=lambda: [0.3, 3.0])
+    friction_range: list[PosFloat] = field(default_factory=lambda: [0.3, 3.0])
     """HORA's range."""
     randomize_pd_gains: bool = False
     """Per-joint kp, kd uniform in the ranges below."""
-    kp_range: list[float] = field(default_factory=lambda: [2.9, 3.1])
+    kp_range: list[PosFloat] = field(default_factory=lambda: [2.9, 3.1])
     """HORA's range (N m / rad)."""
-    kd_range: list[float] = field(default_factory=lambda: [0.09, 0.11])
+    kd_range: list[PosFloat] = field(default_factory=lambda: [0.09, 0.11])
     """HORA's range (N m s / rad)."""
-    joint_noise: float = 0.02
+    joint_noise: NonNegFloat = 0.02
     """Uniform noise added to the observed joint positions (rad)."""
     push: PushCfg = field(default_factory=PushCfg)
     """Random pushes."""
-    curriculum_steps: int = 0
+    curriculum_steps: NonNegInt = 0
     """Randomisation curriculum (a deviation from HORA, which randomises fully from the start): over the
     first ``curriculum_steps`` env-steps (summed over envs) of a training run every randomised range grows
     linearly from the nominal value (object.mass, object.friction, control.kp/kd, no CoM offset, no push)
     to its full range above. 0 = off (HORA). Evaluation always uses the full ranges."""
-    curriculum_start: float = 0.0
+    curriculum_start: UnitFloat = 0.0
     """Level of the curriculum at env-step 0 (0 = nominal values, 1 = full ranges)."""
 
     def __post_init__(self) -> None:
-        if self.curriculum_steps < 0 or not 0.0 <= self.curriculum_start <= 1.0:
-            raise ValueError("domain_rand.curriculum_steps must be >= 0 and curriculum_start in [0, 1]")
-        if not self.scale_list or min(self.scale_list) <= 0:
-            raise ValueError(f"domain_rand.scale_list must hold scales > 0, got {self.scale_list}")
+        if not self.scale_list:
+            raise ValueError("domain_rand.scale_list must hold at least one scale")
         if len(set(self.scale_list)) != len(self.scale_list):
             raise ValueError(f"domain_rand.scale_list has duplicates: {self.scale_list}")
         for name in ("mass_range", "friction_range", "kp_range", "kd_range"):
             r = getattr(self, name)
-            if len(r) != 2 or not 0 < r[0] <= r[1]:
-                raise ValueError(f"domain_rand.{name} must be [low, high] with 0 < low <= high, got {r}")
+            if len(r) != 2 or not r[0] <= r[1]:
+                raise ValueError(f"domain_rand.{name} must be [low, high] with low <= high, got {r}")
 
 
 @dataclass
 class GraspCfg:
     """Grasp-cache generation (task ``allegro_inhand_grasp``): HORA's recipe."""
 
-    joint_noise: float = 0.25
+    joint_noise: NonNegFloat = 0.25
     """Canonical pose + U(-joint_noise, joint_noise) rad per joint, clipped to the joint ranges."""
-    hold_s: float = 3.0
+    hold_s: PosFloat = 3.0
     """Seconds the hand holds still with the object; the final state is kept if it passes the filter."""
-    max_tip_dist: float = 0.10
+    max_tip_dist: PosFloat = 0.10
     """Every fingertip within this distance (m) of the object centre."""
-    min_tip_contacts: int = 2
+    min_tip_contacts: Annotated[int, Range(ge=0, le=4)] = 2
     """At least this many fingertips touching the object."""
-    save_every_s: float = 30.0
+    save_every_s: PosFloat = 30.0
     """Write the files at least this often (s), so an interrupted run keeps what it collected."""
 
 
@@ -237,31 +241,31 @@ class GraspCfg:
 class InhandEnvCfg:
     """The in-hand environment."""
 
-    episode_s: float = 20.0
+    episode_s: PosFloat = 20.0
     """Episode length (s): 400 control steps at 20 Hz."""
-    hand_pos: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.5])
+    hand_pos: list[AnyFloat] = field(default_factory=lambda: [0.0, 0.0, 0.5])
     """World position of the palm frame (the hand is fixed, palm up, fingers along +x)."""
-    object_offset: list[float] = field(default_factory=lambda: [0.01, -0.005, 0.14])
+    object_offset: list[AnyFloat] = field(default_factory=lambda: [0.01, -0.005, 0.14])
     """Object spawn position for grasp generation, relative to hand_pos (world axes, m); the object's
     bottom is put on this point's height minus nothing: it is the centre at scale 1."""
-    drop_height: float = 0.07
+    drop_height: AnyFloat = 0.07
     """The object counts as dropped when its centre is lower than hand_pos.z + drop_height (m)."""
-    max_fall: float = 0.0
+    max_fall: NonNegFloat = 0.0
     """Also count a drop when the object centre falls more than this (m) below its height at the start of
     the episode (0 = off, HORA-like strictness is ~0.015-0.02: a slipping object ends the episode early)."""
-    obs_frames: int = 3
+    obs_frames: PosInt = 3
     """Proprioceptive frames stacked in the actor observation."""
-    proprio_hist_len: int = 30
+    proprio_hist_len: PosInt = 30
     """Frames in the student's proprioceptive history."""
     grasp_cache_path: str = "caches/inhand/allegro_grasp"
     """Prefix of the grasp caches; files are ``<prefix>_<scale>.npy`` (scale formatted with %g). A relative
     prefix is looked up from the current directory, then from the repository root."""
-    grasp_collection_target: int = 50000
+    grasp_collection_target: PosInt = 50000
     """Rows to collect per scale (task allegro_inhand_grasp)."""
     priv_info: bool = True
     """Put the privileged block (object position, scale, mass, friction, CoM) in the observation; the
     teacher encodes it, the student never reads it."""
-    priv_pos_noise: float = 0.0
+    priv_pos_noise: NonNegFloat = 0.0
     """Std (m) of Gaussian noise added to the object position of the privileged block at every step while
     training (HORA: 0). Not applied in ``hot eval``, ``diagnose`` or as distillation labels. A teacher that
     cannot rely on millimetre-exact positions is one a proprioceptive student can imitate."""
@@ -277,14 +281,10 @@ class InhandEnvCfg:
         return int(round(self.episode_s * self.physics.control_hz))
 
     def __post_init__(self) -> None:
-        if self.obs_frames < 1 or self.proprio_hist_len < self.obs_frames:
-            raise ValueError("env.obs_frames must be >= 1 and env.proprio_hist_len >= obs_frames")
-        if self.grasp_collection_target < 1:
-            raise ValueError(f"env.grasp_collection_target must be >= 1, got {self.grasp_collection_target}")
+        if self.proprio_hist_len < self.obs_frames:
+            raise ValueError("env.proprio_hist_len must be >= env.obs_frames")
         if len(self.hand_pos) != 3 or len(self.object_offset) != 3:
             raise ValueError("env.hand_pos and env.object_offset must be 3-vectors")
-        if not self.episode_s > 0:
-            raise ValueError("env.episode_s must be > 0")
 
 
 @dataclass
@@ -294,51 +294,35 @@ class PpoCfg:
     network: Literal["hora_teacher", "mlp"] = "hora_teacher"
     """``hora_teacher``: privileged block -> encoder -> latent, concatenated with the proprioception; ``mlp``:
     one MLP over the whole observation."""
-    units: list[int] = field(default_factory=lambda: [512, 256, 128])
+    units: list[PosInt] = field(default_factory=lambda: [512, 256, 128])
     """Actor-critic trunk (shared, HORA)."""
-    priv_units: list[int] = field(default_factory=lambda: [256, 128])
+    priv_units: list[PosInt] = field(default_factory=lambda: [256, 128])
     """Hidden layers of the privileged-information encoder."""
-    latent_dim: int = 8
+    latent_dim: PosInt = 8
     """Extrinsics latent size (HORA 8)."""
-    init_log_std: float = 0.0
+    init_log_std: Annotated[float, Range(ge=-10.0, le=2.0)] = 0.0
     """Initial log standard deviation of the Gaussian policy (learned)."""
-    horizon_length: int = 8
+    horizon_length: PosInt = 8
     """Steps per env per PPO iteration."""
-    minibatch_size: int = 4096
+    minibatch_size: PosInt = 4096
     """Rounded down to a divisor of num_envs * horizon_length."""
-    mini_epochs: int = 5
-    learning_rate: float = 5e-3
-    kl_threshold: float = 0.02
+    mini_epochs: PosInt = 5
+    learning_rate: Annotated[float, Range(gt=0.0, le=1.0)] = 5e-3
+    kl_threshold: PosFloat = 0.02
     """Adaptive learning-rate target KL."""
-    gamma: float = 0.99
-    tau: float = 0.95
+    gamma: Annotated[float, Range(gt=0.0, le=1.0)] = 0.99
+    tau: UnitFloat = 0.95
     """GAE lambda."""
-    e_clip: float = 0.2
-    critic_coef: float = 4.0
-    entropy_coef: float = 0.0
-    bounds_loss_coef: float = 0.0001
-    grad_norm: float = 1.0
-    save_frequency: int = 50
+    e_clip: Annotated[float, Range(gt=0.0, lt=1.0)] = 0.2
+    critic_coef: NonNegFloat = 4.0
+    entropy_coef: NonNegFloat = 0.0
+    bounds_loss_coef: NonNegFloat = 0.0001
+    grad_norm: PosFloat = 1.0
+    save_frequency: NonNegInt = 50
     """Checkpoint every this many iterations (plus the last one)."""
-    torch_threads: int = 0
+    torch_threads: NonNegInt = 0
     """Torch CPU threads of the learner (0 = the adapter's default, min(4, cores)); with
     ``env.physics.nthread=1`` a run stays on about one core."""
-
-    def __post_init__(self) -> None:
-        positive = ("horizon_length", "minibatch_size", "mini_epochs", "latent_dim")
-        bad = [k for k in positive if getattr(self, k) < 1]
-        bad += [
-            k for k in ("learning_rate", "kl_threshold", "grad_norm", "e_clip") if not getattr(self, k) > 0
-        ]
-        bad += [
-            k
-            for k in ("critic_coef", "entropy_coef", "bounds_loss_coef", "save_frequency", "torch_threads")
-            if getattr(self, k) < 0
-        ]
-        if not 0.0 < self.gamma <= 1.0 or not 0.0 <= self.tau <= 1.0:
-            bad.append("gamma/tau")
-        if bad:
-            raise ValueError(f"algo.ppo.{bad[0]} is out of range")
 
 
 @dataclass
@@ -347,61 +331,48 @@ class DistillCfg:
 
     teacher_run: str = "-1"
     """Teacher run id under logs/ppo/<Task>/ (``-1`` = newest), or a checkpoint / run-folder path."""
-    learning_rate: float = 3e-4
+    learning_rate: Annotated[float, Range(gt=0.0, le=1.0)] = 3e-4
     """Adam learning rate of the adaptation module."""
-    steps_per_iter: int = 8
+    steps_per_iter: PosInt = 8
     """Env steps per iteration (the latent loss is averaged over them)."""
-    save_frequency: int = 50
-    updates_per_iter: int = 1
+    save_frequency: PosInt = 50
+    updates_per_iter: PosInt = 1
     """Adam steps per iteration (HORA: 1, on the iteration's own samples)."""
-    replay_iters: int = 1
+    replay_iters: PosInt = 1
     """Samples of the last this-many iterations form the replay set the updates draw from (HORA: 1). The
     labels (teacher latent and action) depend only on the state, so older student-driven samples stay valid
     (DAgger's aggregated data set); more updates per env-step where the simulator is the bottleneck."""
-    minibatch_size: int = 0
+    minibatch_size: NonNegInt = 0
     """Samples per update, drawn from the replay set without replacement (0 = all of this iteration's)."""
     adapt: Literal["tconv", "mlp"] = "tconv"
     """Adaptation module: ``tconv`` (HORA's temporal convolution over the whole history) or ``mlp`` (an MLP on
     the newest ``mlp_frames`` frames, see docs/dev/2026-11-inhand-history.md "Round 4")."""
-    mlp_frames: int = 8
+    mlp_frames: PosInt = 8
     """``adapt: mlp``: newest history frames it reads."""
-    mlp_units: list[int] = field(default_factory=lambda: [256, 128])
+    mlp_units: list[PosInt] = field(default_factory=lambda: [256, 128])
     """``adapt: mlp``: hidden layer sizes (ELU)."""
-    action_loss: float = 0.0
+    action_loss: NonNegFloat = 0.0
     """Weight of ``mse(teacher head(proprio, z_student), teacher head(proprio, z_teacher))`` added to the latent
     loss (HORA: 0): errors in the latent directions the teacher's actions depend on cost more."""
 
     def __post_init__(self) -> None:
-        if not self.learning_rate > 0:
-            raise ValueError(f"algo.distill.learning_rate must be > 0, got {self.learning_rate}")
-        for name in ("steps_per_iter", "save_frequency", "updates_per_iter", "replay_iters"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"algo.distill.{name} must be >= 1, got {getattr(self, name)}")
-        if self.mlp_frames < 1 or not self.mlp_units or min(self.mlp_units) < 1:
-            raise ValueError("algo.distill.mlp_frames and algo.distill.mlp_units must be positive")
-        if self.minibatch_size < 0 or self.action_loss < 0:
-            raise ValueError("algo.distill.minibatch_size and algo.distill.action_loss must be >= 0")
+        if not self.mlp_units:
+            raise ValueError("algo.distill.mlp_units must name at least one layer")
 
 
 @dataclass
 class AlgoCfg:
     """What trains, on how many envs, for how long."""
 
-    num_envs: int = 256
+    num_envs: PosInt = 256
     """Parallel environments."""
-    max_iterations: int = 200
+    max_iterations: PosInt = 200
     """Training iterations (PPO epochs / distillation iterations)."""
     load_run: str = ""
     """Resume / evaluate this run (``-1`` = newest; a run id such as 2026-01-01_12-00-00_mujoco)."""
-    seed: int = 42
+    seed: AnyInt = 42
     ppo: PpoCfg = field(default_factory=PpoCfg)
     distill: DistillCfg = field(default_factory=DistillCfg)
-
-    def __post_init__(self) -> None:
-        if self.num_envs < 1:
-            raise ValueError(f"algo.num_envs must be >= 1, got {self.num_envs}")
-        if self.max_iterations < 1:
-            raise ValueError(f"algo.max_iterations must be >= 1, got {self.max_iterations}")
 
 
 @dataclass
@@ -414,14 +385,10 @@ class TrainingCfg:
     """Skip the short evaluation after training."""
     play_only: bool = False
     """Evaluate only (set by ``hot eval``)."""
-    eval_episodes: int = 100
+    eval_episodes: PosInt = 100
     """Episodes ``hot eval`` averages over: one per env, so this many envs run in parallel."""
     progress: bool = True
     """Show progress bars."""
-
-    def __post_init__(self) -> None:
-        if self.eval_episodes < 1:
-            raise ValueError(f"training.eval_episodes must be >= 1, got {self.eval_episodes}")
 
 
 @dataclass

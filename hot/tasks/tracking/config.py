@@ -9,9 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from hot.config.strict import ConfigError, from_dict, load_yaml
+from hot.config.strict import (
+    ConfigError,
+    NonNegFloat,
+    NonNegInt,
+    PosFloat,
+    PosInt,
+    Range,
+    UnitFloat,
+    from_dict,
+    load_yaml,
+)
 
 __all__ = [
     "RewardWeightsCfg",
@@ -29,27 +39,27 @@ __all__ = [
 class RewardWeightsCfg:
     """Weights of the multiplicative tracking reward (spec §5.4); factor = exp(-w * error)."""
 
-    p: float = 20.0
+    p: NonNegFloat = 20.0
     """Key-body positions."""
-    r: float = 20.0
+    r: NonNegFloat = 20.0
     """Finger DoF angles."""
-    wp: float = 20.0
+    wp: NonNegFloat = 20.0
     """Wrist position (the 3 slide DoFs)."""
-    wr: float = 20.0
+    wr: NonNegFloat = 20.0
     """Wrist rotation (quaternion from the 3 hinge DoFs)."""
-    wpv: float = 20.0
+    wpv: NonNegFloat = 20.0
     """Wrist linear velocity (only while the object is in contact, not for throw)."""
-    op: float = 50.0
+    op: NonNegFloat = 50.0
     """Object position."""
-    orot: float = 200.0
+    orot: NonNegFloat = 200.0
     """Object rotation (upstream key ``or``)."""
-    opv: float = 0.0
+    opv: NonNegFloat = 0.0
     """Object linear velocity (0 upstream, so the factor is 1)."""
-    ig: float = 20.0
+    ig: NonNegFloat = 20.0
     """Interaction graph (key bodies relative to the object)."""
-    cg1: float = 5.0
+    cg1: NonNegFloat = 5.0
     """Defined upstream, unused; kept for config compatibility."""
-    cg2: float = 5.0
+    cg2: NonNegFloat = 5.0
     """Contact graph (sim contact flag vs the reference label)."""
 
 
@@ -57,19 +67,19 @@ class RewardWeightsCfg:
 class TerminationCfg:
     """Early-termination thresholds (spec §5.6); errors as in the metrics (cm, deg, cm)."""
 
-    min_progress: int = 5
+    min_progress: NonNegInt = 5
     """Early termination is checked only after this many steps."""
-    obj_pos_contact: float = 8.0
+    obj_pos_contact: PosFloat = 8.0
     """E_op limit (cm) while any hand body is in contact."""
-    obj_rot_contact: float = 90.0
+    obj_rot_contact: PosFloat = 90.0
     """E_or limit (deg) while in contact."""
-    key_pos_contact: float = 15.0
+    key_pos_contact: PosFloat = 15.0
     """E_h limit (cm) while in contact."""
-    obj_pos_free: float = 10.0
+    obj_pos_free: PosFloat = 10.0
     """E_op limit (cm) without contact."""
-    obj_rot_free: float = 90.0
+    obj_rot_free: PosFloat = 90.0
     """E_or limit (deg) without contact."""
-    key_pos_free: float = 20.0
+    key_pos_free: PosFloat = 20.0
     """E_h limit (cm) without contact."""
 
 
@@ -80,29 +90,21 @@ class SimCfg:
     backend: Literal["auto", "mujoco", "mjwarp"] = "auto"
     """C MuJoCo batched on CPU threads, MuJoCo Warp on a GPU, or auto: mjwarp when the run's device is
     CUDA and hot[gpu] is installed, else mujoco (``hot.sim.pick_backend``; ``--sim`` overrides)."""
-    dt: float = 1.0 / 120.0
+    dt: Annotated[float, Range(gt=0.0, le=0.1)] = 1.0 / 120.0
     """Physics timestep (s)."""
-    substeps: int = 2
+    substeps: Annotated[int, Range(ge=1, le=100)] = 2
     """Physics steps per control step (control at 1/(dt*substeps) = 60 Hz)."""
-    nthread: int = 0
+    nthread: NonNegInt = 0
     """CPU threads for mujoco.batch (0 = all cores)."""
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.dt <= 0.1:
-            raise ValueError(f"sim.dt must be in (0, 0.1] s, got {self.dt}")
-        if not 1 <= self.substeps <= 100:
-            raise ValueError(f"sim.substeps must be in [1, 100], got {self.substeps}")
-        if self.nthread < 0:
-            raise ValueError(f"sim.nthread must be >= 0 (0 = all cores), got {self.nthread}")
 
 
 @dataclass
 class EnvCfg:
     """The tracking task (upstream ``env:`` section)."""
 
-    num_envs: int = 2048
+    num_envs: PosInt = 2048
     """Parallel environments (``--num_envs`` overrides)."""
-    episode_length: int = 60
+    episode_length: Annotated[int, Range(ge=2)] = 60
     """Maximum steps per episode (``--episode_length``)."""
     hand_model: Literal["mano", "shadow", "allegro"] = "mano"
     """Which hand (``--hand_model``)."""
@@ -114,7 +116,7 @@ class EnvCfg:
     """Distillation: refined motions mirroring motion_file (empty = none)."""
     state_init: str = "Random"
     """'Random' reference-state init, or an integer frame N >= 2 (``--state_init``)."""
-    state_noise_prob: float = 0.0
+    state_noise_prob: UnitFloat = 0.0
     """Probability of each start-state noise term (spec §5.7)."""
     enable_obj_keypoints: bool = False
     """Add object keypoints to the observation."""
@@ -124,7 +126,7 @@ class EnvCfg:
     """Distance-dependent interaction-graph weight 2 exp(-2 d_min)."""
     action_mode: Literal["absolute", "delta", "residual"] = "absolute"
     """PD-target mode (``--use_delta_action`` / ``--use_res_action``)."""
-    residual_scale: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+    residual_scale: list[NonNegFloat] = field(default_factory=lambda: [0.0, 0.0, 0.0])
     """Residual-action scale [wrist slides (m), wrist hinges (rad), fingers (rad)] per unit action;
     0 keeps upstream's half joint range (±2 m / ±2π for the wrist)."""
     velocity_feedforward: Literal["all", "wrist", "none"] = "all"
@@ -137,13 +139,13 @@ class EnvCfg:
     """Error-based early termination (spec §5.6)."""
     obj_rand_scale: bool = False
     """Per-env random object scale (independent per env, fixing upstream's shared-scale bug)."""
-    obj_rand_scale_prob: float = 0.2
+    obj_rand_scale_prob: UnitFloat = 0.2
     """Fraction of envs that get a random scale."""
-    obj_scale_range: list[float] = field(default_factory=lambda: [0.75, 1.5])
+    obj_scale_range: list[PosFloat] = field(default_factory=lambda: [0.75, 1.5])
     """Uniform range of random scales."""
-    obj_scale_quantum: float = 0.05
+    obj_scale_quantum: Annotated[float, Range(gt=0.0, le=1.0)] = 0.05
     """Scales are rounded to this step so compiled models can be shared."""
-    data_fps: float = 60.0
+    data_fps: Annotated[float, Range(gt=0.0, le=1000.0)] = 60.0
     """Frame rate of the motion data."""
     skip_bad_motion_files: bool = False
     """Skip malformed clips with a warning instead of failing."""
@@ -153,12 +155,6 @@ class EnvCfg:
     """Early-termination thresholds."""
 
     def __post_init__(self) -> None:
-        if self.num_envs < 1:
-            raise ValueError(f"num_envs must be >= 1, got {self.num_envs}")
-        if self.episode_length < 2:
-            raise ValueError(f"episode_length must be >= 2, got {self.episode_length}")
-        if not 0.0 <= self.state_noise_prob <= 1.0:
-            raise ValueError(f"state_noise_prob must be in [0, 1], got {self.state_noise_prob}")
         if self.state_init != "Random":
             try:
                 n = int(self.state_init)
@@ -168,12 +164,12 @@ class EnvCfg:
                 ) from None
             if n < 2:
                 raise ValueError(f"state_init frame must be >= 2 (velocities need two past frames), got {n}")
-        if len(self.obj_scale_range) != 2 or not 0 < self.obj_scale_range[0] <= self.obj_scale_range[1]:
+        if len(self.obj_scale_range) != 2 or not self.obj_scale_range[0] <= self.obj_scale_range[1]:
             raise ValueError(
-                f"obj_scale_range must be [low, high] with 0 < low <= high, got {self.obj_scale_range}"
+                f"obj_scale_range must be [low, high] with low <= high, got {self.obj_scale_range}"
             )
-        if len(self.residual_scale) != 3 or min(self.residual_scale) < 0:
-            raise ValueError(f"residual_scale must be 3 numbers >= 0, got {self.residual_scale}")
+        if len(self.residual_scale) != 3:
+            raise ValueError(f"residual_scale must be 3 numbers, got {self.residual_scale}")
         if not self.object_names:
             raise ValueError("object_names must name at least one object")
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
 
 from hot.config.resolve import resolve_path
-from hot.config.strict import ConfigError
+from hot.config.strict import from_dict, to_dict
 from hot.tasks.tracking.config import TrackingCfg, load_env_config
 
 __all__ = ["resolve_env_config"]
@@ -64,9 +63,5 @@ def resolve_env_config(args: argparse.Namespace) -> TrackingCfg:
         if v is not None:
             setattr(env.reward_weights, name, float(v))
     cfg.sim.backend = _resolve_backend(args, cfg.sim.backend)
-    # re-run validation of the mutated dataclasses
-    try:
-        cfg = TrackingCfg(env=dataclasses.replace(env), sim=dataclasses.replace(cfg.sim), distill=cfg.distill)
-    except ValueError as e:
-        raise ConfigError(f"{args.cfg_env} + flags: {e}") from e
-    return cfg
+    # validate the result as a whole (types, ranges, cross-field checks), as if it had been read from a file
+    return from_dict(TrackingCfg, to_dict(cfg), source=f"{args.cfg_env} + flags")

@@ -88,7 +88,7 @@ def test_scientific_notation_without_a_dot_is_a_number():
     cfg = load_inhand_config("hora_distill", "allegro_inhand", overrides=["algo.distill.learning_rate=1e-3"])
     assert cfg.algo.distill.learning_rate == 1e-3
     with pytest.raises(
-        ConfigError, match="learning_rate must be > 0, got -20.0"
+        ConfigError, match=r"learning_rate' is -20.0, must be in \(0, 1\]"
     ):  # parsed, then range-checked
         load_inhand_config("hora_distill", "allegro_inhand", overrides=["algo.distill.learning_rate=-2E+1"])
     with pytest.raises(ConfigError, match="algo.num_envs"):
