@@ -220,6 +220,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "test_rounds": (1, 1 << 20),
     "play_steps": (1, 1 << 30),
     "plot_episodes": (0, 1 << 20),
+    "video_envs": (1, 64),
+    "ball_size": (0.0, 100.0),
     "cg1": (0.0, 1e6),
     "cg2": (0.0, 1e6),
     "ig": (0.0, 1e6),

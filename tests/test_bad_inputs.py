@@ -46,6 +46,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
     nan[first][0] = float("nan")
     out["nan"] = d / "nan.pth"
     save_checkpoint(out["nan"], dict(good["rlg"], model=nan), good["meta"])
+    out["box"] = d / "box.obj"
+    __import__("trimesh").creation.box(extents=[0.06, 0.03, 0.1]).export(out["box"])
     out["empty_yaml"] = d / "empty.yaml"
     out["empty_yaml"].write_text("")
     sim_bad = (REPO_ROOT / "hot/data/cfg/mano/mano_stage1_precise_track.yaml").read_text()
@@ -91,6 +93,8 @@ ROWS = [
     ("episode_length_one", "run", TEST + " --episode_length 1", "--episode_length"),
     ("state_noise_prob_above_one", "run", TEST + " --state_noise_prob 1.5", "--state_noise_prob"),
     ("test_rounds_zero", "run", TEST + " --test_rounds 0", "--test_rounds"),
+    ("ball_size_negative", "run", TEST + " --ball_size -1", "--ball_size -1.0: must be in [0, 100]"),
+    ("video_envs_zero", "run", TEST + " --video_envs 0", "--video_envs 0: must be in [1, 64]"),
     ("horizon_zero", "run", TRAIN + " --horizon_length 0", "--horizon_length"),
     ("reward_weight_negative", "run", TEST + " --cg1 -2", "--cg1"),
     ("unknown_object", "run", TEST.replace("--objnames Bottle", "--objnames Teapot"), "Teapot"),
@@ -199,6 +203,12 @@ ROWS = [
         "--hand mano --objects Bottle --out {dir}/dg --max_candidates -3",
         "--max_candidates",
     ),
+    (
+        "objects_add_mass_negative",
+        "objects",
+        "add --name TBox --mesh {box} --root {dir}/obj --mass -2",
+        "mass must be > 0",
+    ),
     ("bench_seconds_negative", "bench", "sim --seconds -1", "argument --seconds: -1 is not > 0"),
     ("bench_epochs_zero", "bench", "train --epochs 0", "argument --epochs: 0 is not >= 1"),
     (
@@ -217,6 +227,8 @@ def _main(entry: str):
         from hot.cli import main
     elif entry == "datagen":
         from hot.datagen.__main__ import main
+    elif entry == "objects":
+        from hot.assets.objects.__main__ import main
     elif entry == "bench":
         from hot.bench import main
     else:

@@ -294,7 +294,7 @@ def test_add_cli(tmp_path: Path) -> None:
     fail = subprocess.run(
         [*cmd, "--name", "Bar", "--mesh", str(bad)], cwd=REPO, capture_output=True, text=True
     )
-    assert fail.returncode == 1 and "open.obj: mesh is not watertight" in fail.stderr
+    assert fail.returncode == 2 and "open.obj: mesh is not watertight" in fail.stderr
     assert list_objects(root) == ["Foo"] and sorted(p.name for p in root.iterdir()) == ["Foo"]
 
 

@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             _list(args.root)
     except (ObjectPrepError, ObjectAssetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 2  # a user error (bad mesh, name or value): one line, as every hot command
     except KeyboardInterrupt:
         print("interrupted; nothing was written", file=sys.stderr)
         return 130
