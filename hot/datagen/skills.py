@@ -79,6 +79,25 @@ SKILLS: dict[str, tuple[int, str]] = {
 """skill name -> (upstream code, folder)."""
 
 
+@dataclass(frozen=True)
+class FlightDesign:
+    """Ballistic flight of a catch (and, reversed, of a throw)."""
+
+    min_up: float = 0.3
+    """Opening rule (``palm_up`` 0): the grasp opening (wrist -> object) must point up at least this much (z of
+    the unit direction); the object is launched from in front of the opening."""
+    palm_up: float = 0.0
+    """When > 0, the pose is chosen by the palm instead: the palm normal (``closing.hand_frame``) must point
+    up at least this much, and the object comes in along that normal, onto the palm, so the open hand carries
+    it while the fingers close."""
+    dist: tuple[float, float] = (0.4, 0.7)
+    """Launch distance (m) along that direction, uniform."""
+    flight_s: tuple[float, float] = (0.3, 0.5)
+    """Flight time (s), uniform; with the distance it sets the arrival speed."""
+    max_spin: float = 3.0
+    """Largest spin (rad/s) of the flying object."""
+
+
 @dataclass
 class SkillConfig:
     """Trajectory settings (distances in m, angles in rad, per 1/60 s frame)."""
@@ -115,6 +134,16 @@ class SkillConfig:
     catch metric (``hot.tasks.tracking.metrics.success.CatchMetric``) needs both above 0.3 m on steps 51-88, and
     the absorb phase carries them down by up to v·τ; 2 of 6 MANO/Bottle catch clips ended at
     0.27-0.30 m, so even an exact replay failed the metric."""
+    catch: FlightDesign = field(
+        default_factory=lambda: FlightDesign(
+            palm_up=0.8, dist=(0.1, 0.25), flight_s=(0.15, 0.3), max_spin=1.0
+        )
+    )
+    """How catch clips fly: a toss of 0.1-0.25 m onto an upturned palm. Open loop on MANO Bottle clips of two
+    seeds (10 per seed, docs/dev/2026-12-05-session-10.md): 65 % (13 of 20), against 6 % (1 of 18) with the
+    throw design below, which launches along the grasp opening and often past the palm."""
+    throw: FlightDesign = field(default_factory=FlightDesign)
+    """How throw clips (reversed catches) fly: the original catch design, launched along the grasp opening."""
     catch_match_frames: int = 0
     """Frames before the catch over which the open hand accelerates from rest to the object's
     arrival velocity (linear and angular), moving along the path a held object would have, so the
@@ -129,6 +158,9 @@ class SkillConfig:
     """Catch clips are padded (held still) to at least this many frames: a test runs 100 steps from
     frame 2 (``hot.eval_table``) and CatchMetric latches at step 88, past the end of the 70-77
     frame clips (the reference is zero there). Throw clips, the reversed catch, are not padded."""
+
+
+_PALM_NORMALS: dict[str, np.ndarray] = {}
 
 
 @dataclass
@@ -158,6 +190,15 @@ class SkillContext:
             torch.tensor(gs.wrist_quat_o[g], dtype=torch.float64),
             torch.tensor(gs.fingers[g], dtype=torch.float64),
         )
+
+    @property
+    def palm_normal(self) -> torch.Tensor:
+        """Unit palm normal in the wrist frame (``hot.datagen.closing.hand_frame``), computed once per hand."""
+        if self.hand.name not in _PALM_NORMALS:
+            from hot.datagen.closing import hand_frame
+
+            _PALM_NORMALS[self.hand.name] = np.asarray(hand_frame(self.hand).palm_normal, dtype=np.float64)
+        return torch.tensor(_PALM_NORMALS[self.hand.name])
 
     @property
     def q_open(self) -> torch.Tensor:
@@ -496,31 +537,38 @@ def skill_rotate(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
     return plan.pad(first=10, last=max(10, 120 - n - 10))
 
 
-def _catch(ctx: SkillContext, g: int, rng) -> Plan | None:
+def _catch(ctx: SkillContext, g: int, rng, design: FlightDesign) -> Plan | None:
     """Ballistic flight into the open hand, then fingers close while the hand absorbs the motion."""
     wp_o, wq_o, fingers = ctx.grasp_tf(g)
-    # catch pose: random wrist orientation whose grasp opening (wrist -> object) is not pointing down
-    for _ in range(50):
+    # catch pose: random wrist orientation whose grasp opening (wrist -> object) is not pointing down,
+    # or (design.palm_up) whose palm faces up; the object comes in along that direction
+    palm = ctx.palm_normal if design.palm_up > 0 else None
+    for _ in range(50 if palm is None else 200):
         wq_c = _random_quat(rng)
-        o_dir = quat_rotate(wq_c, -quat_rotate(quat_conj(wq_o), wp_o))  # wrist -> object, world
-        o_dir = o_dir / o_dir.norm()
-        if float(o_dir[2]) > 0.3:
-            break
+        if palm is None:
+            o_dir = quat_rotate(wq_c, -quat_rotate(quat_conj(wq_o), wp_o))  # wrist -> object, world
+            o_dir = o_dir / o_dir.norm()
+            if float(o_dir[2]) > design.min_up:
+                break
+        else:
+            o_dir = quat_rotate(wq_c, palm)
+            if float(o_dir[2]) > design.palm_up:
+                break
     else:
         return None
     xy = rng.uniform(-0.3, 0.3, 2)
     w_c = torch.tensor([xy[0], xy[1], rng.uniform(0.5, 0.8)], dtype=torch.float64)
     o_c, oq_c = _detach(w_c[None], wq_c[None], wp_o, wq_o)
     o_c, oq_c = o_c[0], oq_c[0]
-    # launch point: in front of the opening, 0.4-0.7 m away, flight 0.3-0.5 s
-    t_f = rng.uniform(0.3, 0.5)
-    dist = rng.uniform(0.4, 0.7)
+    # launch point: along that direction, design.dist away, flight design.flight_s
+    t_f = rng.uniform(*design.flight_s)
+    dist = rng.uniform(*design.dist)
     n_f = int(round(t_f * FPS))
     t_f = n_f * DT
     p0 = o_c.numpy() + dist * o_dir.numpy()
     v0 = (o_c.numpy() - p0 - 0.5 * GRAVITY * t_f**2) / t_f
     omega = rng.normal(size=3)
-    omega = omega / np.linalg.norm(omega) * rng.uniform(0.0, 3.0)  # rad/s
+    omega = omega / np.linalg.norm(omega) * rng.uniform(0.0, design.max_spin)  # rad/s
     t = np.arange(n_f + 1) * DT
     op = torch.tensor(p0 + v0 * t[:, None] + 0.5 * GRAVITY * t[:, None] ** 2)
     oq = quat_normalize(
@@ -564,12 +612,12 @@ def _catch(ctx: SkillContext, g: int, rng) -> Plan | None:
 
 
 def skill_catch(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
-    p = _catch(ctx, g, rng)
+    p = _catch(ctx, g, rng, ctx.cfg.catch)
     return None if p is None else p.pad(last=max(0, ctx.cfg.catch_min_frames - len(p)))
 
 
 def skill_throw(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
-    p = _catch(ctx, g, rng)
+    p = _catch(ctx, g, rng, ctx.cfg.throw)
     return None if p is None else reverse_plan(p)
 
 

@@ -39,6 +39,7 @@ __all__ = [
     "atomic_torch_save",
     "clip_to_dict",
     "find_motion_files",
+    "walk_pt_files",
     "load_clip",
     "load_folder",
     "read_motion_dict",
@@ -343,6 +344,26 @@ def _sort_key(path: Path, root: Path) -> tuple[bool, int, str]:
     return (m is None, int(m.group(1)) if m else 0, path.relative_to(root).as_posix())
 
 
+def walk_pt_files(root: Path) -> list[Path]:
+    """Every ``*.pt`` file under the folder ``root``, following linked folders (a dataset may link skill or
+    object folders from another one, as ``dexgrasp_train_mano_20obj`` does); a link cycle is visited once."""
+    seen: set[str] = set()
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        dirnames.sort()
+        out += [
+            Path(dirpath) / f
+            for f in sorted(filenames)
+            if f.endswith(".pt") and (Path(dirpath) / f).is_file()
+        ]
+    return out
+
+
 def find_motion_files(path: str | os.PathLike) -> list[Path]:
     """Every ``*.pt`` under ``path`` (recursive), sorted by the integer at the end of the file
     stem (``..._3_12.pt`` -> 12, as upstream), then by relative path; or ``[path]`` for a file.
@@ -355,7 +376,7 @@ def find_motion_files(path: str | os.PathLike) -> list[Path]:
         return [root]
     if not root.is_dir():
         raise FileNotFoundError(f"motion path {root} does not exist")
-    files = [p for p in root.rglob("*.pt") if p.is_file()]
+    files = walk_pt_files(root)
     if not files:
         raise FileNotFoundError(f"motion folder {root} contains no *.pt files")
     return sorted(files, key=lambda p: _sort_key(p, root))

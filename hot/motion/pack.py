@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from hot.motion.io import walk_pt_files
 from hot.utils.files import atomic_torch_save
 
 __all__ = ["is_packed", "iter_pt_files", "pack_file", "main"]
@@ -31,7 +32,7 @@ def iter_pt_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*.pt") if q.is_file()))
+            out.extend(sorted(walk_pt_files(p)))
         elif p.is_file():
             out.append(p)
         else:

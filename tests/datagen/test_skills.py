@@ -9,7 +9,15 @@ from tiny_assets import tiny_box, tiny_hand
 from hot.datagen.ik import WristChain
 from hot.datagen.kinematics import HandKinematics
 from hot.datagen.sdf import ObjectSDF
-from hot.datagen.skills import SKILL_FNS, SkillConfig, SkillContext, check_plan, make_clip, reverse_plan
+from hot.datagen.skills import (
+    SKILL_FNS,
+    FlightDesign,
+    SkillConfig,
+    SkillContext,
+    check_plan,
+    make_clip,
+    reverse_plan,
+)
 from hot.sim.scene import compile_scene
 
 
@@ -134,6 +142,28 @@ def test_soft_catch_hand_matches_object_velocity(ctx):
         assert float((vw[c - 1] - vo[c - 1]).norm()) < 0.35
         speed = (vw[1:] - vw[:-1]).norm(dim=-1) * FPS  # wrist acceleration (m/s^2)
         assert float(speed[c - m - 1 : c + 2].max()) < 2.5 * float(vo[c].norm()) * FPS / m
+
+
+def test_palm_up_catch_drops_the_object_onto_the_palm(ctx):
+    # the catch design (palm_up): the palm normal of the held hand points up at least that much, and the object falls onto the
+    # palm along that normal: in the last flight frames it moves against the normal (towards the palm)
+    from dataclasses import replace
+
+    from hot.utils.rotations import quat_rotate
+
+    ctx = replace(
+        ctx, cfg=replace(ctx.cfg, catch=FlightDesign(palm_up=0.8, dist=(0.1, 0.2), flight_s=(0.15, 0.25)))
+    )
+    for seed in range(4):
+        plan, clip, _ = make_clip(ctx, "catch", 0, 0, np.random.default_rng(seed))
+        assert clip is not None
+        c = int((plan.contact == 0).sum()) + 3  # first held frame
+        normal = quat_rotate(plan.wrist_quat[c], ctx.palm_normal)
+        assert float(normal[2]) >= 0.8
+        v_in = plan.obj_pos[c] - plan.obj_pos[c - 1]
+        assert float(v_in @ normal) < -0.5 * float(v_in.norm())  # arriving from in front of the palm
+        held = plan.contact != 0
+        assert float(plan.obj_pos[held, 2].min()) >= ctx.cfg.catch_min_z
 
 
 def test_all_skills_registered():

@@ -267,6 +267,17 @@ def test_folder_sorted_by_trailing_integer(tmp_path: Path) -> None:
     assert single.paths == [tmp_path / "b" / "003_b_0_1.pt"]
 
 
+def test_folder_follows_linked_folders_once(tmp_path: Path) -> None:
+    # a dataset may link skill folders of another one (dexgrasp_train_mano_multiskill); a link cycle is read once
+    _write_folder(tmp_path / "src" / "grasp_kp", ["001_b_0_1.pt", "001_b_0_2.pt"])
+    ds = tmp_path / "ds" / "bottle"
+    ds.mkdir(parents=True)
+    (ds / "grasp_kp").symlink_to(tmp_path / "src" / "grasp_kp", target_is_directory=True)
+    (ds / "loop").symlink_to(ds, target_is_directory=True)
+    files = [p.relative_to(tmp_path / "ds").as_posix() for p in find_motion_files(tmp_path / "ds")]
+    assert files == ["bottle/grasp_kp/001_b_0_1.pt", "bottle/grasp_kp/001_b_0_2.pt"]
+
+
 def test_folder_with_bad_file(tmp_path: Path) -> None:
     _write_folder(tmp_path, ["001_b_0.pt", "001_b_1.pt", "001_b_3.pt"])
     bad = tmp_path / "001_b_2.pt"
