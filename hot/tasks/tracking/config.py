@@ -25,6 +25,7 @@ from hot.config.strict import (
 
 __all__ = [
     "RewardWeightsCfg",
+    "RefNoiseCfg",
     "TerminationCfg",
     "SimCfg",
     "EnvCfg",
@@ -81,6 +82,23 @@ class TerminationCfg:
     """E_or limit (deg) without contact."""
     key_pos_free: PosFloat = 20.0
     """E_h limit (cm) without contact."""
+
+
+@dataclass
+class RefNoiseCfg:
+    """Noisy demonstrations (training only): each episode, with probability ``prob``, the *hand* part of the
+    reference is offset by one constant draw, U(-s, s) per DoF: wrist position (the key bodies move with it),
+    wrist hinges and finger joints. The object reference stays exact, so the policy is rewarded for holding
+    and moving the object where the demonstration's hand is slightly off. Tests and ``--test`` never add it."""
+
+    prob: UnitFloat = 0.0
+    """Fraction of training episodes with a perturbed hand reference (0 = off, upstream)."""
+    wrist_pos: NonNegFloat = 0.01
+    """Wrist translation offset bound per axis (m)."""
+    wrist_rot: NonNegFloat = 0.1
+    """Offset bound of each wrist hinge DoF (rad)."""
+    fingers: NonNegFloat = 0.1
+    """Offset bound of each finger DoF (rad)."""
 
 
 @dataclass
@@ -149,6 +167,8 @@ class EnvCfg:
     """Frame rate of the motion data."""
     skip_bad_motion_files: bool = False
     """Skip malformed clips with a warning instead of failing."""
+    ref_noise: RefNoiseCfg = field(default_factory=RefNoiseCfg)
+    """Noisy hand references while training."""
     reward_weights: RewardWeightsCfg = field(default_factory=RewardWeightsCfg)
     """Reward weights."""
     termination: TerminationCfg = field(default_factory=TerminationCfg)

@@ -14,6 +14,7 @@ comparing the freshly stepped state with the frame the action was aimed at remov
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,6 +211,12 @@ class TrackingEnv:
             free_hand_cm=t.key_pos_free,
         )
         self.noise = StartNoiseConfig(prob=e.state_noise_prob)
+        # noisy hand references (training only): per-env constant offsets of the reference DoFs
+        self.ref_offset = (
+            torch.zeros(self.num_envs, self.hand.num_dofs, device=self.device)
+            if self.mode == "train" and e.ref_noise.prob > 0
+            else None
+        )
         self.fixed_start = None if e.state_init == "Random" else int(e.state_init)
         zeros = torch.zeros(n, dtype=torch.long, device=self.device)
         self.ep = _Episode(
@@ -365,7 +372,7 @@ class TrackingEnv:
         ref_next = (
             self._obs_ref
             if self._obs_ref is not None
-            else self.lib.ref_frames(ep.clip, ep.start + ep.progress + 1)
+            else self._ref_frames(self.lib, ep.clip, ep.start + ep.progress + 1)
         )
         cur = self.last_state if self.last_state is not None else self.sim.state()
         return cur.dof_pos, ref_next.dof_pos, ref_next.dof_vel
@@ -437,7 +444,7 @@ class TrackingEnv:
         ref_next = (
             self._obs_ref
             if self._obs_ref is not None
-            else self.lib.ref_frames(ep.clip, ep.start + ep.progress + 1)
+            else self._ref_frames(self.lib, ep.clip, ep.start + ep.progress + 1)
         )
         cur = self.last_state if self.last_state is not None else self.sim.state()
         ref_q = ref_next.dof_pos
@@ -463,7 +470,11 @@ class TrackingEnv:
         ep.progress += 1
         state = self.sim.state()
         # rewards, errors and terminations follow the refined motion when there is one (spec §7.1)
-        ref = ref_next if self.refined is None else self.refined.ref_frames(ep.clip, ep.start + ep.progress)
+        ref = (
+            ref_next
+            if self.refined is None
+            else self._ref_frames(self.refined, ep.clip, ep.start + ep.progress)
+        )
         obj_contact = object_in_contact(state.obj_contact_force)
         reward, terms = compute_reward(
             state, ref, self.keypoints_o, self.weights, self.skill, self.cfg.env.enable_ig_scale, obj_contact
@@ -529,14 +540,14 @@ class TrackingEnv:
         """Observation of ``state``; also sets :attr:`teacher_obs` (targets from the original motion)."""
         ep = self.ep
         frames = ep.start + ep.progress + 1
-        ref_next = self.lib.ref_frames(ep.clip, frames)
+        ref_next = self._ref_frames(self.lib, ep.clip, frames)
         self._obs_ref = ref_next
         freemove = self.skill == FREEMOVE_SKILL
         mask = freemove if freemove.any() else None
         obs = compute_observations(state, ref_next, self.keypoints_o, self.obs_layout, freemove_mask=mask)
         self.teacher_obs = obs
         if self.refined_as_obs:
-            ref_obs = self.refined.ref_frames(ep.clip, frames)
+            ref_obs = self._ref_frames(self.refined, ep.clip, frames)
             obs = compute_observations(state, ref_obs, self.keypoints_o, self.obs_layout, freemove_mask=mask)
         self.last_state = state
         return obs
@@ -590,6 +601,8 @@ class TrackingEnv:
         ep.progress[env_ids] = 0
         ep.length[env_ids] = torch.clamp(lengths - starts, max=self.cfg.env.episode_length)
         self.skill[env_ids] = self.lib.skill_codes[clips]
+        if self.ref_offset is not None:
+            self._draw_ref_offsets(env_ids)
         init = self.lib.initial_state(clips, starts)
         if self.mode == "train" and self.noise.prob > 0:
             init = apply_start_noise(init, init["contact"], self.noise, self.gen)
@@ -602,6 +615,25 @@ class TrackingEnv:
             init["obj_lin_vel"],
             init["obj_ang_vel"],
         )
+
+    def _ref_frames(self, lib: MotionLibrary, clips: torch.Tensor, frames: torch.Tensor) -> RefFrame:
+        """Reference frames of ``lib``, with each env's hand offset (``env.ref_noise``) while training."""
+        ref = lib.ref_frames(clips, frames)
+        if self.ref_offset is None:
+            return ref
+        shift = self.ref_offset[:, None, :3]
+        return dataclasses.replace(ref, dof_pos=ref.dof_pos + self.ref_offset, key_pos=ref.key_pos + shift)
+
+    def _draw_ref_offsets(self, env_ids: torch.Tensor) -> None:
+        """New constant hand-reference offsets for the envs being reset (zero with probability 1 - prob)."""
+        rn = self.cfg.env.ref_noise
+        d = self.ref_offset.shape[1]
+        bound = torch.full((d,), rn.fingers, device=self.device)
+        bound[:3], bound[3:6] = rn.wrist_pos, rn.wrist_rot
+        m = env_ids.numel()
+        u = torch.rand(m, d, generator=self.gen, device=self.device) * 2 - 1
+        on = torch.rand(m, 1, generator=self.gen, device=self.device) < rn.prob
+        self.ref_offset[env_ids] = u * bound * on
 
     # ------------------------------------------------------------------ helpers for tools
 

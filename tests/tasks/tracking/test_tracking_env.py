@@ -140,3 +140,27 @@ def test_a_step_where_every_world_diverges_stops_the_run(clip_dirs, monkeypatch)
     monkeypatch.setattr(env.sim, "diverged", lambda: torch.ones(4, dtype=torch.bool))
     with pytest.raises(ConfigError, match="every one of the 4 worlds diverged.*sim.dt"):
         env.step(torch.zeros(4, env.num_actions))
+
+
+def test_ref_noise_offsets_the_hand_reference_only(clip_dirs):
+    """env.ref_noise: in training every episode's hand reference is offset by one constant draw within the
+    bounds (key bodies move with the wrist), the object reference is untouched, and tests never see it."""
+    cfg = _cfg(clip_dirs["mano"], "mano")
+    rn = cfg.env.ref_noise
+    rn.prob, rn.wrist_pos, rn.wrist_rot, rn.fingers = 1.0, 0.02, 0.1, 0.2
+    env = TrackingEnv(cfg, seed=3)
+    env.reset()
+    ep = env.ep
+    frames = ep.start + ep.progress + 1
+    clean, noisy = env.lib.ref_frames(ep.clip, frames), env._ref_frames(env.lib, ep.clip, frames)
+    off = noisy.dof_pos - clean.dof_pos
+    assert off[:, :3].abs().max() <= 0.02 + 1e-6 and off[:, 3:6].abs().max() <= 0.1 + 1e-6
+    assert off[:, 6:].abs().max() <= 0.2 + 1e-6 and off.abs().min(dim=0).values.max() > 0
+    assert torch.allclose(noisy.key_pos - clean.key_pos, off[:, None, :3].expand_as(clean.key_pos), atol=1e-6)
+    assert torch.equal(noisy.obj_pos, clean.obj_pos) and torch.equal(noisy.obj_rot, clean.obj_rot)
+    env.step(torch.zeros(4, env.num_actions))  # the offset stays constant over an episode
+    later = env._ref_frames(env.lib, ep.clip, ep.start + ep.progress + 1)
+    again = env.lib.ref_frames(ep.clip, ep.start + ep.progress + 1)
+    assert torch.allclose(later.dof_pos - again.dof_pos, off, atol=1e-6)
+    test_env = TrackingEnv(cfg, mode="test")
+    assert test_env.ref_offset is None
