@@ -96,6 +96,23 @@ POLICIES = [
     ),
 ]
 
+# The six skills beyond grasp/move/place, held-out sets of datagen seeds 7, 11 and 13 (docs/skills.md):
+# (policy, object, files), later files win per skill.
+OTHER_SKILLS = ("regrasp", "rotate", "catch", "throw", "freemove", "long")
+_SK_TEACHERS = "MANO teachers `mano_bottle_regrasp-rotate-throw-freemove-long.pth`, `mano_bottle_catch.pth`"
+OTHER = [
+    (
+        label,
+        f"Bottle (seed {seed})",
+        [f"{kind}_mano_bottle_skills_s{seed}.csv", f"{kind}_mano_bottle_catch_s{seed}.csv"],
+    )
+    for kind, label in (
+        ("teacher", _SK_TEACHERS),
+        ("openloop", "open-loop replay of the reference (no policy)"),
+    )
+    for seed in (7, 11, 13)
+]
+
 # Open-loop replay of the shipped clips, per (hand, object, set): files in order, later ones win per skill.
 OPEN_LOOP = [
     (
@@ -126,6 +143,7 @@ OPEN_LOOP = [
             "openloop_mano_train_other_skills.csv",
             "openloop_mano_train_regrasp.csv",
             "openloop_mano_train_long.csv",
+            "openloop_mano_bottle_catch_train.csv",  # the catch clips regenerated in December (palm-up catches)
         ],
     ),
     (
@@ -258,6 +276,20 @@ def render() -> str:
     )
     out.append("")
     out += table(["policy", "object", "grasp", "move", "place"], rows, 2)
+    out += ["", f"Sources: {link(files)}.", ""]
+    # 1b. the other skills on held-out clips
+    rows, files = [], []
+    for label, obj, names in OTHER:
+        cells = {}
+        for name in names:
+            cells.update(read_cells(name, obj))
+            files.append(name)
+        rows.append([label, obj] + [pct(cells.get(s)) for s in OTHER_SKILLS])
+    out.append(
+        "**The other skills, held-out clips** (MANO Bottle, fresh datagen seeds; [docs/skills.md](docs/skills.md)):"
+    )
+    out.append("")
+    out += table(["policy", "object"] + list(OTHER_SKILLS), rows, 2)
     out += ["", f"Sources: {link(files)}.", ""]
     # 2. open-loop replay of the shipped data
     rows, files = [], []
