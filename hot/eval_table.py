@@ -112,8 +112,11 @@ def run_table(args: argparse.Namespace) -> list[dict]:
             try:
                 # the same env and policy as hot/run.py --test (or --task OpenLoop: zero residuals)
                 env, policy, _ = build_test_policy(a, resolve_env_config(a), torch.device("cpu"))
-                res = evaluate(env, policy, rounds=rounds, show_progress=False, episodes=num_clips)[-1]
-                rows.append({**base, "status": "ok", **{k: res[k] for k in COLUMNS[3:]}})
+                per_clip: list[dict] = []
+                res = evaluate(
+                    env, policy, rounds=rounds, show_progress=False, episodes=num_clips, clip_results=per_clip
+                )[-1]
+                rows.append({**base, "status": "ok", **{k: res[k] for k in COLUMNS[3:]}, "clips": per_clip})
             except (ConfigError, ValueError, RuntimeError) as e:
                 rows.append({**base, "status": f"error: {e}"})
             print(f"[hot] {obj}/{skill}: {rows[-1]['status']}", flush=True)
@@ -143,7 +146,14 @@ def write_table(rows: list[dict], out: str | os.PathLike) -> list[Path]:
         else:
             lines.append(f"| {r['object']} | {r['skill']} | – | – | – | – | – | {r['status']} |")
     atomic_write_text(md_path, "\n".join(lines) + "\n")
-    return [csv_path, md_path]
+    clips_path = out.with_name(out.name + "_clips.csv")
+    with atomic_write(clips_path, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["object", "skill", "clip", "success"])
+        for r in rows:
+            for c in r.get("clips", []):
+                w.writerow([r["object"], r["skill"], c["clip"], int(c["success"])])
+    return [csv_path, md_path, clips_path]
 
 
 def main(argv: list[str] | None = None) -> int:

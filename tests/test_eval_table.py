@@ -96,3 +96,9 @@ def test_each_clip_counts_once_when_the_last_round_is_partial(tmp_path: Path) ->
     )
     row = next(csv.DictReader(open(out.with_name("table.csv"))))
     assert row["status"] == "ok" and int(row["episodes"]) == 5
+    # the per-clip file names every clip exactly once, and its successes add up to the table's rate
+    clips = list(csv.DictReader(open(out.with_name("table_clips.csv"))))
+    names = sorted(c["clip"] for c in clips)
+    assert len(names) == 5 and len(set(names)) == 5 and all(n.endswith(".pt") for n in names)
+    assert {c["object"] for c in clips} == {"Bottle"} and {c["skill"] for c in clips} == {"move"}
+    assert sum(int(c["success"]) for c in clips) == round(5 * float(row["success_rate"]))

@@ -96,12 +96,16 @@ def evaluate(
     show_progress: bool = True,
     observers: Sequence[RolloutObserver] = (),
     episodes: int | None = None,
+    clip_results: list[dict] | None = None,
 ) -> list[dict]:
     """Run ``rounds`` x ``num_envs`` deterministic episodes; one result row per skill folder + "all".
 
     ``episodes``: count only the first this many episodes (round by round, env by env). A single-object
     env plays its clips in order, so ``episodes = num_clips`` counts every clip exactly once even when the
     last round has more envs than clips left (they replay clips and are not counted).
+
+    ``clip_results``: when given, one ``{"clip", "skill_dir", "success"}`` dict per counted episode is appended
+    (the clip's file name, or its index for clips not loaded from files).
 
     In ``refine`` mode every clip is played once from frame 0 (rounds are added until all clips
     were played) and, with ``save_refined``, successful rollouts are written next to the source
@@ -197,6 +201,17 @@ def evaluate(
             acc.success += int(ok.sum())
         total.episodes += int(counted.sum())
         total.success += int((success & counted).sum())
+        if clip_results is not None:
+            paths = env.lib.paths
+            for i in counted.nonzero().squeeze(-1).tolist():
+                c = int(clips[i])
+                clip_results.append(
+                    {
+                        "clip": paths[c].name if paths else str(c),
+                        "skill_dir": env_dirs[i],
+                        "success": bool(success[i]),
+                    }
+                )
         if rec is not None:
             rec.save(clips, success)
     pbar.close()
