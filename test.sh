@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Object x skill evaluation of a checkpoint (upstream test.sh, without grepping logs): runs --test for
-# every object/skill folder of DATASET and writes output/test_table.{csv,md}; missing data or a
-# missing checkpoint is reported in the table.
+# Object x skill evaluation (upstream test.sh, without grepping logs): runs --test for every object/skill
+# folder of DATASET and writes ${OUT}.{csv,md} (default output/test_table); missing data or a missing
+# checkpoint is reported in the table.
 #   CHECKPOINT_PATH=checkpoint/mano/mano_bottle_grasp-move-place.pth OBJECTS="Bottle Box" bash test.sh
+# With POLICIES, several policies on the same clips in one table (hand x object x skill x policy), with each
+# policy's success on the clips that fail open loop and each checkpoint's training cost:
+#   HAND=mano DATASET=output/heldout OBJECTS=Bottle SKILLS="grasp move place" \
+#     POLICIES="openloop checkpoint/mano/mano_bottle_grasp-move-place.pth" bash test.sh
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python}
@@ -10,5 +14,10 @@ CHECKPOINT_PATH=${CHECKPOINT_PATH:-checkpoint/mano/mano_bottle_grasp-move-place.
 DATASET=${DATASET:-hot/data/motions/dexgrasp_train_mano}
 OBJECTS=${OBJECTS:-Bottle Box Hammer Sword}
 SKILLS=${SKILLS:-grasp move place}
-$PY -m hot.eval_table --checkpoint "$CHECKPOINT_PATH" --dataset "$DATASET" --objects $OBJECTS \
-  --skills $SKILLS --num_envs "${NUM_ENVS:-16}" --out "${OUT:-output/test_table}" "$@"
+if [ -n "${POLICIES:-}" ]; then
+  WHO=(--policies $POLICIES)
+else
+  WHO=(--checkpoint "$CHECKPOINT_PATH")
+fi
+$PY -m hot.eval_table "${WHO[@]}" --dataset "$DATASET" --objects $OBJECTS --skills $SKILLS \
+  --hand_model "${HAND:-mano}" --num_envs "${NUM_ENVS:-16}" --out "${OUT:-output/test_table}" "$@"

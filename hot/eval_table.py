@@ -6,6 +6,11 @@
 for a skill, or a missing checkpoint, is a row saying so, not a crash. ``--open_loop`` instead of
 ``--checkpoint`` replays the reference DoFs through the PD controllers (``--task OpenLoop``): how
 physically plausible a generated dataset is before any learning (DATA_GENERATION.md).
+
+``--policies openloop A.pth B.pth ...`` tests several policies on the same clips and writes one table,
+``<out>.{csv,md}``: a row per (object, skill, policy) with success, errors and penetration, plus the success
+on the clips that fail open loop (when ``openloop`` is among the policies), and each checkpoint's training
+cost from its ``meta.training`` (env-steps, wall-clock, hardware). ``test.sh`` wraps it.
 """
 
 from __future__ import annotations
@@ -156,6 +161,95 @@ def write_table(rows: list[dict], out: str | os.PathLike) -> list[Path]:
     return [csv_path, md_path, clips_path]
 
 
+TABLE_COLUMNS = [
+    "hand",
+    "object",
+    "skill",
+    "policy",
+    "status",
+    "episodes",
+    "success_rate",
+    "openloop_failures",
+    "success_on_openloop_failures",
+    "obj_pos_err_cm",
+    "obj_rot_err_deg",
+    "key_pos_err_cm",
+    "penetration_mean_mm",
+    "penetration_max_mm",
+]
+
+
+def training_cost(ckpt: str) -> str:
+    """``1.23 M env-steps, 14 min 54 s, 2 CPU cores (x86_64), cpu`` from a checkpoint's meta.training."""
+    from hot.learning.checkpoint import CheckpointError, load_checkpoint
+
+    try:
+        t = load_checkpoint(ckpt)["meta"].get("training")
+    except CheckpointError as e:
+        return f"unreadable ({e})"
+    if not t:
+        return "not recorded"
+    m, sec = divmod(int(round(float(t["wall_s"]))), 60)
+    return f"{float(t['env_steps']) / 1e6:.2f} M env-steps, {m} min {sec:02d} s, {t['hardware']}"
+
+
+def policy_table(args: argparse.Namespace) -> list[dict]:
+    """Rows of every (object, skill, policy); success on the open-loop failures where open loop was run."""
+    rows = []
+    for pol in args.policies:
+        args.checkpoint = None if pol == "openloop" else pol
+        for r in run_table(args):
+            rows.append({**r, "hand": args.hand_model, "policy": pol})
+    failed = {
+        (r["object"], r["skill"]): {c["clip"] for c in r.get("clips", []) if not c["success"]}
+        for r in rows
+        if r["policy"] == "openloop" and r["status"] == "ok"
+    }
+    for r in rows:
+        bad = failed.get((r["object"], r["skill"]))
+        if bad is None or r["status"] != "ok":
+            continue
+        ok = [c["success"] for c in r["clips"] if c["clip"] in bad]
+        r["openloop_failures"] = len(ok)
+        r["success_on_openloop_failures"] = sum(ok) / len(ok) if ok else ""
+    return rows
+
+
+def write_policy_table(rows: list[dict], policies: list[str], out: str | os.PathLike) -> list[Path]:
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    csv_path, md_path = out.with_name(out.name + ".csv"), out.with_name(out.name + ".md")
+    with atomic_write(csv_path, newline="") as f:
+        w = csv.DictWriter(f, fieldnames=TABLE_COLUMNS)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k, "") for k in TABLE_COLUMNS})
+    lines = [
+        "| hand | object | skill | policy | success | on open-loop failures | E_op (cm) | E_or (deg) | E_h (cm) | "
+        "pen. mean / max (mm) |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        name = "open loop" if r["policy"] == "openloop" else f"`{Path(r['policy']).name}`"
+        head = f"| {r['hand']} | {r['object']} | {r['skill']} | {name} |"
+        if r.get("status") != "ok":
+            lines.append(f"{head} – | – | – | – | – | – ({r['status']}) |")
+            continue
+        k = r.get("openloop_failures", "")
+        of = "–" if k in ("", 0) else f"{100 * r['success_on_openloop_failures']:.0f} % ({k})"
+        lines.append(
+            f"{head} {100 * r['success_rate']:.1f} % ({r['episodes']}) | {of} | {r['obj_pos_err_cm']:.2f} | "
+            f"{r['obj_rot_err_deg']:.1f} | {r['key_pos_err_cm']:.2f} | {r['penetration_mean_mm']:.2f} / "
+            f"{r['penetration_max_mm']:.1f} |"
+        )
+    lines += ["", "| policy | training cost |", "|---|---|"]
+    for pol in policies:
+        if pol != "openloop":
+            lines.append(f"| `{pol}` | {training_cost(pol)} |")
+    atomic_write_text(md_path, "\n".join(lines) + "\n")
+    return [csv_path, md_path]
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m hot.eval_table", description=__doc__.splitlines()[0])
     who = p.add_mutually_exclusive_group(required=True)
@@ -164,6 +258,12 @@ def main(argv: list[str] | None = None) -> int:
         "--open_loop",
         action="store_true",
         help="no policy: replay the reference DoFs through the PD controllers (--task OpenLoop)",
+    )
+    who.add_argument(
+        "--policies",
+        nargs="+",
+        metavar="CKPT|openloop",
+        help="several policies on the same clips, one table (with success on the open-loop failures)",
     )
     p.add_argument("--dataset", default="hot/data/motions/dexgrasp_train_mano")
     p.add_argument("--objects", nargs="+", default=["Bottle", "Box", "Hammer", "Sword"])
@@ -183,8 +283,13 @@ def main(argv: list[str] | None = None) -> int:
         p.exit(2, f"python -m hot.eval_table: error: --num_envs {args.num_envs}: must be >= 1\n")
     if args.cfg_env is None:
         args.cfg_env = f"hot/data/cfg/{args.hand_model}/{args.hand_model}_stage1_precise_track.yaml"
-    rows = run_table(args)
-    for path in write_table(rows, args.out):
+    if args.policies:
+        rows = policy_table(args)
+        paths = write_policy_table(rows, args.policies, args.out)
+    else:
+        rows = run_table(args)
+        paths = write_table(rows, args.out)
+    for path in paths:
         print(f"[hot] wrote {path}")
     print(Path(args.out).with_name(Path(args.out).name + ".md").read_text())
     failed = [r for r in rows if r["status"].startswith(("error", "missing checkpoint"))]

@@ -102,3 +102,39 @@ def test_each_clip_counts_once_when_the_last_round_is_partial(tmp_path: Path) ->
     assert len(names) == 5 and len(set(names)) == 5 and all(n.endswith(".pt") for n in names)
     assert {c["object"] for c in clips} == {"Bottle"} and {c["skill"] for c in clips} == {"move"}
     assert sum(int(c["success"]) for c in clips) == round(5 * float(row["success_rate"]))
+
+
+def test_policies_table_scores_the_open_loop_failures(tmp_path: Path) -> None:
+    """--policies: one row per (object, skill, policy); a policy's success on the clips open loop fails, and each
+    checkpoint's training cost from its meta.training."""
+    write_clip_folder(tmp_path / "data", "mano", "move_higher_kp", "002", n=3)
+    ckpt = "checkpoint/mano/mano_bottle_regrasp-rotate-throw-freemove-long.pth"
+    out = tmp_path / "table"
+    argv = ["--policies", "openloop", ckpt, "--dataset", str(tmp_path / "data"), "--objects", "Bottle"]
+    assert main([*argv, "--skills", "move", "--num_envs", "3", "--out", str(out)]) == 0
+    ol, pol = list(csv.DictReader(open(out.with_name("table.csv"))))
+    assert (ol["policy"], pol["policy"]) == ("openloop", ckpt) and ol["hand"] == "mano"
+    # the failures counted for the policy are exactly the clips open loop failed
+    n_fail = round(3 * (1 - float(ol["success_rate"])))
+    assert int(pol["openloop_failures"] or 0) == n_fail
+    md = out.with_name("table.md").read_text()
+    assert "2.05 M env-steps" in md and "| mano | Bottle | move | open loop |" in md
+
+
+def test_success_on_open_loop_failures_counts_those_clips_only(monkeypatch) -> None:
+    import argparse
+
+    import hot.eval_table as et
+
+    def fake(args):
+        ok = {None: {"a": 0, "b": 1, "c": 0}, "p.pth": {"a": 1, "b": 0, "c": 0}}[args.checkpoint]
+        clips = [{"clip": k, "success": bool(v)} for k, v in ok.items()]
+        return [{"object": "Bottle", "skill": "grasp", "status": "ok", "clips": clips}]
+
+    monkeypatch.setattr(et, "run_table", fake)
+    rows = et.policy_table(
+        argparse.Namespace(policies=["openloop", "p.pth"], hand_model="mano", checkpoint=None)
+    )
+    ol, pol = rows
+    assert (pol["openloop_failures"], pol["success_on_openloop_failures"]) == (2, 0.5)  # a ok, c failed
+    assert (ol["openloop_failures"], ol["success_on_openloop_failures"]) == (2, 0.0)
