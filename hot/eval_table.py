@@ -190,7 +190,15 @@ def training_cost(ckpt: str) -> str:
     if not t:
         return "not recorded"
     m, sec = divmod(int(round(float(t["wall_s"]))), 60)
-    return f"{float(t['env_steps']) / 1e6:.2f} M env-steps, {m} min {sec:02d} s, {t['hardware']}"
+    text = f"{float(t['env_steps']) / 1e6:.2f} M env-steps, {m} min {sec:02d} s, {t['hardware']}"
+    prior = t.get("fine_tuned_from")
+    if prior:
+        if prior.get("env_steps") is None:
+            text += f"; fine-tuned from {prior['checkpoint']} (its cost not recorded)"
+        else:
+            pm, ps = divmod(int(round(float(prior["wall_s"]))), 60)
+            text += f"; fine-tuned from {prior['checkpoint']}: {prior['env_steps'] / 1e6:.2f} M, {pm} min {ps:02d} s before"
+    return text
 
 
 def policy_table(args: argparse.Namespace) -> list[dict]:

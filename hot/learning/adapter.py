@@ -456,6 +456,15 @@ def train(
         check_same_network(init_payload["meta"], params, init_from, flag="--checkpoint")
         if not isinstance(init_payload["rlg"].get("model"), dict):
             raise ckpt.CheckpointError(f"--checkpoint {init_from}: no policy weights (rlg.model)")
+        # a fine-tuned policy's cost includes its starting point's: keep that chain's totals (None: unknown)
+        prior = init_payload["meta"].get("training") or {}
+        earlier = prior.get("fine_tuned_from") or {}
+        known = "env_steps" in prior and (not earlier or earlier.get("env_steps") is not None)
+        meta["training"]["fine_tuned_from"] = {
+            "checkpoint": Path(init_from).name,
+            "env_steps": int(prior["env_steps"]) + int(earlier.get("env_steps") or 0) if known else None,
+            "wall_s": float(prior["wall_s"]) + float(earlier.get("wall_s") or 0.0) if known else None,
+        }
     if writer:  # once the run is known to start
         run_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(

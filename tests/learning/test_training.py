@@ -7,6 +7,7 @@ import os
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -178,6 +179,15 @@ def test_checkpoint_initialises_weights_and_trains_from_epoch_0(two_epochs, tmp_
     assert {float(s["step"]) for s in payload["rlg"]["optimizer"]["state"].values()} == {2 * 2 * 4}
     a, b = payload["rlg"]["model"], ckpt.load_checkpoint(scratch["checkpoint"])["rlg"]["model"]
     assert any(not torch.equal(a[k], b[k]) for k in a if torch.is_tensor(a[k]))  # it did start elsewhere
+    # its cost names the starting point and carries that one's cost (the whole chain's)
+    prior = ckpt.load_checkpoint(first["checkpoint"])["meta"]["training"]
+    t = payload["meta"]["training"]
+    assert t["env_steps"] == 2 * 32 * 16
+    assert t["fine_tuned_from"] == {
+        "checkpoint": Path(first["checkpoint"]).name,
+        "env_steps": prior["env_steps"],
+        "wall_s": prior["wall_s"],
+    }
 
 
 def test_run_folders_are_created_exclusively(tmp_path):
