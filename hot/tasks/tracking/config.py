@@ -62,6 +62,8 @@ class RewardWeightsCfg:
     """Defined upstream, unused; kept for config compatibility."""
     cg2: NonNegFloat = 5.0
     """Contact graph (sim contact flag vs the reference label)."""
+    pen: NonNegFloat = 0.0
+    """Hand-object penetration depth in cm (not upstream; 0 = no such factor)."""
 
 
 @dataclass

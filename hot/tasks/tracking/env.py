@@ -199,6 +199,7 @@ class TrackingEnv:
             ig=rw.ig,
             cg1=rw.cg1,
             cg2=rw.cg2,
+            pen=rw.pen,
         )
         t = e.termination
         self.thresholds = TerminationThresholds(

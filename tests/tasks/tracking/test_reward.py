@@ -194,3 +194,16 @@ def test_weights_from_mapping():
     assert w.p == 5.0 and w.or_ == 50.0 and w.r == 20.0
     with pytest.raises(KeyError, match="unknown reward weight 'bogus'"):
         RewardWeights.from_mapping({"bogus": 1.0}, source="mano.yaml:rewardWeights")
+
+
+def test_penetration_factor_off_by_default_and_exp_of_depth_in_cm():
+    sim = _base()
+    ref = ref_from_sim(sim)
+    sim.penetration[:] = torch.tensor([0.003, 0.0])  # 3 mm in env 0
+    r, t = _reward(sim, ref)
+    assert torch.equal(r, torch.ones(N))  # upstream: no penetration factor
+    from dataclasses import replace
+
+    r, t = _reward(sim, ref, weights=replace(W, pen=2.0))
+    torch.testing.assert_close(t["e_pen"], torch.tensor([0.3, 0.0]))
+    torch.testing.assert_close(r, torch.tensor([math.exp(-0.6), 1.0]))

@@ -9,6 +9,8 @@
 * interaction graph ``r_ig = exp(-w_ig · f · e_ig)``, f = 2·exp(-2·d_min) with ``enable_ig_scale``
   else 1;
 * contact ``r_cg = exp(-w_cg2·|c_sim - c_ref|)``, 1 where the reference label is -1;
+* penetration ``r_pen = exp(-w_pen · d_cm)``, d the hand-object penetration depth in cm (not upstream: w_pen
+  0 by default, so r_pen = 1);
 * freemove (skill 9): ``r = r_b · r_w`` (the object is ignored).
 
 Every factor and error is returned in a dict for logging. The sim/reference alignment (which
@@ -60,6 +62,8 @@ class RewardWeights:
     """Defined upstream but unused; kept so upstream weight files load."""
     cg2: float = 5.0
     """Object contact mismatch |c_sim - c_ref|."""
+    pen: float = 0.0
+    """Hand-object penetration depth (cm); 0 = upstream (no such factor)."""
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, float], source: str = "rewardWeights") -> RewardWeights:
@@ -139,6 +143,8 @@ def compute_reward(
     t["r_ig"] = terms.exp_factor(t["e_ig"] * t["ig_scale"], w.ig)
     t["r_cg"] = terms.contact_factor(obj_contact, ref.contact, w.cg2).to(t["r_ig"].dtype)
 
-    full = t["r_b"] * t["r_w"] * t["r_o"] * t["r_ig"] * t["r_cg"]
+    t["e_pen"] = sim.penetration * 100.0
+    t["r_pen"] = terms.exp_factor(t["e_pen"], w.pen)
+    full = t["r_b"] * t["r_w"] * t["r_o"] * t["r_ig"] * t["r_cg"] * t["r_pen"]
     reward = torch.where(skill == FREEMOVE_SKILL, t["r_b"] * t["r_w"], full)
     return reward, t
