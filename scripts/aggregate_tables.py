@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Sum ``hot.eval_table --policies`` tables (``test.sh POLICIES=...``) over several clip sets, e.g. seeds.
+
+    python scripts/aggregate_tables.py docs/results/ablation_mano_bottle_s*.csv
+
+prints one markdown row per (hand, object, skill, policy): successes over all sets, success on the clips that
+fail open loop, and the episode-weighted mean errors and penetration (max: the largest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+
+def aggregate(paths: list[Path]) -> list[str]:
+    acc: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for path in paths:
+        with path.open(newline="") as f:
+            for r in csv.DictReader(f):
+                if r["status"] != "ok":
+                    continue
+                a = acc[(r["hand"], r["object"], r["skill"], Path(r["policy"]).name)]
+                n = float(r["episodes"])
+                a["n"] += n
+                a["ok"] += n * float(r["success_rate"])
+                k = float(r["openloop_failures"] or 0)
+                a["fail_n"] += k
+                a["fail_ok"] += k * float(r["success_on_openloop_failures"] or 0)
+                for key in ("obj_pos_err_cm", "obj_rot_err_deg", "key_pos_err_cm", "penetration_mean_mm"):
+                    a[key] += n * float(r[key])
+                a["pen_max"] = max(a["pen_max"], float(r["penetration_max_mm"]))
+    lines = [
+        "| hand | object | skill | policy | success | on open-loop failures | E_op (cm) | E_or (deg) | E_h (cm) | "
+        "pen. mean / max (mm) |",
+        "|---|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (hand, obj, skill, pol), a in sorted(acc.items(), key=lambda kv: (kv[0][2], kv[0][3])):
+        n = a["n"]
+        fail = f"{100 * a['fail_ok'] / a['fail_n']:.0f} % ({int(a['fail_n'])})" if a["fail_n"] else "–"
+        name = "open loop" if pol == "openloop" else f"`{pol}`"
+        lines.append(
+            f"| {hand} | {obj} | {skill} | {name} | {100 * a['ok'] / n:.1f} % ({round(a['ok'])}/{int(n)}) | {fail} | "
+            f"{a['obj_pos_err_cm'] / n:.2f} | {a['obj_rot_err_deg'] / n:.1f} | {a['key_pos_err_cm'] / n:.2f} | "
+            f"{a['penetration_mean_mm'] / n:.2f} / {a['pen_max']:.1f} |"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("tables", nargs="+", type=Path, help="<out>.csv files of eval_table --policies")
+    args = p.parse_args(argv)
+    missing = [str(t) for t in args.tables if not t.is_file()]
+    if missing:
+        p.exit(2, f"aggregate_tables.py: error: no such table: {missing[0]}\n")
+    print("\n".join(aggregate(args.tables)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
