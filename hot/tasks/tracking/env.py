@@ -35,9 +35,9 @@ from hot.tasks.tracking.config import TrackingCfg
 from hot.tasks.tracking.metrics.errors import compute_errors
 from hot.tasks.tracking.noise import StartNoiseConfig, apply_start_noise
 from hot.tasks.tracking.observations import compute_observations, make_obs_layout
-from hot.tasks.tracking.rewards.composer import RewardWeights, compute_reward
+from hot.tasks.tracking.rewards.composer import compute_reward
 from hot.tasks.tracking.rewards.terms import object_in_contact
-from hot.tasks.tracking.terminations import TerminationThresholds, compute_reset
+from hot.tasks.tracking.terminations import compute_reset
 
 __all__ = ["TrackingEnv", "EnvMode", "FREEMOVE_SKILL"]
 
@@ -186,31 +186,8 @@ class TrackingEnv:
         self.lower, self.upper = lim[:, 0], lim[:, 1]
         self.ff_gain, self.residual_scale = self._action_space(e.velocity_feedforward, e.residual_scale)
         self._other_spaces: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}  # convert_actions' cache
-        rw = e.reward_weights
-        self.weights = RewardWeights(
-            p=rw.p,
-            r=rw.r,
-            wp=rw.wp,
-            wr=rw.wr,
-            wpv=rw.wpv,
-            op=rw.op,
-            or_=rw.orot,
-            opv=rw.opv,
-            ig=rw.ig,
-            cg1=rw.cg1,
-            cg2=rw.cg2,
-            pen=rw.pen,
-        )
-        t = e.termination
-        self.thresholds = TerminationThresholds(
-            min_progress=t.min_progress,
-            contact_obj_pos_cm=t.obj_pos_contact,
-            contact_obj_rot_deg=t.obj_rot_contact,
-            contact_hand_cm=t.key_pos_contact,
-            free_obj_pos_cm=t.obj_pos_free,
-            free_obj_rot_deg=t.obj_rot_free,
-            free_hand_cm=t.key_pos_free,
-        )
+        self.weights = e.reward_weights
+        self.thresholds = e.termination
         self.noise = StartNoiseConfig(prob=e.state_noise_prob)
         # noisy hand references (training only): per-env constant offsets of the reference DoFs
         self.ref_offset = (

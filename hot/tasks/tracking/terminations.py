@@ -11,31 +11,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
-__all__ = ["TerminationThresholds", "early_termination", "timeout", "compute_reset"]
+from hot.tasks.tracking.config import TerminationCfg
 
-
-@dataclass(frozen=True)
-class TerminationThresholds:
-    """Early-termination thresholds (errors from :mod:`hot.tasks.tracking.metrics.errors`)."""
-
-    min_progress: int = 5
-    """Early termination only when progress > this many steps."""
-    contact_obj_pos_cm: float = 8.0
-    """E_op limit (cm) while a hand body is in contact."""
-    contact_obj_rot_deg: float = 90.0
-    """E_or limit (deg) while a hand body is in contact."""
-    contact_hand_cm: float = 15.0
-    """E_h limit (cm) while a hand body is in contact."""
-    free_obj_pos_cm: float = 10.0
-    """E_op limit (cm) without hand contact."""
-    free_obj_rot_deg: float = 90.0
-    """E_or limit (deg) without hand contact."""
-    free_hand_cm: float = 20.0
-    """E_h limit (cm) without hand contact."""
+__all__ = ["early_termination", "timeout", "compute_reset"]
 
 
 def early_termination(
@@ -44,7 +24,7 @@ def early_termination(
     e_or: torch.Tensor,
     e_h: torch.Tensor,
     hand_contact: torch.Tensor,
-    thresholds: TerminationThresholds = TerminationThresholds(),
+    thresholds: TerminationCfg | None = None,
 ) -> torch.Tensor:
     """(N,) bool: the tracking error is too large.
 
@@ -53,9 +33,9 @@ def early_termination(
         e_op, e_or, e_h: (N,) errors in cm / deg / cm.
         hand_contact: (N,) bool, any hand body has a non-zero net contact force.
     """
-    t = thresholds
-    fail_contact = (e_op > t.contact_obj_pos_cm) | (e_or > t.contact_obj_rot_deg) | (e_h > t.contact_hand_cm)
-    fail_free = (e_op > t.free_obj_pos_cm) | (e_or > t.free_obj_rot_deg) | (e_h > t.free_hand_cm)
+    t = thresholds if thresholds is not None else TerminationCfg()
+    fail_contact = (e_op > t.obj_pos_contact) | (e_or > t.obj_rot_contact) | (e_h > t.key_pos_contact)
+    fail_free = (e_op > t.obj_pos_free) | (e_or > t.obj_rot_free) | (e_h > t.key_pos_free)
     failed = torch.where(hand_contact, fail_contact, fail_free)
     return failed & (progress > t.min_progress)
 
@@ -75,7 +55,7 @@ def compute_reset(
     *,
     enable_early_termination: bool,
     test_episode_length: int | None = None,
-    thresholds: TerminationThresholds = TerminationThresholds(),
+    thresholds: TerminationCfg | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Reset and terminate flags.
 

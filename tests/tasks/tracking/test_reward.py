@@ -7,12 +7,13 @@ import math
 import pytest
 import torch
 
+from hot.tasks.tracking.config import RewardWeightsCfg
 from hot.tasks.tracking.rewards import terms
-from hot.tasks.tracking.rewards.composer import RewardWeights, compute_reward
+from hot.tasks.tracking.rewards.composer import compute_reward
 from hot.utils.rotations import quat_from_axis_angle
 from tests.tasks.tracking.helpers import make_sim, random_sim, ref_from_sim
 
-W = RewardWeights()  # p r wp wr wpv 20, op 50, or 200, opv 0, ig 20, cg2 5
+W = RewardWeightsCfg()  # p r wp wr wpv 20, op 50, or 200, opv 0, ig 20, cg2 5
 N, D, K = 2, 8, 3
 NO = torch.zeros(N, dtype=torch.bool)
 GRASP = torch.ones(N, dtype=torch.long)
@@ -131,7 +132,7 @@ def test_object_position_rotation_velocity_factors():
     ref.obj_lin_vel[:, 2] += 0.3
     _, t = _reward(sim, ref)
     assert torch.equal(t["r_opv"], torch.ones(N))
-    _, t = _reward(sim, ref, weights=RewardWeights(opv=1.0))
+    _, t = _reward(sim, ref, weights=RewardWeightsCfg(opv=1.0))
     torch.testing.assert_close(t["r_opv"], _exp(-0.09 / 3))
 
 
@@ -189,11 +190,18 @@ def test_unit_vector_angle_matches_arccos_and_is_exact_at_equality():
     assert torch.equal(terms.unit_vector_angle(a.float(), a.float()), torch.zeros(100))
 
 
-def test_weights_from_mapping():
-    w = RewardWeights.from_mapping({"p": 5, "or": 50, "cg1": 5, "pv": 1, "wrv": 0})
-    assert w.p == 5.0 and w.or_ == 50.0 and w.r == 20.0
-    with pytest.raises(KeyError, match="unknown reward weight 'bogus'"):
-        RewardWeights.from_mapping({"bogus": 1.0}, source="mano.yaml:rewardWeights")
+def test_env_yaml_spells_the_object_rotation_weight_or(tmp_path):
+    """Upstream's YAML key ``or`` (a Python keyword) is the config's ``orot``; both at once is an error."""
+    from hot.config.strict import ConfigError
+    from hot.tasks.tracking.config import load_env_config
+
+    p = tmp_path / "env.yaml"
+    p.write_text("env:\n  reward_weights: {p: 5, or: 50}\n")
+    w = load_env_config(p).env.reward_weights
+    assert w.p == 5.0 and w.orot == 50.0 and w.r == 20.0
+    p.write_text("env:\n  reward_weights: {or: 50, orot: 40}\n")
+    with pytest.raises(ConfigError, match="both 'or' and 'orot'"):
+        load_env_config(p)
 
 
 def test_penetration_factor_off_by_default_and_exp_of_depth_in_cm():

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from hot.tasks.tracking.terminations import TerminationThresholds, compute_reset, early_termination, timeout
+from hot.tasks.tracking.config import TerminationCfg
+from hot.tasks.tracking.terminations import compute_reset, early_termination, timeout
 
 EPS = 1e-3
 
@@ -42,7 +43,7 @@ def test_contact_selects_the_tighter_thresholds():
 def test_only_after_progress_5():
     assert not _term(5, e_op=1e3, e_or=1e3, e_h=1e3)
     assert _term(6, e_op=1e3)
-    th = TerminationThresholds(min_progress=10)
+    th = TerminationCfg(min_progress=10)
     z = torch.zeros(1)
     assert not early_termination(torch.tensor([10]), z + 99, z, z, torch.tensor([False]), th)[0]
 

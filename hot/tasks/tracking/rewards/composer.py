@@ -19,78 +19,23 @@ reference frame the post-step state is compared with) is the env's choice, not t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-
 import torch
 
 from hot.motion.schema import FREEMOVE_SKILL, SKILL_CODES
 from hot.sim.state import RefFrame, SimState
+from hot.tasks.tracking.config import RewardWeightsCfg
 from hot.tasks.tracking.rewards import terms
 
-__all__ = ["RewardWeights", "THROW_SKILL", "FREEMOVE_SKILL", "compute_reward"]
+__all__ = ["THROW_SKILL", "FREEMOVE_SKILL", "compute_reward"]
 
 THROW_SKILL = SKILL_CODES["throw"]
-
-
-@dataclass(frozen=True)
-class RewardWeights:
-    """Weights w of the factors exp(-w·e). Defaults: MANO stage 1 (``rewardWeights``).
-
-    ``or`` is a Python keyword, so the field is ``or_``; :meth:`from_mapping` accepts ``"or"``.
-    """
-
-    p: float = 20.0
-    """Key-body position error e_p."""
-    r: float = 20.0
-    """Finger DoF error e_r."""
-    wp: float = 20.0
-    """Wrist slide DoF error e_wp."""
-    wr: float = 20.0
-    """Wrist rotation error e_wr."""
-    wpv: float = 20.0
-    """Wrist linear velocity error e_wpv (applied only in contact and skill != throw)."""
-    op: float = 50.0
-    """Object position error e_op."""
-    or_: float = 200.0
-    """Object rotation error e_or (YAML key ``or``; 200 MANO stage 1 / distill, 50 otherwise)."""
-    opv: float = 0.0
-    """Object linear velocity error e_opv (0 upstream, so r_opv = 1)."""
-    ig: float = 20.0
-    """Interaction-graph error e_ig (scaled by f with ``enable_ig_scale``)."""
-    cg1: float = 5.0
-    """Defined upstream but unused; kept so upstream weight files load."""
-    cg2: float = 5.0
-    """Object contact mismatch |c_sim - c_ref|."""
-    pen: float = 0.0
-    """Hand-object penetration depth (cm); 0 = upstream (no such factor)."""
-
-    @classmethod
-    def from_mapping(cls, d: Mapping[str, float], source: str = "rewardWeights") -> RewardWeights:
-        """Build from a YAML mapping with the spec's names (``or`` for ``or_``).
-
-        Upstream's unused ``pv``, ``rv``, ``wrv`` and ``orv`` are accepted and ignored; any other
-        unknown key raises, naming ``source``.
-        """
-        ignored = {"pv", "rv", "wrv", "orv"}
-        known = {f.name for f in fields(cls)}
-        kwargs: dict[str, float] = {}
-        for key, value in d.items():
-            name = "or_" if key == "or" else key
-            if name in known:
-                kwargs[name] = float(value)
-            elif key not in ignored:
-                raise KeyError(
-                    f"{source}: unknown reward weight {key!r}; known: {sorted(known - {'or_'} | {'or'})}"
-                )
-        return cls(**kwargs)
 
 
 def compute_reward(
     sim: SimState,
     ref: RefFrame,
     keypoints_o: torch.Tensor,
-    weights: RewardWeights,
+    weights: RewardWeightsCfg,
     skill: torch.Tensor,
     enable_ig_scale: bool,
     obj_contact: torch.Tensor,
@@ -102,7 +47,7 @@ def compute_reward(
         ref: reference frame compared with ``sim``.
         keypoints_o: (N, P, 3) object keypoints in the object frame (scaled per env); used only
             for the ig scale (placed at the reference object pose).
-        weights: factor weights.
+        weights: factor weights, the env YAML's ``env.reward_weights`` (``or`` there is ``orot`` here).
         skill: (N,) int skill code (8 throw, 9 freemove, ...).
         enable_ig_scale: scale the ig weight by f = 2·exp(-2·d_min).
         obj_contact: (N,) bool, the sim object is touched (:func:`terms.object_in_contact`).
@@ -137,7 +82,7 @@ def compute_reward(
     use_wpv = obj_contact & (skill != THROW_SKILL)
     t["r_w"] = t["r_wp"] * t["r_wr"] * torch.where(use_wpv, t["r_wpv"], torch.ones_like(t["r_wpv"]))
     t["r_op"] = terms.exp_factor(t["e_op"], w.op)
-    t["r_or"] = terms.exp_factor(t["e_or"], w.or_)
+    t["r_or"] = terms.exp_factor(t["e_or"], w.orot)
     t["r_opv"] = terms.exp_factor(t["e_opv"], w.opv)
     t["r_o"] = t["r_op"] * t["r_or"] * t["r_opv"]
     t["r_ig"] = terms.exp_factor(t["e_ig"] * t["ig_scale"], w.ig)
