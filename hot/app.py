@@ -42,8 +42,11 @@ def pick_device(requested: str | None) -> torch.device:
 
 
 def _dense_from_train_cfg(train_cfg: dict) -> bool:
-    net = train_cfg.get("params", {}).get("network", {}).get("name", "")
-    return "dense" in str(net) or "distill" in str(net)
+    """200 dense object keypoints for the point-encoder network, 20 sparse ones for the plain MLP (the
+    network name is one of the two, checked by ``hot.learning.train_config``)."""
+    from hot.learning.adapter import NETWORK_DENSEOBJ
+
+    return train_cfg.get("params", {}).get("network", {}).get("name", NETWORK_DENSEOBJ) == NETWORK_DENSEOBJ
 
 
 def build_env(cfg: TrackingCfg, device: torch.device, mode: str, seed: int, refined_as_obs: bool = False):
