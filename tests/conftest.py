@@ -15,3 +15,39 @@ try:
     select_gl_backend(probe=False)
 except GLUnavailableError:
     pass  # the rendering tests skip and say why
+
+
+# ---------------------------------------------------------------------------------------- shipped data
+import inspect  # noqa: E402
+import sys  # noqa: E402
+import types  # noqa: E402
+
+import pytest  # noqa: E402
+
+SHIPPED_PATHS = ("checkpoint/", "hot/data/motions", "dexgrasp_train", "hot/data/inhand")
+"""Path fragments of the shipped clips and checkpoints (a clone without them: ``pytest -m 'not shipped_data'``)."""
+_uses_shipped: dict[str, bool] = {}
+
+
+def _module_uses_shipped(mod: types.ModuleType) -> bool:
+    """The test module, or a ``tests.*`` helper module it imports, names a shipped path."""
+    if mod.__name__ not in _uses_shipped:
+        mods = [mod] + [
+            m
+            for m in (sys.modules.get(getattr(v, "__module__", "") or "") for v in vars(mod).values())
+            if isinstance(m, types.ModuleType) and m.__name__.startswith("tests.") and m is not mod
+        ]
+        try:
+            text = "".join(inspect.getsource(m) for m in mods)
+        except (OSError, TypeError):
+            text = ""
+        _uses_shipped[mod.__name__] = any(p in text for p in SHIPPED_PATHS)
+    return _uses_shipped[mod.__name__]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test of a module that reads the shipped data ``shipped_data``."""
+    for item in items:
+        mod = getattr(item, "module", None)
+        if mod is not None and _module_uses_shipped(mod):
+            item.add_marker(pytest.mark.shipped_data)
