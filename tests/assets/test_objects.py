@@ -14,7 +14,9 @@ import trimesh
 from hot.assets.objects import DEFAULT_ROOT, ObjectAssetError, get_object, list_objects, prepare
 from hot.assets.objects.prepare import ObjectPrepError, add_object, compute_keypoints, load_obj
 
-SHIPPED = ["Ball", "Bottle", "Bowl", "Box", "Hammer", "Mug", "Pan", "Screwdriver", "Sword", "Wineglass"]
+ORIGINAL = ["Ball", "Bottle", "Bowl", "Box", "Hammer", "Mug", "Pan", "Screwdriver", "Sword", "Wineglass"]
+ADDED = ["Book", "Can", "Disc", "Drill", "Duck", "Figure", "Knife", "Pencil", "Phone", "Stapler", "TennisBall"]
+SHIPPED = sorted(ORIGINAL + ADDED)
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -48,7 +50,15 @@ def _interrupt(*args, **kwargs):
 
 
 def test_shipped_set_is_listed() -> None:
-    assert list_objects() == SHIPPED
+    assert list_objects() == SHIPPED and len(SHIPPED) >= 20
+
+
+def test_shipped_set_matches_the_shape_specs() -> None:
+    from hot.assets.objects.shapes import SHAPES
+
+    assert sorted(s.name for s in SHAPES) == SHIPPED
+    for spec in SHAPES:
+        assert get_object(spec.name).mass == spec.mass
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -60,8 +70,9 @@ def test_shipped_object_is_valid(name: str) -> None:
     assert len(mesh.faces) <= 5000
     # origin at the centre of mass (6-decimal OBJ rounding leaves < 1 micrometre)
     np.testing.assert_allclose(mesh.center_mass, 0.0, atol=1e-6)
-    # hand-sized: nothing longer than 40 cm, nothing thinner than 3 cm across its widest section
-    assert 0.03 <= np.sort(mesh.extents)[1] and mesh.extents.max() <= 0.40 + 1e-6
+    # hand-sized (the range `add` enforces): 1-50 cm across; thin objects (Pencil, Phone) are >= 5 mm thick
+    lo, hi = prepare.HAND_SIZED_M
+    assert lo <= mesh.extents.max() <= hi and mesh.extents.min() >= 0.005
     assert obj.mass > 0 and obj.friction == 2.0 and obj.damping == 0.01
     assert obj.bounding_radius == pytest.approx(np.linalg.norm(mesh.vertices, axis=1).max())
 
@@ -114,8 +125,8 @@ def test_keypoint_scale_and_copy() -> None:
 def test_build_reproduces_committed_files(tmp_path: Path) -> None:
     from hot.assets.objects.__main__ import build
 
-    build(tmp_path, only=["Box", "Ball"])
-    for name in ("Box", "Ball"):
+    build(tmp_path, only=["Box", "Ball", "Pencil"])  # none needs manifold3d (no unions)
+    for name in ("Box", "Ball", "Pencil"):
         for rel in ("mesh.obj", "object.yaml", "keypoints.npz", "coacd/hull_000.obj"):
             assert (tmp_path / name / rel).read_bytes() == (DEFAULT_ROOT / name / rel).read_bytes(), rel
 

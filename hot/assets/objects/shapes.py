@@ -1,10 +1,13 @@
-"""The ten objects shipped with ``hot``, made procedurally (metres; built with the long/symmetry axis on z).
+"""The objects shipped with ``hot``, made procedurally (metres; mostly built with the long/symmetry axis on z).
 
 Bottle, Box, Hammer and Sword stand in for the upstream release set (spec §4.1); Ball, Mug,
-Bowl, Pan, Screwdriver and Wineglass come from the upstream data-generation list. Sizes and
-masses are those of everyday objects a hand can hold. Each builder returns a watertight mesh in
+Bowl, Pan, Screwdriver and Wineglass come from the upstream data-generation list. The second
+eleven widen the shape families of that list (issue 23): bottles and cans (Can), boxes and books
+(Book, Phone), tools (Knife, Stapler, Drill), toys and figures (Figure, Duck), thin objects
+(Pencil, Disc, a flying disc) and spheres (TennisBall). Sizes and masses are those of everyday
+objects a hand can hold; all are generated here, so there is no third-party licence. Each builder returns a watertight mesh in
 its build frame; :func:`hot.assets.objects.prepare.to_object_frame` moves the origin to the
-centre of mass. Unions (Hammer, Sword, Mug, Pan) use trimesh's ``manifold3d`` boolean engine,
+centre of mass. Unions (Hammer, Sword, Mug, Pan, Knife, Stapler, Drill, Figure, Duck) use trimesh's ``manifold3d`` boolean engine,
 needed only to rebuild the assets.
 """
 
@@ -203,6 +206,120 @@ def wineglass() -> trimesh.Trimesh:
     return _revolve(profile)
 
 
+def can() -> trimesh.Trimesh:
+    """Drinks can: 6.6 cm diameter, 12.2 cm tall, domed base, rolled rim and a recessed lid."""
+    profile = [(0.0, 0.006), (0.024, 0.002), (0.027, 0.0), (0.031, 0.002), (0.033, 0.01), (0.033, 0.106)]
+    profile += [(0.029, 0.117), (0.0295, 0.122), (0.0275, 0.122), (0.0265, 0.118), (0.0, 0.118)]
+    return _revolve(profile)
+
+
+def _subdivided_box(extents: tuple[float, float, float], times: int = 3) -> trimesh.Trimesh:
+    mesh = trimesh.creation.box(extents=extents)
+    for _ in range(times):
+        mesh = mesh.subdivide()
+    return mesh
+
+
+def book() -> trimesh.Trimesh:
+    """Paperback book 21 x 15 x 2.5 cm."""
+    return _subdivided_box((0.15, 0.21, 0.025))
+
+
+def phone() -> trimesh.Trimesh:
+    """Phone-sized slab 14.7 x 7.1 x 0.9 cm."""
+    return _subdivided_box((0.071, 0.147, 0.009))
+
+
+def knife() -> trimesh.Trimesh:
+    """Kitchen knife, 23 cm: 11 cm flattened handle, 12 cm blade 2.4 cm wide and 2.5 mm thick."""
+    handle = trimesh.creation.capsule(height=0.09, radius=0.0095, count=(24, 12))
+    handle.apply_scale((1.0, 0.7, 1.0))
+    handle.apply_translation((0.0, 0.0, 0.0095 + 0.045))
+    t = 0.00125
+    outline = ((-0.006, 0.09), (0.007, 0.09), (0.018, 0.12), (0.014, 0.20), (-0.006, 0.20))
+    pts = [[x, y, z] for x, z in outline for y in (-t, t)]
+    pts += [[-0.006, y, 0.23] for y in (-t, t)]
+    blade = trimesh.convex.convex_hull(np.asarray(pts))
+    for _ in range(3):
+        blade = blade.subdivide()
+    return _union(handle, blade)
+
+
+def stapler() -> trimesh.Trimesh:
+    """Desk stapler 15 x 3.8 x 4.5 cm: base plate, magazine, top arm and a hinge block at the back."""
+    base = _subdivided_box((0.15, 0.038, 0.012), 2)
+    base.apply_translation((0.0, 0.0, 0.006))
+    magazine = _subdivided_box((0.13, 0.026, 0.008), 2)
+    magazine.apply_translation((-0.005, 0.0, 0.015))
+    arm = _subdivided_box((0.145, 0.032, 0.02), 2)
+    arm = _move(arm, _rot("y", -3), (0.0, 0.0, 0.029))
+    hinge = trimesh.creation.cylinder(radius=0.016, height=0.036, sections=32)
+    hinge = _move(hinge, _rot("x", 90), (-0.058, 0.0, 0.022))
+    return _union(base, magazine, arm, hinge)
+
+
+def drill() -> trimesh.Trimesh:
+    """Cordless drill, 24 x 7.5 x 22 cm: motor body along x, chuck and bit, tilted grip, battery pack."""
+    battery = _subdivided_box((0.08, 0.06, 0.04), 2)
+    battery.apply_translation((0.0, 0.0, 0.02))
+    grip = _subdivided_box((0.038, 0.032, 0.14), 2)
+    grip = _move(grip, _rot("y", -12), (0.005, 0.0, 0.11))
+    body = trimesh.creation.cylinder(radius=0.03, height=0.16, sections=40)
+    body = _move(body, _rot("y", 90), (0.02, 0.0, 0.19))
+    chuck = trimesh.creation.cylinder(radius=0.015, height=0.045, sections=32)
+    chuck = _move(chuck, _rot("y", 90), (0.12, 0.0, 0.19))
+    bit = trimesh.creation.cylinder(radius=0.003, height=0.04, sections=12)
+    bit = _move(bit, _rot("y", 90), (0.16, 0.0, 0.19))
+    return _union(battery, grip, body, chuck, bit)
+
+
+def pencil() -> trimesh.Trimesh:
+    """Hexagonal pencil: 8 mm across the corners, 17.5 cm long with a sharpened tip."""
+    profile = [(0.0, 0.0), (0.004, 0.0), (0.004, 0.155), (0.0012, 0.172), (0.0, 0.175)]
+    return _revolve(profile, sections=6)
+
+
+def disc() -> trimesh.Trimesh:
+    """Flying disc: 23 cm diameter, 3 cm tall, 4-5 mm plate with a 1 cm rolled rim underneath."""
+    profile = [(0.0, 0.026), (0.103, 0.022), (0.104, 0.0), (0.112, 0.0), (0.115, 0.012), (0.113, 0.02)]
+    profile += [(0.1, 0.027), (0.05, 0.0295), (0.0, 0.03)]
+    return _revolve(profile)
+
+
+def figure() -> trimesh.Trimesh:
+    """Toy figure 12.7 cm tall: two legs, a flattened torso, two arms held slightly out, a head."""
+    parts = []
+    for side in (-1.0, 1.0):
+        leg = trimesh.creation.capsule(height=0.04, radius=0.008, count=(16, 8))
+        leg.apply_translation((0.0095 * side, 0.0, 0.028))
+        arm = trimesh.creation.capsule(height=0.035, radius=0.0055, count=(16, 8))
+        parts += [leg, _move(arm, _rot("y", -10 * side), (0.021 * side, 0.0, 0.078))]
+    torso = trimesh.creation.capsule(height=0.025, radius=0.014, count=(24, 12))
+    torso.apply_scale((1.3, 0.8, 1.0))
+    torso.apply_translation((0.0, 0.0, 0.0765))
+    head = trimesh.creation.icosphere(subdivisions=2, radius=0.013)
+    head.apply_translation((0.0, 0.0, 0.114))
+    return _union(*parts, torso, head)
+
+
+def duck() -> trimesh.Trimesh:
+    """Rubber duck, 11 x 7 x 8.7 cm: ellipsoid body, round head, flattened beak."""
+    body = trimesh.creation.icosphere(subdivisions=2, radius=0.035)
+    body.apply_scale((1.3, 1.0, 0.8))
+    body.apply_translation((0.0, 0.0, 0.028))
+    head = trimesh.creation.icosphere(subdivisions=2, radius=0.022)
+    head.apply_translation((0.028, 0.0, 0.065))
+    beak = trimesh.creation.icosphere(subdivisions=1, radius=0.01)
+    beak.apply_scale((1.6, 1.0, 0.5))
+    beak.apply_translation((0.05, 0.0, 0.062))
+    return _union(body, head, beak)
+
+
+def tennis_ball() -> trimesh.Trimesh:
+    """Tennis ball, 6.7 cm diameter."""
+    return trimesh.creation.icosphere(subdivisions=3, radius=0.0335)
+
+
 SHAPES: tuple[ShapeSpec, ...] = (
     ShapeSpec("Bottle", bottle, 0.30, "7 x 21.5 cm drinks bottle"),
     ShapeSpec("Box", box, 0.20, "12 x 8 x 5 cm box"),
@@ -214,5 +331,16 @@ SHAPES: tuple[ShapeSpec, ...] = (
     ShapeSpec("Pan", pan, 0.70, "20 cm frying pan with handle"),
     ShapeSpec("Screwdriver", screwdriver, 0.10, "21.5 cm screwdriver"),
     ShapeSpec("Wineglass", wineglass, 0.20, "19 cm wine glass"),
+    ShapeSpec("Can", can, 0.35, "6.6 x 12.2 cm drinks can"),
+    ShapeSpec("Book", book, 0.40, "21 x 15 x 2.5 cm paperback"),
+    ShapeSpec("Phone", phone, 0.17, "14.7 x 7.1 x 0.9 cm phone"),
+    ShapeSpec("Knife", knife, 0.08, "23 cm kitchen knife"),
+    ShapeSpec("Stapler", stapler, 0.25, "15 cm desk stapler"),
+    ShapeSpec("Drill", drill, 0.80, "24 cm cordless drill"),
+    ShapeSpec("Pencil", pencil, 0.006, "17.5 cm hexagonal pencil"),
+    ShapeSpec("Disc", disc, 0.175, "23 cm flying disc"),
+    ShapeSpec("Figure", figure, 0.08, "12.7 cm toy figure"),
+    ShapeSpec("Duck", duck, 0.05, "11 cm rubber duck"),
+    ShapeSpec("TennisBall", tennis_ball, 0.058, "6.7 cm tennis ball"),
 )
 """The shipped set, in build order."""
