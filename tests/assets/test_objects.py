@@ -15,7 +15,19 @@ from hot.assets.objects import DEFAULT_ROOT, ObjectAssetError, get_object, list_
 from hot.assets.objects.prepare import ObjectPrepError, add_object, compute_keypoints, load_obj
 
 ORIGINAL = ["Ball", "Bottle", "Bowl", "Box", "Hammer", "Mug", "Pan", "Screwdriver", "Sword", "Wineglass"]
-ADDED = ["Book", "Can", "Disc", "Drill", "Duck", "Figure", "Knife", "Pencil", "Phone", "Stapler", "TennisBall"]
+ADDED = [
+    "Book",
+    "Can",
+    "Disc",
+    "Drill",
+    "Duck",
+    "Figure",
+    "Knife",
+    "Pencil",
+    "Phone",
+    "Stapler",
+    "TennisBall",
+]
 SHIPPED = sorted(ORIGINAL + ADDED)
 REPO = Path(__file__).resolve().parents[2]
 
