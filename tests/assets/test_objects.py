@@ -10,8 +10,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 import trimesh
+import yaml
 
-from hot.assets.objects import DEFAULT_ROOT, ObjectAssetError, get_object, list_objects, prepare
+from hot.assets.objects import (
+    DEFAULT_ROOT,
+    ObjectAssetError,
+    get_object,
+    list_objects,
+    object_search_path,
+    prepare,
+)
 from hot.assets.objects.prepare import ObjectPrepError, add_object, compute_keypoints, load_obj
 
 ORIGINAL = ["Ball", "Bottle", "Bowl", "Box", "Hammer", "Mug", "Pan", "Screwdriver", "Sword", "Wineglass"]
@@ -61,7 +69,8 @@ def _interrupt(*args, **kwargs):
 # --------------------------------------------------------------------------- shipped set
 
 
-def test_shipped_set_is_listed() -> None:
+def test_shipped_set_is_listed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HOT_OBJECTS_PATH", raising=False)
     assert list_objects() == SHIPPED and len(SHIPPED) >= 20
 
 
@@ -241,6 +250,12 @@ def test_add_cube_end_to_end(tmp_path: Path) -> None:
     assert obj.mass == pytest.approx(1000.0 * cube.volume * 8.0, rel=1e-4)  # STL stores float32
     np.testing.assert_allclose(obj.surface_mesh.extents, [0.10, 0.08, 0.06], atol=1e-6)
     np.testing.assert_allclose(obj.surface_mesh.center_mass, 0.0, atol=1e-6)
+    # the origin was the cube's centre at (1, 2, 3) m in the file, scaled by 2
+    assert obj.centre_offset == pytest.approx((2.0, 4.0, 6.0), abs=1e-6)
+    assert any(
+        "centred at its centre of mass" in line and "(200.00, 400.00, 600.00) cm" in line for line in lines
+    )
+    assert any("1 hull, mass" in line and "sanity: 10.0 x 8.0 x 6.0 cm" in line for line in lines), lines
     assert len(obj.surface_mesh.vertices) >= prepare.MIN_FPS_VERTICES
     assert obj.keypoints().shape == (200, 3) and obj.keypoints(dense=False).shape == (20, 3)
     assert np.abs(obj.keypoints()).max(axis=0) == pytest.approx([0.05, 0.04, 0.03], abs=1e-6)
@@ -258,7 +273,9 @@ def test_add_non_watertight_fails_and_leaves_nothing(tmp_path: Path) -> None:
     src = tmp_path / "open_cube.obj"
     _write_cube(src, open_face=True)
     root = tmp_path / "objects"
-    with pytest.raises(ObjectPrepError, match=r"open_cube\.obj: mesh is not watertight.*fill_holes"):
+    with pytest.raises(
+        ObjectPrepError, match=r"open_cube\.obj: mesh is not watertight: open boundary of 3 edges"
+    ):
         add_object(src, "Open", root, mass=0.1, log=lambda _: None)
     assert not root.exists() or list(root.iterdir()) == []
 
@@ -321,27 +338,128 @@ def test_add_cli(tmp_path: Path) -> None:
     assert list_objects(root) == ["Foo"] and sorted(p.name for p in root.iterdir()) == ["Foo"]
 
 
-def test_add_nan_vertex_is_named_not_called_open(tmp_path: Path) -> None:
-    src = tmp_path / "nan.obj"
+def _nan_cube(path: Path) -> None:
     cube = trimesh.creation.box(extents=(0.05, 0.04, 0.03))
     v = cube.vertices.copy()
     v[3, 1] = np.nan
-    src.write_text(
+    path.write_text(
         "".join(f"v {a} {b} {c}\n" for a, b, c in v)
         + "".join(f"f {a + 1} {b + 1} {c + 1}\n" for a, b, c in cube.faces)
     )
-    with pytest.raises(
-        ObjectPrepError, match=r"nan\.obj: 1 vertices are NaN or infinite \(the first is vertex 3\)"
-    ):
-        add_object(src, "Nan", tmp_path / "objects", mass=0.1, log=lambda _: None)
 
 
-def test_add_warns_outside_hand_size_and_says_how_to_rescale(tmp_path: Path) -> None:
-    src = tmp_path / "big.stl"
-    trimesh.creation.box(extents=(50.0, 40.0, 30.0)).export(src)  # a 5 cm box exported in millimetres
+def _big_hole_sphere(path: Path) -> None:
+    sphere = trimesh.creation.icosphere(subdivisions=3, radius=0.04)
+    cap = sphere.triangles_center[:, 2] > 0.03  # a 5 cm wide cap cut away
+    trimesh.Trimesh(sphere.vertices, sphere.faces[~cap], process=False).export(path)
+
+
+def _degenerate_cube(path: Path) -> None:
+    cube = trimesh.creation.box(extents=(0.05, 0.04, 0.03))
+    faces = np.concatenate([cube.faces, np.tile([[0, 1, 1]], (4, 1))])  # 4 zero-area faces of 16
+    trimesh.Trimesh(cube.vertices, faces, process=False).export(path)
+
+
+def _mm_box(path: Path) -> None:
+    trimesh.creation.box(extents=(50.0, 40.0, 30.0)).export(path)  # a 5 cm box exported in millimetres
+
+
+def _grain(path: Path) -> None:
+    trimesh.creation.box(extents=(0.004, 0.003, 0.002)).export(path)
+
+
+BAD_MESHES = [
+    ("nan.obj", _nan_cube, r"nan\.obj: 1 vertices are NaN or infinite \(the first is vertex 3\)"),
+    (
+        "open.stl",
+        _big_hole_sphere,
+        r"open\.stl: mesh is not watertight: open boundary of \d+ edges in 1 hole\(s\).*too big to close safely",
+    ),
+    ("degenerate.obj", _degenerate_cube, r"degenerate\.obj: 4 of 16 faces are degenerate \(zero area\)"),
+    (
+        "mm.stl",
+        _mm_box,
+        r"mm\.stl: the object is 50 m across .*too big; if it is in millimetres pass --scale 0\.001",
+    ),
+    (
+        "grain.stl",
+        _grain,
+        r"grain\.stl: the object is 0\.004 m across .*too small; rescale it, e\.g\. --scale 25",
+    ),
+]
+
+
+@pytest.mark.parametrize(("file", "make", "message"), BAD_MESHES, ids=[b[0] for b in BAD_MESHES])
+def test_add_refuses_bad_meshes_saying_why(tmp_path: Path, file: str, make, message: str) -> None:
+    make(tmp_path / file)
+    root = tmp_path / "objects"
+    with pytest.raises(ObjectPrepError, match=message):
+        add_object(tmp_path / file, "Bad", root, mass=0.1, log=lambda _: None)
+    assert not root.exists() or list(root.iterdir()) == []
+
+
+def test_add_rescales_a_mm_mesh_with_scale(tmp_path: Path) -> None:
+    _mm_box(tmp_path / "mm.stl")
+    add_object(tmp_path / "mm.stl", "Small", tmp_path / "objects", mass=0.1, scale=0.001, log=lambda _: None)
+    np.testing.assert_allclose(
+        get_object("Small", tmp_path / "objects").surface_mesh.extents, [0.05, 0.04, 0.03]
+    )
+
+
+def test_add_closes_a_small_hole(tmp_path: Path) -> None:
+    sphere = trimesh.creation.icosphere(subdivisions=3, radius=0.04)
+    trimesh.Trimesh(sphere.vertices, sphere.faces[1:], process=False).export(tmp_path / "holey.obj")
     lines: list[str] = []
-    add_object(src, "Big", tmp_path / "objects", mass=0.1, log=lines.append, max_hulls=4)
-    assert any("50 m across, outside a hand-sized object" in s and "--scale 0.001" in s for s in lines), lines
-    lines.clear()
-    add_object(src, "Small", tmp_path / "objects", mass=0.1, scale=0.001, log=lines.append, max_hulls=4)
-    assert not any("hand-sized" in s for s in lines)
+    add_object(tmp_path / "holey.obj", "Holey", tmp_path / "objects", mass=0.1, log=lines.append, max_hulls=2)
+    assert any("closed 1 small hole(s) (3 open edges" in line for line in lines), lines
+    mesh = get_object("Holey", tmp_path / "objects").surface_mesh
+    assert mesh.is_watertight and len(mesh.faces) == len(sphere.faces)
+    assert mesh.volume == pytest.approx(sphere.volume, rel=1e-5)  # 6-decimal OBJ coordinates
+
+
+def test_add_drops_a_few_degenerate_faces(tmp_path: Path) -> None:
+    sphere = trimesh.creation.icosphere(subdivisions=2, radius=0.04)
+    faces = np.concatenate([sphere.faces, [[0, 0, 1], [5, 6, 5]]])
+    trimesh.Trimesh(sphere.vertices, faces, process=False).export(tmp_path / "ball.obj")
+    lines: list[str] = []
+    add_object(tmp_path / "ball.obj", "Ball2", tmp_path / "objects", mass=0.1, log=lines.append, max_hulls=2)
+    assert any("removed 2 degenerate or duplicate faces" in line for line in lines), lines
+    assert len(get_object("Ball2", tmp_path / "objects").surface_mesh.faces) == len(sphere.faces)
+
+
+def test_add_into_keeps_the_package_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "cube.stl"
+    _write_cube(src, offset=(0.1, 0.0, 0.0))
+    before = sorted(p.relative_to(DEFAULT_ROOT) for p in DEFAULT_ROOT.rglob("*"))
+    into = tmp_path / "mine"
+    cmd = [sys.executable, "-m", "hot.assets.objects", "add", "--into", str(into), "--mesh", str(src)]
+    ok = subprocess.run([*cmd, "--name", "MyCube"], cwd=REPO, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert f"--objects_dir {into}" in ok.stdout and f"HOT_OBJECTS_PATH={into}" in ok.stdout
+    clash = subprocess.run([*cmd, "--name", "box"], cwd=REPO, capture_output=True, text=True)
+    assert clash.returncode == 2 and "a shipped object is called Box" in clash.stderr
+    assert len(clash.stderr.strip().splitlines()) == 1
+    assert sorted(p.relative_to(DEFAULT_ROOT) for p in DEFAULT_ROOT.rglob("*")) == before
+    assert list_objects(into) == ["MyCube"]
+
+    # found through the search path: an explicit directory list, or $HOT_OBJECTS_PATH
+    monkeypatch.delenv("HOT_OBJECTS_PATH", raising=False)
+    with pytest.raises(ObjectAssetError, match="unknown object 'mycube'"):
+        get_object("mycube")
+    assert get_object("mycube", object_search_path([into])).dir == into.resolve() / "MyCube"
+    assert get_object("bottle", object_search_path([into])).dir == DEFAULT_ROOT.resolve() / "Bottle"
+    monkeypatch.setenv("HOT_OBJECTS_PATH", str(into))
+    assert get_object("mycube").centre_offset == pytest.approx((0.1, 0.0, 0.0), abs=1e-6)
+    assert list_objects() == sorted([*SHIPPED, "MyCube"])
+
+
+def test_bad_centre_offset_names_the_file(tmp_path: Path) -> None:
+    src = tmp_path / "cube.obj"
+    _write_cube(src)
+    add_object(src, "Cube", tmp_path, mass=0.1, log=lambda _: None)
+    path = tmp_path / "Cube" / "object.yaml"
+    text = path.read_text()
+    assert yaml.safe_load(text)["centre_offset"] == [0.0, 0.0, 0.0]
+    path.write_text(text[: text.index("centre_offset")] + "centre_offset: [0.0, .nan, 0.0]\n")
+    with pytest.raises(ObjectAssetError, match=r"object\.yaml: centre_offset must be 3 finite numbers"):
+        get_object("Cube", tmp_path)

@@ -3,10 +3,15 @@
 ``python -m hot.assets.objects build [--only Bottle Mug] [--root DIR]``
     Regenerate the shipped procedural objects (deterministic; outputs are committed).
 ``python -m hot.assets.objects add --name Foo --mesh path/to/mesh.obj [--mass 0.2 | --density 500]
-[--scale 1.0] [--max_hulls 20] [--root DIR] [--overwrite]``
-    Prepare a watertight .obj/.stl/.ply as a new object.
+[--scale 1.0] [--max_hulls 20] [--into DIR] [--overwrite]``
+    Prepare an .obj/.stl/.ply as a new object: refuse a mesh that is not hand-sized (1-50 cm after
+    --scale), repair small holes or refuse with the reason, centre it at its centre of mass (the
+    offset goes into object.yaml), decompose it into convex hulls and report hulls, mass and a
+    sanity line. ``--into DIR`` writes it under DIR instead of the installed package; objects there
+    are found by ``python -m hot.datagen --objects_dir DIR`` or, for every command (training too),
+    through ``HOT_OBJECTS_PATH=DIR`` (several directories separated by ':').
 ``python -m hot.assets.objects list [--root DIR]``
-    Print each object's extents, mass and hull count.
+    Print each object's extents, mass and hull count (default: the whole search path).
 """
 
 from __future__ import annotations
@@ -23,7 +28,14 @@ from hot.assets.objects.prepare import (
     to_object_frame,
     write_object,
 )
-from hot.assets.objects.registry import DEFAULT_ROOT, ObjectAssetError, get_object, list_objects
+from hot.assets.objects.registry import (
+    DEFAULT_ROOT,
+    PATH_ENV,
+    ObjectAssetError,
+    get_object,
+    list_objects,
+    object_search_path,
+)
 
 
 def build(root: Path, only: list[str] | None = None) -> list[PrepReport]:
@@ -62,12 +74,26 @@ def build(root: Path, only: list[str] | None = None) -> list[PrepReport]:
     return reports
 
 
-def _list(root: Path) -> None:
-    for name in list_objects(root):
-        obj = get_object(name, root)
+def _list(root: Path | None) -> None:
+    roots = object_search_path() if root is None else [root]
+    print(f"objects in {', '.join(str(r) for r in roots)}")
+    for name in list_objects(roots):
+        obj = get_object(name, roots)
         ext = "/".join(f"{100 * e:.1f}" for e in obj.surface_mesh.extents)
         print(
             f"{name:<12} {ext:<22} {obj.mass:>6.3f} kg {len(obj.hull_paths):>3} hulls  r={obj.bounding_radius:.3f} m"
+        )
+
+
+def _check_not_shadowing(name: str, root: Path) -> None:
+    """Objects are looked up by name along a search path: a user object must not reuse a shipped name."""
+    if root.resolve() == DEFAULT_ROOT.resolve():
+        return
+    clash = [n for n in list_objects(DEFAULT_ROOT) if n.lower() == name.lower()]
+    if clash:
+        raise ObjectPrepError(
+            f"--name {name}: a shipped object is called {clash[0]}; objects are looked up by name, "
+            f"so pick another name (e.g. --name My{clash[0]})"
         )
 
 
@@ -79,7 +105,14 @@ def main(argv: list[str] | None = None) -> int:
     p_build.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="object root directory")
     p_build.add_argument("--only", nargs="+", help="build only these objects")
 
-    p_add = sub.add_parser("add", help="prepare a watertight mesh as a new object")
+    p_add = sub.add_parser(
+        "add",
+        help="prepare a mesh as a new object (checked, repaired if safe, centred)",
+        description="Prepare an .obj/.stl/.ply as a new object: the mesh must be hand-sized (1-50 cm "
+        "after --scale); small holes are closed, larger ones refused; the mesh is centred at its centre "
+        "of mass (offset in object.yaml). Use --into DIR to keep user objects out of the installed "
+        f"package, then `python -m hot.datagen --objects_dir DIR ...` or {PATH_ENV}=DIR for any command.",
+    )
     p_add.add_argument("--name", required=True, help="object name (letters, digits, _)")
     p_add.add_argument(
         "--mesh", required=True, type=Path, help=".obj, .stl or .ply file, in metres after --scale"
@@ -87,20 +120,40 @@ def main(argv: list[str] | None = None) -> int:
     mass = p_add.add_mutually_exclusive_group()
     mass.add_argument("--mass", type=float, help="mass in kg")
     mass.add_argument("--density", type=float, help="density in kg/m^3 (default 500 if no --mass)")
-    p_add.add_argument("--scale", type=float, default=1.0, help="uniform scale applied to the mesh")
+    p_add.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="uniform scale to metres (0.001 for a mesh in mm, 0.01 in cm)",
+    )
     p_add.add_argument("--max_hulls", type=int, default=MAX_HULLS, help=f"CoACD hull limit (1..{MAX_HULLS})")
     p_add.add_argument("--license", default="unspecified (user-supplied mesh)", help="licence of the mesh")
-    p_add.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="object root directory")
+    p_add.add_argument(
+        "--into",
+        "--root",
+        dest="root",
+        type=Path,
+        default=DEFAULT_ROOT,
+        metavar="DIR",
+        help=f"directory to write the object into (default: the installed package's {DEFAULT_ROOT}); "
+        f"find it later with --objects_dir DIR (datagen) or {PATH_ENV}=DIR",
+    )
     p_add.add_argument("--overwrite", action="store_true", help="replace an existing object of that name")
 
     p_list = sub.add_parser("list", help="list objects")
-    p_list.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="object root directory")
+    p_list.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help=f"object root directory (default: ${PATH_ENV}, then the shipped set)",
+    )
 
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
             build(args.root, args.only)
         elif args.command == "add":
+            _check_not_shadowing(args.name, args.root)
             add_object(
                 args.mesh,
                 args.name,
@@ -112,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
                 license=args.license,
                 overwrite=args.overwrite,
             )
+            if args.root.resolve() != DEFAULT_ROOT.resolve():
+                print(
+                    f"[{args.name}] use it with: python -m hot.datagen --objects_dir {args.root} --objects "
+                    f"{args.name} ..., or {PATH_ENV}={args.root} for any hot command"
+                )
         else:
             _list(args.root)
     except (ObjectPrepError, ObjectAssetError) as exc:

@@ -8,7 +8,8 @@ Object directory layout (``<root>/<Name>/``)::
 
     mesh.obj           watertight surface mesh, metres, object frame (origin = centre of mass)
     coacd/hull_000.obj convex pieces from CoACD (1..20), same frame
-    object.yaml        mass (kg), friction, damping, source, license
+    object.yaml        mass (kg), friction, damping, source, license; for an added mesh also
+                       centre_offset, the origin's position in the source mesh's frame (m, scaled)
     keypoints.npz      dense (200, 3) and sparse (20, 3) float32 points in the object frame
 
 Keypoints (spec §4.2, made deterministic):
@@ -75,6 +76,8 @@ class PrepReport:
     num_faces: int
     num_hulls: int
     coacd_seconds: float
+    hull_volume: float = float("nan")
+    """Total volume of the convex hulls (m^3); over the mesh's volume it says how tightly they fit."""
 
 
 # --------------------------------------------------------------------------- mesh I/O
@@ -107,7 +110,10 @@ def _round_trip(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
 
 
 def load_user_mesh(path: Path) -> trimesh.Trimesh:
-    """Load an .obj/.stl/.ply given to ``add``, merged into one mesh with duplicate vertices welded."""
+    """Load an .obj/.stl/.ply given to ``add``, merged into one mesh with duplicate vertices welded.
+
+    Refuses NaN or infinite vertices (before processing, which would silently drop them and open holes).
+    """
     if not path.is_file():
         raise ObjectPrepError(f"{path}: mesh file not found")
     try:
@@ -126,7 +132,12 @@ def load_user_mesh(path: Path) -> trimesh.Trimesh:
 
 
 HAND_SIZED_M = (0.01, 0.5)
-"""Largest extent of an object a hand can grasp (m); outside it ``add`` warns and suggests ``--scale``."""
+"""Range of an object's largest extent a hand can grasp (m); ``add`` refuses a mesh outside it and
+suggests ``--scale``."""
+MAX_HOLE_FRACTION = 0.1
+"""``add`` closes a hole only if it spans at most this fraction of the object's largest extent."""
+MAX_DEGENERATE_FRACTION = 0.05
+"""``add`` drops zero-area faces if at most this fraction of the faces are degenerate, else refuses."""
 
 
 def _check_finite(mesh: trimesh.Trimesh, source: str) -> None:
@@ -157,6 +168,108 @@ def check_watertight(mesh: trimesh.Trimesh, source: str) -> None:
             f"{source}: faces have inconsistent winding; re-orient normals (MeshLab 'Re-Orient all "
             "faces coherently' or trimesh `mesh.fix_normals()`) and run `add` again."
         )
+
+
+def _boundary_loops(mesh: trimesh.Trimesh) -> list[np.ndarray]:
+    """The open boundary as groups of edges (each (k, 2) vertex indices), one group per hole."""
+    edges = mesh.edges_sorted
+    _, first, counts = np.unique(edges, axis=0, return_index=True, return_counts=True)
+    boundary = edges[first[counts == 1]]
+    if len(boundary) == 0:
+        return []
+    labels = trimesh.graph.connected_component_labels(boundary, node_count=len(mesh.vertices))
+    groups: dict[int, list[int]] = {}
+    for i, (a, _) in enumerate(boundary):
+        groups.setdefault(int(labels[a]), []).append(i)
+    return [boundary[idx] for idx in groups.values()]
+
+
+def repair_mesh(mesh: trimesh.Trimesh, source: str, log: Log = print) -> trimesh.Trimesh:
+    """Repair what is safe to repair in a user mesh, or raise :class:`ObjectPrepError` saying why not.
+
+    Safe: welding duplicate vertices, dropping a few zero-area or duplicate faces, closing holes
+    that span at most :data:`MAX_HOLE_FRACTION` of the object (a fan of new triangles per hole),
+    making the winding consistent. Refused: NaN vertices, many degenerate faces, non-manifold
+    edges, larger holes (the message gives their edge count and size). Each repair logs one line.
+    """
+    _check_finite(mesh, source)
+    out = mesh.copy()
+    out.merge_vertices()
+    degenerate = int((~out.nondegenerate_faces(height=1e-12)).sum())
+    if degenerate > MAX_DEGENERATE_FRACTION * len(out.faces):
+        raise ObjectPrepError(
+            f"{source}: {degenerate} of {len(out.faces)} faces are degenerate (zero area), more than "
+            f"{MAX_DEGENERATE_FRACTION:.0%}; the mesh is broken, re-export or remesh it (MeshLab 'Remove "
+            "Zero Area Faces' then 'Close Holes') and run `add` again"
+        )
+    n_faces = len(out.faces)
+    out.update_faces(out.nondegenerate_faces(height=1e-12))
+    out.update_faces(out.unique_faces())
+    out.remove_unreferenced_vertices()
+    if len(out.faces) < n_faces:
+        log(f"[repair] {source}: removed {n_faces - len(out.faces)} degenerate or duplicate faces")
+    _, counts = np.unique(out.edges_sorted, axis=0, return_counts=True)
+    non_manifold = int((counts > 2).sum())
+    if non_manifold:
+        raise ObjectPrepError(
+            f"{source}: {non_manifold} non-manifold edges (shared by more than two faces); the mesh is "
+            "several touching parts or self-intersecting: make it manifold (Blender 3D-Print toolbox "
+            "'Make Manifold', or ManifoldPlus) and run `add` again"
+        )
+    loops = _boundary_loops(out)
+    if loops:
+        size = float(np.max(out.extents))
+        spans = [float(np.ptp(out.vertices[np.unique(loop)], axis=0).max()) for loop in loops]
+        edges = sum(len(loop) for loop in loops)
+        worst = int(np.argmax(spans))
+        if spans[worst] > MAX_HOLE_FRACTION * size:
+            raise ObjectPrepError(
+                f"{source}: mesh is not watertight: open boundary of {edges} edges in {len(loops)} "
+                f"hole(s), the largest {len(loops[worst])} edges and {100 * spans[worst]:.1f} cm across, "
+                f"more than {MAX_HOLE_FRACTION:.0%} of the object's {100 * size:.1f} cm, too big to close "
+                "safely; close it first (MeshLab 'Filters > Remeshing > Close Holes', Blender's 3D-Print "
+                "toolbox 'Make Manifold', or ManifoldPlus) and run `add` again"
+            )
+        trimesh.repair.fill_holes(out, use_fan=True)
+        if not out.is_watertight:
+            raise ObjectPrepError(
+                f"{source}: mesh is not watertight: {edges} open edges in {len(loops)} hole(s) that "
+                "could not be closed automatically; close them (MeshLab 'Close Holes') and run `add` again"
+            )
+        log(
+            f"[repair] {source}: closed {len(loops)} small hole(s) ({edges} open edges, the largest "
+            f"{100 * max(spans):.2f} cm across)"
+        )
+    if not out.is_winding_consistent:
+        trimesh.repair.fix_winding(out)
+        if not out.is_winding_consistent:
+            raise ObjectPrepError(
+                f"{source}: faces have inconsistent winding that could not be fixed; re-orient normals "
+                "(MeshLab 'Re-Orient all faces coherently') and run `add` again"
+            )
+        log(f"[repair] {source}: made the face winding consistent")
+    return out
+
+
+def check_hand_sized(mesh: trimesh.Trimesh, source: str, scale: float) -> None:
+    """Refuse a mesh whose largest extent (m, after ``scale``) is outside :data:`HAND_SIZED_M`, saying which way."""
+    size = float(np.max(mesh.extents)) * scale
+    lo, hi = HAND_SIZED_M
+    if lo <= size <= hi:
+        return
+    # the usual culprit: a CAD or scan export in another unit; suggest the units that make it fit
+    raw = size / scale  # in the file's units
+    units = (("millimetres", 0.001), ("centimetres", 0.01), ("inches", 0.0254))
+    fits = [f"in {u} pass --scale {f:g} ({100 * raw * f:.1f} cm)" for u, f in units if lo <= raw * f <= hi]
+    hint = (
+        "if it is " + ", or ".join(fits)
+        if fits
+        else f"rescale it, e.g. --scale {0.1 / raw:.3g} makes it 10 cm across"
+    )
+    raise ObjectPrepError(
+        f"{source}: the object is {size:.3g} m across after --scale {scale:g}, outside a hand-sized "
+        f"object ({100 * lo:g}-{100 * hi:g} cm): {'too big' if size > hi else 'too small'}; {hint}"
+    )
 
 
 def to_object_frame(mesh: trimesh.Trimesh, scale: float = 1.0) -> trimesh.Trimesh:
@@ -276,7 +389,9 @@ def convex_decompose(
 # --------------------------------------------------------------------------- writing a directory
 
 
-def object_yaml_text(name: str, mass: float, source: str, license: str) -> str:
+def object_yaml_text(
+    name: str, mass: float, source: str, license: str, centre_offset: np.ndarray | None = None
+) -> str:
     """The ``object.yaml`` contents (keys validated by :mod:`hot.assets.objects.registry`)."""
     data = {
         "name": name,
@@ -286,6 +401,9 @@ def object_yaml_text(name: str, mass: float, source: str, license: str) -> str:
         "source": source,
         "license": license,
     }
+    if centre_offset is not None:
+        # where the object's origin (its centre of mass) lies in the source mesh, metres after --scale
+        data["centre_offset"] = [round(float(v), 6) for v in centre_offset]
     header = (
         "# mass in kg; friction = shape friction; damping = free-joint damping on all 6 DoFs\n"
         "# (upstream: linear and angular damping 0.01)\n"
@@ -304,6 +422,7 @@ def write_object(
     max_hulls: int = MAX_HULLS,
     overwrite: bool = False,
     log: Log = print,
+    centre_offset: np.ndarray | None = None,
 ) -> PrepReport:
     """Write ``<root>/<name>/`` from a watertight mesh already in its object frame, atomically.
 
@@ -320,6 +439,7 @@ def write_object(
         max_hulls: CoACD limit, 1..20.
         overwrite: replace an existing object directory of the same name.
         log: progress sink, one line per stage.
+        centre_offset: (3,) origin in the source mesh's frame, recorded in ``object.yaml`` if given.
     """
     if not NAME_PATTERN.match(name):
         raise ObjectPrepError(f"object name {name!r} must match {NAME_PATTERN.pattern}")
@@ -358,7 +478,7 @@ def write_object(
             np.savez(f, **keypoints)
 
         log(f"[{name}] writing object.yaml (mass {mass:.3f} kg)")
-        atomic_write_text(tmp / "object.yaml", object_yaml_text(name, mass, source, license))
+        atomic_write_text(tmp / "object.yaml", object_yaml_text(name, mass, source, license, centre_offset))
 
         _swap_into_place(tmp, final)
     except BaseException:
@@ -366,7 +486,10 @@ def write_object(
         raise
     log(f"[{name}] done: {final}")
     extents = tuple(float(e) for e in stored.extents)
-    return PrepReport(name, final, extents, float(mass), len(stored.faces), len(hulls), coacd_seconds)
+    hull_volume = float(sum(h.volume for h in hulls))
+    return PrepReport(
+        name, final, extents, float(mass), len(stored.faces), len(hulls), coacd_seconds, hull_volume
+    )
 
 
 def _swap_into_place(tmp: Path, final: Path) -> None:
@@ -400,35 +523,44 @@ def add_object(
 ) -> PrepReport:
     """Add a user mesh as object ``name`` under ``root`` (the ``add`` command).
 
+    Steps: load (NaN vertices refused); check the size is hand-sized after ``scale`` (else refuse,
+    suggesting a ``--scale``); repair what is safe (:func:`repair_mesh`) or refuse with the reason;
+    centre at the centre of mass (uniform density), the offset recorded in ``object.yaml``; write
+    the object; log the hull count, mass and a one-line sanity summary.
+
     Mass is ``mass`` if given, else ``density`` (default 500 kg/m^3) times the scaled volume.
     """
     if mass is not None and density is not None:
         raise ObjectPrepError("give either --mass or --density, not both")
     if not scale > 0:
         raise ObjectPrepError(f"--scale must be > 0, got {scale}")
+    if mass is not None and not mass > 0:
+        raise ObjectPrepError(f"--mass must be > 0 kg, got {mass}")
+    if density is not None and not density > 0:
+        raise ObjectPrepError(f"--density must be > 0 kg/m^3, got {density}")
+    if not NAME_PATTERN.match(name):
+        raise ObjectPrepError(f"object name {name!r} must match {NAME_PATTERN.pattern}")
     mesh_path = Path(mesh_path)
     log(f"[{name}] loading {mesh_path}")
     raw = load_user_mesh(mesh_path)
+    check_hand_sized(raw, str(mesh_path), scale)
+    raw = repair_mesh(raw, str(mesh_path), log=lambda line: log(f"[{name}] {line.removeprefix('[repair] ')}"))
     check_watertight(raw, str(mesh_path))
-    log(f"[{name}] recentring at the centre of mass (scale {scale})")
+    scaled = raw.copy()
+    scaled.apply_scale(scale)
+    if scaled.volume < 0:
+        scaled.invert()
+    offset = np.asarray(scaled.center_mass, dtype=np.float64)
     mesh = to_object_frame(raw, scale)
-    size = float(np.max(mesh.extents))
-    lo, hi = HAND_SIZED_M
-    if not lo <= size <= hi:
-        hint = (
-            "if the mesh is in millimetres add --scale 0.001, in centimetres --scale 0.01"
-            if size > hi
-            else "if the mesh is in metres of a larger unit, raise --scale"
-        )
-        log(
-            f"[{name}] warning: the object is {size:.3g} m across, outside a hand-sized object "
-            f"({lo:g}-{hi:g} m); {hint}"
-        )
+    log(
+        f"[{name}] centred at its centre of mass: the origin is at ({', '.join(f'{100 * v + 0.0:.2f}' for v in offset.round(6))}) cm "
+        "in the source mesh (scaled), recorded as centre_offset in object.yaml"
+    )
     if mass is None:
         mass = (DEFAULT_DENSITY if density is None else density) * float(mesh.volume)
     if len(mesh.faces) > 20000:
         log(f"[{name}] warning: {len(mesh.faces)} faces; consider simplifying the mesh to a few thousand")
-    return write_object(
+    report = write_object(
         mesh,
         name,
         root,
@@ -438,4 +570,20 @@ def add_object(
         max_hulls=max_hulls,
         overwrite=overwrite,
         log=log,
+        centre_offset=offset,
+    )
+    log(f"[{name}] {sanity_summary(report, mesh)}")
+    return report
+
+
+def sanity_summary(report: PrepReport, mesh: trimesh.Trimesh) -> str:
+    """One line: size, volume, mass and density, hull count and fit, pieces, watertightness."""
+    ext = " x ".join(f"{100 * e:.1f}" for e in report.extents)
+    volume = float(mesh.volume)
+    fit = report.hull_volume / volume if volume > 0 else float("nan")
+    pieces = mesh.body_count
+    return (
+        f"{report.num_hulls} hull{'s' if report.num_hulls != 1 else ''}, mass {report.mass:.3f} kg; sanity: {ext} cm, {1e6 * volume:.1f} cm^3, "
+        f"density {report.mass / volume:.0f} kg/m^3, hulls {100 * fit:.0f} % of the volume, "
+        f"{pieces} piece{'s' if pieces != 1 else ''}, {'watertight' if mesh.is_watertight else 'NOT watertight'}"
     )

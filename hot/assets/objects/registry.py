@@ -1,7 +1,10 @@
 """Object registry: look up a prepared object directory by name and read it, validated.
 
-An object lives in ``<root>/<Name>/`` (layout in :mod:`hot.assets.objects.prepare`); the
-default root is the package's ``hot/data/assets/objects``. Names are matched ignoring case.
+An object lives in ``<root>/<Name>/`` (layout in :mod:`hot.assets.objects.prepare`). Without an
+explicit root, names are looked up along the search path (:func:`object_search_path`): the
+directories in ``$HOT_OBJECTS_PATH`` (``os.pathsep``-separated, e.g. where
+``hot objects add --into DIR`` put user objects), then the package's ``hot/data/assets/objects``.
+Names are matched ignoring case; the first directory holding a name wins.
 Nothing is computed here: convex hulls and keypoints were made once, by ``build`` or ``add``.
 
 Frames: every array and mesh is in the object frame, metres, origin at the centre of mass.
@@ -10,7 +13,9 @@ Frames: every array and mesh is in the object frame, metres, origin at the centr
 from __future__ import annotations
 
 import functools
+import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +27,13 @@ from hot.assets.objects.prepare import MAX_HULLS, NAME_PATTERN, NUM_DENSE_SURFAC
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "data" / "assets" / "objects"
 """Where the shipped objects live (``hot/data/assets/objects``)."""
+PATH_ENV = "HOT_OBJECTS_PATH"
+"""Environment variable: directories of user objects, ``os.pathsep``-separated, searched before the shipped set."""
 NUM_DENSE = NUM_DENSE_SURFACE + NUM_SPARSE
 _NAME = NAME_PATTERN
 _HULL = re.compile(r"^hull_\d{3}\.obj$")
 _YAML_KEYS = {"name", "mass", "friction", "damping", "source", "license"}
+_YAML_OPTIONAL = {"centre_offset"}
 _ADD_HINT = "add one with `python -m hot.assets.objects add --name Foo --mesh path/to/mesh.obj --mass 0.2`"
 
 
@@ -46,6 +54,8 @@ class ObjectAsset:
         friction: shape friction coefficient.
         damping: damping of the object's free joint, all 6 DoFs (spec §4.1: linear and angular 0.01;
             MuJoCo has one damping value per joint).
+        centre_offset: where the object-frame origin lies in the source mesh's frame (m, after the
+            ``add`` scale): a source point is ``object point + centre_offset``. Zero for the shipped set.
     """
 
     name: str
@@ -55,6 +65,7 @@ class ObjectAsset:
     mass: float
     friction: float
     damping: float
+    centre_offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     def keypoints(self, dense: bool = True, scale: float = 1.0) -> np.ndarray:
         """Object keypoints (spec §4.2), scaled with the object.
@@ -93,44 +104,67 @@ class ObjectAsset:
         return np.asarray(mesh.moment_inertia, dtype=np.float64) * (self.mass / mesh.mass)
 
 
-def list_objects(root: Path | str | None = None) -> list[str]:
-    """Names of the object directories under ``root`` (default: the shipped set), sorted."""
-    root_dir = _root(root)
-    if not root_dir.is_dir():
-        return []
-    return sorted(
-        p.name
-        for p in root_dir.iterdir()
-        if p.is_dir() and _NAME.match(p.name) and (p / "object.yaml").exists()
-    )
+Roots = Path | str | Sequence[Path | str] | None
+"""One object root, several searched in order, or None for :func:`object_search_path`."""
 
 
-def get_object(name: str, root: Path | str | None = None) -> ObjectAsset:
-    """Load and validate object ``name`` (case-insensitive) from ``root`` (default: the shipped set).
+def object_search_path(extra: Sequence[Path | str] = ()) -> list[Path]:
+    """Where objects are looked up, in order: ``extra``, the ``$HOT_OBJECTS_PATH`` directories, the shipped set."""
+    env = [p for p in os.environ.get(PATH_ENV, "").split(os.pathsep) if p]
+    out: list[Path] = []
+    for p in [*extra, *env, DEFAULT_ROOT]:
+        resolved = Path(p).expanduser().resolve()
+        if resolved not in out:
+            out.append(resolved)
+    return out
+
+
+def list_objects(root: Roots = None) -> list[str]:
+    """Names of the objects under ``root`` (default: the search path), sorted, each once."""
+    names: dict[str, str] = {}
+    for root_dir in _roots(root):
+        if root_dir.is_dir():
+            for p in root_dir.iterdir():
+                if p.is_dir() and _NAME.match(p.name) and (p / "object.yaml").exists():
+                    names.setdefault(p.name.lower(), p.name)
+    return sorted(names.values())
+
+
+def get_object(name: str, root: Roots = None) -> ObjectAsset:
+    """Load and validate object ``name`` (case-insensitive) from ``root`` (default: the search path).
+
+    With several roots the first that holds the name wins.
 
     Raises:
         ObjectAssetError: unknown name (the message lists the available ones), a name that is not
             a plain identifier (no path separators or ``..``), or a missing/malformed file (the
             message names the file).
     """
-    root_dir = _root(root)
+    roots = _roots(root)
+    where = ", ".join(str(r) for r in roots)
     if not isinstance(name, str) or not _NAME.match(name):
         raise ObjectAssetError(
-            f"object name {name!r} is not a plain name (letters, digits, '_'; no paths) under {root_dir}"
+            f"object name {name!r} is not a plain name (letters, digits, '_'; no paths) under {where}"
         )
-    available = list_objects(root_dir)
-    matches = [n for n in available if n.lower() == name.lower()]
-    if not matches:
-        raise ObjectAssetError(
-            f"unknown object {name!r} in {root_dir}; available: {', '.join(available) or '(none)'}; {_ADD_HINT}"
-        )
-    if len(matches) > 1:
-        raise ObjectAssetError(f"object name {name!r} is ambiguous in {root_dir}: {matches}")
-    return _load(root_dir / matches[0], root_dir)
+    for root_dir in roots:
+        matches = [n for n in list_objects([root_dir]) if n.lower() == name.lower()]
+        if len(matches) > 1:
+            raise ObjectAssetError(f"object name {name!r} is ambiguous in {root_dir}: {matches}")
+        if matches:
+            return _load(root_dir / matches[0], root_dir)
+    available = list_objects(roots)
+    raise ObjectAssetError(
+        f"unknown object {name!r} in {where}; available: {', '.join(available) or '(none)'}; {_ADD_HINT}"
+        + ("" if len(roots) > 1 else f"; objects added with --into DIR are found through ${PATH_ENV}")
+    )
 
 
-def _root(root: Path | str | None) -> Path:
-    return (DEFAULT_ROOT if root is None else Path(root)).resolve()
+def _roots(root: Roots) -> list[Path]:
+    if root is None:
+        return object_search_path()
+    if isinstance(root, (str, Path)):
+        return [Path(root).resolve()]
+    return [Path(r).resolve() for r in root]
 
 
 def _inside(path: Path, root: Path) -> Path:
@@ -163,6 +197,7 @@ def _load(obj_dir: Path, root: Path) -> ObjectAsset:
         mass=cfg["mass"],
         friction=cfg["friction"],
         damping=cfg["damping"],
+        centre_offset=cfg.get("centre_offset", (0.0, 0.0, 0.0)),
     )
 
 
@@ -173,7 +208,7 @@ def _read_yaml(path: Path, dir_name: str) -> dict:
         raise ObjectAssetError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(cfg, dict):
         raise ObjectAssetError(f"{path}: expected a mapping of {sorted(_YAML_KEYS)}")
-    unknown, missing = set(cfg) - _YAML_KEYS, _YAML_KEYS - set(cfg)
+    unknown, missing = set(cfg) - _YAML_KEYS - _YAML_OPTIONAL, _YAML_KEYS - set(cfg)
     if unknown or missing:
         raise ObjectAssetError(f"{path}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
     if cfg["name"] != dir_name:
@@ -188,6 +223,15 @@ def _read_yaml(path: Path, dir_name: str) -> dict:
         raise ObjectAssetError(f"{path}: friction must be >= 0, got {cfg['friction']}")
     if not cfg["damping"] >= 0:
         raise ObjectAssetError(f"{path}: damping must be >= 0, got {cfg['damping']}")
+    if "centre_offset" in cfg:
+        off = cfg["centre_offset"]
+        if not (
+            isinstance(off, list)
+            and len(off) == 3
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in off)
+        ):
+            raise ObjectAssetError(f"{path}: centre_offset must be 3 finite numbers (m), got {off!r}")
+        cfg["centre_offset"] = tuple(float(v) for v in off)
     return cfg
 
 
@@ -211,6 +255,8 @@ def _read_keypoints(path: Path) -> dict[str, np.ndarray]:
 
 __all__ = [
     "DEFAULT_ROOT",
+    "PATH_ENV",
+    "object_search_path",
     "ObjectAsset",
     "ObjectAssetError",
     "get_object",
