@@ -13,16 +13,29 @@ import math
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from hot.datagen.grasp import GraspConfig
-from hot.datagen.pipeline import DatagenConfig, run
-from hot.datagen.skills import SKILLS, SkillConfig
+from hot.datagen.pipeline import GRASP_REASONS, DatagenConfig, run
+from hot.datagen.skills import REJECT_REASONS, SKILLS, SkillConfig
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m hot.datagen", description=__doc__.split("\n")[0])
     p.add_argument("--hand", required=True, help="mano, shadow or allegro")
-    p.add_argument("--objects", nargs="+", required=True, help="object names (hot.assets.objects)")
+    p.add_argument(
+        "--objects",
+        nargs="+",
+        required=True,
+        help="object names, looked up in --objects_dir, then $HOT_OBJECTS_PATH, then the shipped set",
+    )
+    p.add_argument(
+        "--objects_dir",
+        nargs="+",
+        default=[],
+        metavar="DIR",
+        help="directories of objects made with `hot objects add --into DIR`, searched first",
+    )
     p.add_argument("--skills", nargs="+", default=["grasp", "move", "place"], choices=list(SKILLS))
     p.add_argument("--num_grasps", type=int, default=20, help="validated grasps kept per object")
     p.add_argument("--max_candidates", type=int, default=0, help="grasp candidate budget (0: 8 x num_grasps)")
@@ -60,11 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from hot.assets.hands import get_hand
-    from hot.assets.objects import get_object
+    from hot.assets.objects import get_object, object_search_path
 
     try:
         hand = get_hand(args.hand)
-        objects = [get_object(o) for o in args.objects]
+        for d in args.objects_dir:
+            if not Path(d).is_dir():
+                raise ValueError(f"--objects_dir {d}: not a directory")
+        search = object_search_path(args.objects_dir)
+        objects = [get_object(o, search) for o in args.objects]
     except (ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -123,6 +140,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             + (" [skipped: already complete]" if r.get("skipped") else "")
         )
         print(f"    times (s): {times}")
+        gfail = r.get("grasp_failures") or {}
+        if gfail:
+            print(
+                "    grasp candidates not valid: "
+                + ", ".join(
+                    f"{n} {GRASP_REASONS.get(k, k)}" for k, n in sorted(gfail.items(), key=lambda kv: -kv[1])
+                )
+            )
+        failures = r.get("failure_reasons") or {}
+        for skill, counts in failures.items():
+            print(
+                f"    failed {skill} jobs by reason: "
+                + ", ".join(
+                    f"{n} {REJECT_REASONS.get(k, k)}"
+                    for k, n in sorted(counts.items(), key=lambda kv: -kv[1])
+                )
+            )
+        for skill, why in (r.get("no_clips") or {}).items():
+            print(f"    no {skill} clips: {why}")
         tries = r.get("clip_tries") or {}
         if tries:
             print(

@@ -36,6 +36,7 @@ from hot.datagen.fc import generate_fc_grasps
 from hot.datagen.grasp import GraspConfig, GraspProblem, GraspSet
 from hot.datagen.ik import WristChain
 from hot.datagen.skills import (
+    REJECT_REASONS,
     SKILLS,
     SkillConfig,
     SkillContext,
@@ -49,7 +50,7 @@ from hot.datagen.wrap import generate_wrap_grasps
 from hot.motion.io import save_clip
 from hot.utils.files import atomic_write
 
-__all__ = ["DatagenConfig", "run_object", "run", "sampler_open_pose"]
+__all__ = ["DatagenConfig", "explain_no_clips", "grasp_failures", "run_object", "run", "sampler_open_pose"]
 
 STABLE_SKILLS = ("grasp", "place", "regrasp", "freemove", "long")
 """Skills that start from a stable pose on the platform (the file's ``<stable>`` field)."""
@@ -99,6 +100,85 @@ def _usable(gs: GraspSet) -> np.ndarray:
     if gs.meta.get("method") == "closing" and "usable" in gs.meta:
         return np.asarray(gs.meta["usable"], dtype=bool) | np.asarray(gs.valid, dtype=bool)
     return np.asarray(gs.valid, dtype=bool)
+
+
+GRASP_REASONS: dict[str, str] = {
+    "no_approach": "no collision-free wrist approach found",
+    "hold_lost": "object slipped in the 6-direction hold test",
+    "penetration": "hand penetrates the object too deeply",
+}
+"""Why grasp candidates are not valid (key -> words), counted by :func:`grasp_failures`."""
+PLATFORM_REASONS = ("grasp_below_platform", "no_approach", "hand below the platform")
+"""Clip failure reasons caused by the platform in a stable pose: the grasp's wrist under it, an
+approach that can only come from below (:func:`hot.datagen.skills._pregrasp` finds starts from
+above only, so one that fails on every draw faces down), or the hand through it."""
+
+
+def grasp_failures(grasps: GraspSet) -> dict[str, int]:
+    """Why candidates of a grasp set are not usable: counts by :data:`GRASP_REASONS` key.
+
+    Candidates asked for (``meta["candidates_requested"]``, recorded by :func:`run_object`) that the
+    sampler returned no pose for had no collision-free approach. A returned grasp that is not valid
+    failed its hold test, or held but penetrated the object more than the sampler allows.
+    """
+    valid = _usable(grasps)
+    requested = int(grasps.meta.get("candidates_requested", len(grasps)))
+    out = {"no_approach": max(requested - len(grasps), 0)}
+    hold_ok = grasps.meta.get("hold_ok")
+    if hold_ok is not None and len(hold_ok) == len(grasps):
+        held = np.asarray(hold_ok, dtype=bool)
+        out["hold_lost"] = int((~valid & ~held).sum())
+        out["penetration"] = int((~valid & held).sum())
+    else:
+        out["hold_lost"] = int((~valid).sum())
+    return {k: v for k, v in out.items() if v}
+
+
+def explain_no_clips(report: dict, cfg: DatagenConfig) -> dict[str, str]:
+    """For each skill of ``cfg`` that wrote no clip: the dominant reason and the flag most likely to help."""
+    clips = report.get("clips") or {}
+    out = {}
+    for skill in cfg.skills:
+        if clips.get(skill, 0) > 0:
+            continue
+        if report.get("valid", 0) == 0:
+            reasons = report.get("grasp_failures") or {}
+            top = max(reasons, key=reasons.get) if reasons else "no_approach"
+            words = GRASP_REASONS.get(top, top)
+            asked = report.get("candidates", 0) + reasons.get("no_approach", 0)
+            out[skill] = (
+                f"no valid grasp ({asked} candidates; mostly: {words}); "
+                f"try more candidates, e.g. --max_candidates {4 * (cfg.max_candidates or 8 * cfg.num_grasps)}"
+                + (", or check the object's size against the hand (--scale)" if top == "no_approach" else "")
+            )
+            continue
+        if skill in STABLE_SKILLS and report.get("stable_poses", 0) == 0:
+            out[skill] = (
+                "the object has no stable pose on the platform (it rolls or topples): use move/rotate/catch"
+            )
+            continue
+        reasons = (report.get("failure_reasons") or {}).get(skill) or {}
+        if not reasons:
+            out[skill] = "no clip jobs ran"
+            continue
+        top = max(reasons, key=reasons.get)
+        total = sum(reasons.values())
+        words = f"{reasons[top]} of {total} jobs: {REJECT_REASONS.get(top, top)}"
+        if top in PLATFORM_REASONS:
+            n_poses, used = report.get("stable_poses", 0), report.get("stable_used", 0)
+            if all(r in PLATFORM_REASONS for r in reasons) and used >= n_poses:
+                out[skill] = (
+                    f"{words}; every grasp meets the platform in all {n_poses} stable poses, so this shape "
+                    f"cannot be grasped from its resting poses with these grasps; more grasps may find one "
+                    f"from above (--max_candidates), and move/rotate clips need no platform"
+                )
+            else:
+                out[skill] = (
+                    f"{words}; try other resting poses: --num_stable {n_poses} (of {n_poses}) or --stable_ids"
+                )
+        else:
+            out[skill] = f"{words}; try more draws per job: --max_tries {4 * cfg.skill.max_tries}"
+    return out
 
 
 def _stable_seed(*parts) -> list[int]:
@@ -206,6 +286,7 @@ def run_object(
         if pbar:
             pbar.close()
         grasps = GraspSet.concat(sets)  # per-grasp meta lists are concatenated too
+        grasps.meta["candidates_requested"] = done_n
         grasps.save(gpath)
     report["times"]["grasp_synthesis_s"] = t_g["synthesis_s"]
     report["times"]["grasp_validation_s"] = t_g["validation_s"]
@@ -218,12 +299,14 @@ def run_object(
     pen = grasps.penetration[valid_idx]
     report["penetration_mean_mm"] = float(pen.mean() * 1000) if len(pen) else float("nan")
     report["penetration_max_mm"] = float(pen.max() * 1000) if len(pen) else float("nan")
+    report["grasp_failures"] = grasp_failures(grasps)
     if len(order) == 0:
         log(
             f"[datagen] {hand.name}/{obj.name}: grasp synthesis gave 0 valid grasps out of {len(grasps)}; "
             "no clips written for this object"
         )
         report["clips"] = {}
+        report["no_clips"] = explain_no_clips(report, cfg)
         report["times"]["total_s"] = time.perf_counter() - t0
         _write_json(marker, {"settings": settings, "report": report})
         return report
@@ -271,6 +354,7 @@ def run_object(
         pose_ids = sorted(set(cfg.stable_ids))
     else:
         pose_ids = list(range(min(cfg.num_stable, len(poses))))
+    report["stable_used"] = len(pose_ids)
     for skill in cfg.skills:
         stables = pose_ids if skill in STABLE_SKILLS else range(1)
         for s in stables:
@@ -279,6 +363,7 @@ def run_object(
                     jobs.append((skill, s, g, k))
     counts = {s: 0 for s in cfg.skills}
     failed = {s: 0 for s in cfg.skills}
+    reasons: dict[str, dict[str, int]] = {s: {} for s in cfg.skills}
     tries_ok: dict[str, list[int]] = {s: [] for s in cfg.skills}
     # grasp k and place k share one draw (place is its reversal): drawn once when both are asked for
     both_grasp_place = "grasp" in cfg.skills and "place" in cfg.skills
@@ -293,16 +378,22 @@ def run_object(
         key = "grasp" if skill == "place" else skill
         rng = np.random.default_rng(_stable_seed(cfg.seed, obj.name, hand.name, key, s, gid, k))
         if key == "grasp" and (s, gid, k) in grasp_draws:  # the other of grasp/place: same draw
-            plan, clip, tries = grasp_draws.pop((s, gid, k))
+            plan, clip, tries, why = grasp_draws.pop((s, gid, k))
         else:
-            plan, clip, tries = make_clip(ctx, key, g, s, rng)
+            why = {}
+            plan, clip, tries = make_clip(ctx, key, g, s, rng, why)
             if key == "grasp" and both_grasp_place:
-                grasp_draws[(s, gid, k)] = (plan, clip, tries)
+                grasp_draws[(s, gid, k)] = (plan, clip, tries, why)
         if skill == "place" and plan is not None:
             plan = reverse_plan(plan)
-            clip = plan_to_clip(ctx, plan) if check_plan(ctx, plan) is None else None
+            reason = check_plan(ctx, plan)
+            clip = plan_to_clip(ctx, plan) if reason is None else None
+            why = {reason or "ik": 1} if clip is None else why
         if clip is None:
             failed[skill] += 1
+            # a failed job counts once, under the reason most of its attempts failed for
+            top = max(why, key=why.get) if why else "planner"
+            reasons[skill][top] = reasons[skill].get(top, 0) + 1
         else:
             save_clip(path, clip)
             counts[skill] += 1
@@ -314,6 +405,8 @@ def run_object(
     report["times"]["trajectories_s"] = time.perf_counter() - t2
     report["clips"] = counts
     report["clip_failures"] = failed
+    report["failure_reasons"] = {k: v for k, v in reasons.items() if v}
+    report["no_clips"] = explain_no_clips(report, cfg)
     report["clip_tries"] = {  # draws needed by the written clips: is --max_tries too generous?
         k: {"mean": float(np.mean(v)), "max": int(max(v))} for k, v in tries_ok.items() if v
     }

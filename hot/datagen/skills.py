@@ -181,6 +181,9 @@ class SkillContext:
     the grasp sampler's own open pose (``closing.hand_frame``: fingers straight, thumb tucked behind
     the palm plane): a MANO thumb at zero sticks out in front of the palm, through the object at
     the wrap grasps' wrist pose (8-14 mm deep), and knocked the object aside while closing."""
+    rejected: str | None = None
+    """Why the last planner call returned None, where the planner says (:func:`_reject`); read and
+    cleared by :func:`make_clip` to count failure reasons."""
 
     def grasp_tf(self, g: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Wrist pose in the object frame and fingers of grasp ``g`` (float64)."""
@@ -294,6 +297,11 @@ def _random_quat(rng: np.random.Generator) -> torch.Tensor:
     return torch.tensor(q, dtype=torch.float64)
 
 
+def _reject(ctx: SkillContext, reason: str) -> None:
+    """Record why a planner gives up (see :data:`REJECT_REASONS`) and return None, its failure value."""
+    ctx.rejected = reason
+
+
 def _const(x: torch.Tensor, n: int) -> torch.Tensor:
     return x.unsqueeze(0).expand(n, *x.shape).clone()
 
@@ -361,10 +369,10 @@ def _approach(ctx: SkillContext, g: int, o_pos, o_quat, rng) -> Plan | None:
     w_pos, w_quat = _attach(o_pos[None], o_quat[None], wp_o, wq_o)
     w_pos, w_quat = w_pos[0], w_quat[0]
     if float(w_pos[2]) < cfg.min_wrist_z:
-        return None
+        return _reject(ctx, "grasp_below_platform")
     start = _pregrasp(ctx, w_pos, o_pos, rng)
     if start is None:
-        return None
+        return _reject(ctx, "no_approach")
     n = int(round(cfg.cone_radius / cfg.step))
     s = torch.linspace(0, 1, n + 1, dtype=torch.float64)[:-1]
     wp = start + (w_pos - start) * s[:, None]
@@ -749,14 +757,42 @@ def plan_to_clip(ctx: SkillContext, p: Plan) -> MotionClip | None:
     return clip.replace(body_pos=ctx.key_fk(clip).to(f32))
 
 
-def make_clip(ctx: SkillContext, skill: str, g: int, s: int, rng: np.random.Generator):
-    """Up to ``cfg.max_tries`` attempts at one clip; returns ``(plan, clip, tries)`` or ``(None, None, tries)``."""
+REJECT_REASONS: dict[str, str] = {
+    "grasp_below_platform": "the grasp's wrist is below the platform in this stable pose",
+    "no_approach": "no approach from above (the grasp faces the platform in this stable pose)",
+    "planner": "the skill's planner found no feasible plan",
+    "too short": "plan too short",
+    "per-frame motion bound": "per-frame motion bound exceeded",
+    "hand below the platform": "hand collides with the platform",
+    "hand touches the object on a no-contact frame": "hand touches the object on a no-contact frame",
+    "ik": "wrist IK failure",
+}
+"""Why a clip attempt fails (key -> words): the planners' :func:`_reject` keys, :func:`check_plan`'s
+reasons and IK. The pipeline counts failed clip jobs by their most frequent reason."""
+
+
+def make_clip(
+    ctx: SkillContext,
+    skill: str,
+    g: int,
+    s: int,
+    rng: np.random.Generator,
+    why: dict[str, int] | None = None,
+):
+    """Up to ``cfg.max_tries`` attempts at one clip; returns ``(plan, clip, tries)`` or ``(None, None, tries)``.
+
+    ``why``, if given, counts each failed attempt's reason (a :data:`REJECT_REASONS` key).
+    """
     fn = SKILL_FNS[skill]
     for tries in range(1, ctx.cfg.max_tries + 1):
+        ctx.rejected = None
         p = fn(ctx, g, s, rng)
-        if p is None or check_plan(ctx, p) is not None:
-            continue
-        clip = plan_to_clip(ctx, p)
-        if clip is not None:
-            return p, clip, tries
+        reason = (ctx.rejected or "planner") if p is None else check_plan(ctx, p)
+        if reason is None:
+            clip = plan_to_clip(ctx, p)
+            if clip is not None:
+                return p, clip, tries
+            reason = "ik"
+        if why is not None:
+            why[reason] = why.get(reason, 0) + 1
     return None, None, ctx.cfg.max_tries

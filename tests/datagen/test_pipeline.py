@@ -1,5 +1,7 @@
 import hashlib
 
+import numpy as np
+import pytest
 from helpers import BOX_HALF, standing_pose, top_grasp
 from tiny_assets import tiny_box, tiny_hand
 
@@ -164,3 +166,108 @@ def test_caches_are_keyed_by_the_settings_that_made_them(tmp_path):
     assert not any("grasps from the cache" in s for s in logs)
     assert grasp_cache_path(out / "_datagen" / "Tall", hand, obj, other).exists()
     assert rep["candidates"] > 0
+
+
+def test_zero_valid_grasps_say_why_and_which_flag(tmp_path):
+    obj = tiny_box(tmp_path, half=BOX_HALF, name="Tall")
+    out = tmp_path / "out"
+    gs = top_grasp(2)
+    gs.valid[:] = False
+    gs.meta["candidates_requested"] = 16
+    gs.save(grasp_cache_path(out / "_datagen" / obj.name, tiny_hand(), obj, _cfg()))
+    rep = run_object(tiny_hand(), obj, out, _cfg(), log=lambda s: None)
+    assert rep["grasp_failures"] == {"no_approach": 14, "hold_lost": 2}
+    assert set(rep["no_clips"]) == set(SKILLS)
+    for why in rep["no_clips"].values():
+        assert why.startswith(
+            "no valid grasp (16 candidates; mostly: no collision-free wrist approach found)"
+        )
+        assert "--max_candidates 64" in why and "--scale" in why
+
+
+def test_failed_jobs_counted_by_reason(tmp_path):
+    """Grasps from under the box meet the platform in its only stable pose: every grasp job fails for
+    that reason, the report says the shape cannot be grasped from rest, and move clips still come."""
+    from dataclasses import replace
+
+    from hot.datagen.pipeline import PLATFORM_REASONS
+    from hot.datagen.skills import SkillConfig
+
+    obj = tiny_box(tmp_path, half=BOX_HALF, name="Tall")
+    out = tmp_path / "out"
+    cfg = replace(_cfg(), skills=("grasp", "move"), skill=SkillConfig(max_tries=2))
+    below = top_grasp(2)
+    below.wrist_pos_o[:, 2] *= -1  # under the box, palm up
+    below.wrist_quat_o[:] = [[0.0, 1.0, 0.0, 0.0], [0.0, np.sqrt(0.5), np.sqrt(0.5), 0.0]]
+    below.save(grasp_cache_path(out / "_datagen" / obj.name, tiny_hand(), obj, cfg))
+    standing_pose().save(stable_cache_path(out / "_datagen" / obj.name, obj, cfg))
+    rep = run_object(tiny_hand(), obj, out, cfg, log=lambda s: None)
+    assert rep["clips"]["grasp"] == 0 and rep["clips"]["move"] == 2
+    reasons = rep["failure_reasons"]["grasp"]
+    assert sum(reasons.values()) == 2 and set(reasons) <= set(PLATFORM_REASONS), reasons
+    assert "move" not in rep["failure_reasons"] and set(rep["no_clips"]) == {"grasp"}
+    assert "2 of 2 jobs" in rep["no_clips"]["grasp"]
+    assert "cannot be grasped from its resting poses" in rep["no_clips"]["grasp"]
+
+
+EXPLAIN_CASES = [
+    # (report, skill, words the explanation must contain)
+    (
+        {"valid": 0, "candidates": 2, "grasp_failures": {"no_approach": 30, "hold_lost": 2}},
+        "grasp",
+        [
+            "no valid grasp (32 candidates; mostly: no collision-free wrist approach found)",
+            "--max_candidates 128",
+        ],
+    ),
+    (
+        {"valid": 0, "candidates": 32, "grasp_failures": {"hold_lost": 30, "penetration": 2}},
+        "move",
+        ["mostly: object slipped in the 6-direction hold test", "--max_candidates 128"],
+    ),
+    ({"valid": 3, "stable_poses": 0, "clips": {"grasp": 0}}, "grasp", ["no stable pose"]),
+    (
+        {
+            "valid": 3,
+            "stable_poses": 6,
+            "failure_reasons": {"grasp": {"ik": 3, "hand below the platform": 1}},
+        },
+        "grasp",
+        ["3 of 4 jobs: wrist IK failure", "--max_tries 128"],
+    ),
+    (
+        {
+            "valid": 3,
+            "stable_poses": 6,
+            "stable_used": 3,
+            "failure_reasons": {"place": {"grasp_below_platform": 5, "hand below the platform": 4}},
+        },
+        "place",
+        ["5 of 9 jobs: the grasp's wrist is below the platform", "--num_stable 6 (of 6)"],
+    ),
+    (
+        {
+            "valid": 3,
+            "stable_poses": 2,
+            "stable_used": 2,
+            "failure_reasons": {"grasp": {"hand below the platform": 6}},
+        },
+        "grasp",
+        ["6 of 6 jobs: hand collides with the platform", "cannot be grasped from its resting poses"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("report", "skill", "words"), EXPLAIN_CASES)
+def test_explain_no_clips(report, skill, words):
+    from dataclasses import replace
+
+    from hot.datagen.pipeline import explain_no_clips
+    from hot.datagen.skills import SkillConfig
+
+    cfg = replace(_cfg(), skills=(skill, "catch"), max_candidates=32, skill=SkillConfig(max_tries=32))
+    clips = {"catch": 5} if report["valid"] else {}  # a skill with clips is not explained
+    why = explain_no_clips({**report, "clips": clips}, cfg)
+    assert set(why) == ({skill} if report["valid"] else {skill, "catch"})
+    for w in words:
+        assert w in why[skill], (w, why[skill])
