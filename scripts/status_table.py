@@ -32,7 +32,7 @@ POLICIES = [
     (
         "MANO teacher `checkpoint/mano/mano_bottle_grasp-move-place.pth`",
         "Bottle",
-        {s: f"teacher_s4_mano_bottle_heldout_{s}.json" for s in ("grasp", "move", "place")},
+        {"*": "teacher_mano_bottle_heldout_seed1.csv"},  # the 150-epoch teacher shipped since December
     ),
     ("MANO student `checkpoint/mano/mano_3obj_student.pth`", "Bottle", {"*": "student_3obj_heldout.csv"}),
     ("MANO student `checkpoint/mano/mano_3obj_student.pth`", "Box", {"*": "student_3obj_heldout.csv"}),

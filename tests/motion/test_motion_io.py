@@ -268,7 +268,7 @@ def test_folder_sorted_by_trailing_integer(tmp_path: Path) -> None:
 
 
 def test_folder_follows_linked_folders_once(tmp_path: Path) -> None:
-    # a dataset may link skill folders of another one (dexgrasp_train_mano_multiskill); a link cycle is read once
+    # a dataset may link skill folders of another one (the multi-skill training root does); a cycle is read once
     _write_folder(tmp_path / "src" / "grasp_kp", ["001_b_0_1.pt", "001_b_0_2.pt"])
     ds = tmp_path / "ds" / "bottle"
     ds.mkdir(parents=True)

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.shipped_data  # the README's command renders the shipped teacher on shipped clips
 
 
 def readme_video_block() -> list[list[str]]:
