@@ -27,12 +27,12 @@ import itertools
 import mujoco
 import numpy as np
 import torch
-from mujoco import batch as mjbatch
 
 from hot.assets.hands.base import HandModel
 from hot.datagen.grasp import GRAVITY_DIRS, VALIDATION_OBJECT_POS, GraspSet
 from hot.datagen.ik import WristChain, wrist_ik
 from hot.sim.scene import HAND_OBJ_DIST, compile_scene
+from hot.sim.worlds import SimulationError, new_batch
 from hot.utils.rotations import quat_conj, quat_from_matrix, quat_mul, quat_rotate_inv
 
 __all__ = ["HandFrame", "hand_frame", "generate_closing_grasps"]
@@ -359,7 +359,7 @@ def _validate(
     ik = wrist_ik(chain, wp[:, None], wq[:, None])
     wrist = ik.dofs[:, 0].numpy()
     hand_q = np.concatenate([wrist, gs.fingers], 1)
-    sim = mjbatch.Batch(model, nsim=g * nw, nthread=nthread or 0)
+    sim = new_batch(model, nsim=g * nw, nthread=nthread or 0)
     grav = sim.expand("opt.gravity")
     grav[:] = np.tile(GRAVITY_DIRS * 9.81, (g, 1))
     qpos, qvel, ctrl = sim.bind("qpos"), sim.bind("qvel"), sim.bind("ctrl")
@@ -393,7 +393,7 @@ def _validate(
     steps = int(round(seconds / model.opt.timestep))
     try:
         sim.step(nstep=steps, stage=mujoco.mjtStage.mjSTAGE_VEL)
-    except mjbatch.SimulationError:
+    except SimulationError:
         pass  # the failed worlds keep a non-finite or far-off state and fail the drift check below
     p1, r1 = rel()
     dp = np.linalg.norm(p1 - p0, axis=1)

@@ -49,12 +49,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from mujoco import batch as mjbatch
 
 from hot.assets.hands.base import HandModel
 from hot.datagen.ik import WristChain, wrist_ik
 from hot.datagen.kinematics import HandKinematics, matrix_to_rot6d, rot6d_to_matrix
 from hot.datagen.sdf import ObjectSDF
+from hot.sim.worlds import new_batch
 from hot.utils.files import atomic_write
 from hot.utils.rotations import (
     quat_conj,
@@ -535,7 +535,7 @@ def validate_grasps(prob: GraspProblem, grasps: GraspSet, chain: WristChain | No
     targets = squeeze_targets(prob, grasps)
 
     nw = 6
-    sim = mjbatch.Batch(model, nsim=g * nw, nthread=cfg.nthread)
+    sim = new_batch(model, nsim=g * nw, nthread=cfg.nthread)
     grav = sim.expand("opt.gravity")
     grav[:] = np.tile(GRAVITY_DIRS * 9.81, (g, 1))
     qpos = sim.bind("qpos")

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from mujoco import batch as mjbatch
 
 from hot.assets.hands.base import HandModel
+from hot.sim.worlds import new_batch
 from hot.utils.files import atomic_write
 from hot.utils.rotations import (
     heading_quat_inv,
@@ -94,7 +94,7 @@ def _random_quats(n: int, rng: np.random.Generator) -> np.ndarray:
 
 def _simulate(model, index, pos: np.ndarray, quat: np.ndarray, seconds: float, nthread: int):
     n = len(pos)
-    sim = mjbatch.Batch(model, nsim=n, nthread=nthread)
+    sim = new_batch(model, nsim=n, nthread=nthread)
     qpos, qvel = sim.bind("qpos"), sim.bind("qvel")
     ctrl = sim.bind("ctrl")
     q0 = np.tile(model.qpos0, (n, 1))

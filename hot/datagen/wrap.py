@@ -38,7 +38,6 @@ import mujoco
 import numpy as np
 import torch
 import trimesh
-from mujoco import batch as mjbatch
 
 from hot.assets.hands.base import HandModel
 from hot.datagen.closing import (
@@ -54,6 +53,7 @@ from hot.datagen.grasp import VALIDATION_OBJECT_POS, GraspSet
 from hot.datagen.ik import WristChain, wrist_ik
 from hot.datagen.sdf import ObjectSDF
 from hot.sim.scene import compile_scene
+from hot.sim.worlds import SimulationError, new_batch
 from hot.utils.rotations import quat_from_matrix
 
 __all__ = ["WrapConfig", "wrap_axes", "generate_wrap_grasps", "squeeze_and_hold"]
@@ -437,7 +437,7 @@ def _settle(
     m.actuator_forcerange[f_act[flex], 0] = -cap[flex]
     m.actuator_forcerange[f_act[flex], 1] = cap[flex]
     g = len(wrist)
-    sim = mjbatch.Batch(m, nsim=g, nthread=nthread or 0)
+    sim = new_batch(m, nsim=g, nthread=nthread or 0)
     qpos, qvel, ctrl = sim.bind("qpos"), sim.bind("qvel"), sim.bind("ctrl")
     force = sim.bind("actuator_force")
     sim.reset()
@@ -453,7 +453,7 @@ def _settle(
     sim.forward()
     try:
         sim.step(nstep=int(round(cfg.settle_s / model.opt.timestep)), stage=mujoco.mjtStage.mjSTAGE_VEL)
-    except mjbatch.SimulationError:
+    except SimulationError:
         pass  # a diverged world keeps a non-finite state and fails the hold test
     return np.nan_to_num(qpos.copy()), np.nan_to_num(force[:, f_act].copy())
 

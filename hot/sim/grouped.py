@@ -15,24 +15,16 @@ import torch
 
 from hot.sim.base import SimBackend
 from hot.sim.state import SimState
+from hot.sim.worlds import split_blocks
 
 __all__ = ["GroupedSim", "block_sizes"]
 
 
 def block_sizes(num_envs: int, num_groups: int) -> list[int]:
-    """Split ``num_envs`` worlds into ``num_groups`` contiguous blocks as evenly as possible.
-
-    The first ``num_envs % num_groups`` blocks get one world more. Every block must be non-empty.
-    """
-    if num_groups < 1:
-        raise ValueError(f"num_groups must be >= 1, got {num_groups}")
-    if num_envs < num_groups:
-        raise ValueError(
-            f"{num_envs} envs cannot hold {num_groups} objects: every object needs at least one env "
-            "(raise --num_envs)"
-        )
-    base, extra = divmod(num_envs, num_groups)
-    return [base + (1 if g < extra else 0) for g in range(num_groups)]
+    """Split ``num_envs`` worlds into ``num_groups`` contiguous blocks as evenly as possible
+    (:func:`hot.sim.worlds.split_blocks`: the first ``num_envs % num_groups`` blocks get one world more;
+    every block must be non-empty)."""
+    return [len(r) for r in split_blocks(num_envs, num_groups, "objects")]
 
 
 class GroupedSim(SimBackend):

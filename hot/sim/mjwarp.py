@@ -360,7 +360,7 @@ def _per_world_fields(
 
 
 # ---------------------------------------------------------------------------------------- shared helpers
-# (also used by the in-hand env's MuJoCo Warp buckets, hot.tasks.inhand.warp_bucket)
+# (also used by hot.sim.warp_worlds, the MuJoCo Warp blocks of the in-hand env)
 def init_warp(quiet: bool = True) -> None:
     """``wp.init()``; ``quiet`` silences Warp's banner and per-module compile messages (raises
     ``warp.config.log_level`` to warnings; process-wide, as Warp's config is)."""

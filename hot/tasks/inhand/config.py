@@ -401,7 +401,7 @@ class InhandCfg:
     """``hora`` for the teacher profile (privileged encoder), empty otherwise."""
     sim: Literal["mujoco", "mjwarp"] = "mujoco"
     """Physics backend: ``mujoco`` (C MuJoCo on CPU threads, ``mujoco.batch``) or ``mjwarp`` (MuJoCo Warp: CUDA
-    when a GPU is present, else Warp's CPU device, which is for tests only; ``hot/tasks/inhand/warp_bucket.py``)."""
+    when a GPU is present, else Warp's CPU device, which is for tests only; ``hot/sim/warp_worlds.py``)."""
     env: InhandEnvCfg = field(default_factory=InhandEnvCfg)
     algo: AlgoCfg = field(default_factory=AlgoCfg)
     training: TrainingCfg = field(default_factory=TrainingCfg)

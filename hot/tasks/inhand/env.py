@@ -1,12 +1,12 @@
-"""Batched Allegro in-hand env, one simulator batch per object scale: ``mujoco.batch`` (C MuJoCo on CPU
-threads, ``sim="mujoco"``) or MuJoCo Warp (``sim="mjwarp"``, :mod:`hot.tasks.inhand.warp_bucket`).
+"""Batched Allegro in-hand env, one block of simulated worlds per object scale: C MuJoCo on CPU threads
+(``sim="mujoco"``, :class:`hot.sim.worlds.CpuWorlds`) or MuJoCo Warp (``sim="mjwarp"``,
+:class:`hot.sim.warp_worlds.WarpWorlds`).
 
 Scale buckets: ``env.domain_rand.scale_list`` gives one compiled model per scale; envs are split into
-contiguous, near-even buckets (env ``i`` belongs to the bucket whose range holds it) and every bucket
-runs its own batch (C: a ``mujoco.batch.Batch``, Warp: a ``mujoco_warp`` Model / Data). A bucket resets
-only from its own scale's grasp cache. Separate batches (rather than ``Batch.set_models``) keep per-env
-model fields (mass, centre of mass, friction, PD gains) expandable: ``mujoco.batch`` refuses
-``expand()`` while caller models are set. Both bucket kinds have the interface of :class:`_CpuBucket`.
+contiguous, near-even buckets (:func:`hot.sim.worlds.split_blocks`; env ``i`` belongs to the bucket whose
+range holds it) and every bucket is its own block of worlds. A bucket resets only from its own scale's
+grasp cache. Separate blocks (rather than ``Batch.set_models``) keep per-env model fields (mass, centre of
+mass, friction, PD gains) expandable: ``mujoco.batch`` refuses ``expand()`` while caller models are set.
 
 Two modes share the step pipeline:
 
@@ -30,12 +30,11 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-import mujoco
 import numpy as np
 import torch
-from mujoco import batch as mjbatch
 
 from hot.config.strict import to_dict
+from hot.sim.worlds import CpuWorlds, split_blocks
 from hot.tasks.inhand import constants as C
 from hot.tasks.inhand.cache import load_caches
 from hot.tasks.inhand.config import InhandEnvCfg
@@ -47,23 +46,11 @@ __all__ = ["InhandEnv", "split_buckets", "curriculum_level", "ramp", "ACTION_MOD
 
 ACTION_MODE = "inhand_delta"
 HAND_NAME = "allegro_inhand"
-_VEL = mujoco.mjtStage.mjSTAGE_VEL
-_NONE = mujoco.mjtStage.mjSTAGE_NONE
 
 
 def split_buckets(num_envs: int, num_buckets: int) -> list[range]:
-    """Contiguous near-even ranges of env ids, one per bucket (the first ``num_envs % num_buckets`` get one more)."""
-    if num_envs < num_buckets:
-        raise ValueError(
-            f"num_envs={num_envs} is fewer than the {num_buckets} object scales; every scale needs an env"
-        )
-    base, extra = divmod(num_envs, num_buckets)
-    out, start = [], 0
-    for i in range(num_buckets):
-        n = base + (1 if i < extra else 0)
-        out.append(range(start, start + n))
-        start += n
-    return out
+    """Contiguous near-even ranges of env ids, one per object scale (:func:`hot.sim.worlds.split_blocks`)."""
+    return split_blocks(num_envs, num_buckets, "object scales")
 
 
 def curriculum_level(env_steps: int, curriculum_steps: int, start: float = 0.0) -> float:
@@ -77,51 +64,6 @@ def curriculum_level(env_steps: int, curriculum_steps: int, start: float = 0.0) 
 def ramp(nominal: float, lo: float, hi: float, level: float) -> tuple[float, float]:
     """The range ``[lo, hi]`` shrunk toward ``nominal`` by ``level`` (0: the point nominal, 1: the full range)."""
     return nominal + level * (lo - nominal), nominal + level * (hi - nominal)
-
-
-class _CpuBucket:
-    """The envs ``ids`` of one object scale on a ``mujoco.batch.Batch`` (C MuJoCo, CPU threads).
-
-    The bucket interface (shared with :class:`hot.tasks.inhand.warp_bucket.WarpBucket`): ``scale``, ``ids``,
-    ``sl``, ``model`` (the scale's C model), numpy arrays ``qpos``, ``qvel``, ``ctrl``, ``xpos``,
-    ``sensordata``, ``xfrc`` (bucket world first) and ``model_fields`` (per-world values of the
-    randomised model fields) that the env reads and writes, and the calls below.
-    """
-
-    def __init__(
-        self, model: mujoco.MjModel, scale: float, ids: range, nthread: int, expand: list[str]
-    ) -> None:
-        self.scale, self.ids, self.model = float(scale), ids, model
-        b = self.batch = mjbatch.Batch(model, len(ids), min(nthread, len(ids)), persistent=True)
-        self.model_fields = {name: b.expand(name) for name in expand}
-        self.qpos, self.qvel, self.ctrl = b.bind("qpos"), b.bind("qvel"), b.bind("ctrl")
-        self.xpos, self.sensordata, self.xfrc = b.bind("xpos"), b.bind("sensordata"), b.bind("xfrc_applied")
-        b.reset()
-
-    @property
-    def sl(self) -> slice:
-        return slice(self.ids.start, self.ids.stop)
-
-    def reset(self, local: np.ndarray) -> None:
-        """Worlds ``local`` (bucket-local ids) back to the model's default state."""
-        self.batch.reset(local, stage=_NONE)
-
-    def set_const(self, local: np.ndarray) -> None:
-        """Recompute the constants derived from the model fields of worlds ``local`` (mass, CoM changes)."""
-        self.batch.set_const(local)
-
-    def forward(self, local: np.ndarray) -> None:
-        """Recompute the derived state of worlds ``local`` after writes to their state."""
-        self.batch.forward(local)
-
-    def step(self, nstep: int) -> np.ndarray:
-        """``nstep`` physics steps of every world; returns the local ids of worlds that diverged (those kept
-        their state, the others completed)."""
-        try:
-            self.batch.step(nstep=nstep, stage=_VEL)
-        except mjbatch.SimulationError as exc:
-            return np.asarray(exc.ids, dtype=np.int64)
-        return np.zeros(0, dtype=np.int64)
 
 
 def _unscale(q: torch.Tensor, lo: torch.Tensor, hi: torch.Tensor) -> torch.Tensor:
@@ -145,7 +87,7 @@ class InhandEnv:
         caches: ``{scale: (M, 23)}`` grasp rows (rotate mode); None reads ``cfg.grasp_cache_path``.
         sim: ``mujoco`` (C MuJoCo, ``mujoco.batch``) or ``mjwarp`` (MuJoCo Warp, needs ``hot[gpu]``).
         warp_device: Warp device for ``sim="mjwarp"``; default: ``device`` when it is CUDA, else ``cuda``
-            when Warp sees one, else ``cpu`` (:func:`hot.tasks.inhand.warp_bucket.pick_warp_device`).
+            when Warp sees one, else ``cpu`` (:func:`hot.sim.warp_worlds.pick_warp_device`).
     """
 
     def __init__(
@@ -201,19 +143,20 @@ class InhandEnv:
         if dr.randomize_pd_gains:
             expand += ["actuator_gainprm", "actuator_biasprm"]
         self.buckets: list = []
-        """One bucket per scale: :class:`_CpuBucket` or :class:`hot.tasks.inhand.warp_bucket.WarpBucket`."""
+        """One block of worlds per scale (``self.scales`` order): :class:`hot.sim.worlds.CpuWorlds` or
+        :class:`hot.sim.warp_worlds.WarpWorlds`."""
         index: InhandIndex | None = None
         if sim == "mjwarp":
-            from hot.tasks.inhand.warp_bucket import WarpBucket, pick_warp_device  # needs hot[gpu]
+            from hot.sim.warp_worlds import WarpWorlds, pick_warp_device  # needs hot[gpu]
 
             self.warp_device = pick_warp_device(self._device, warp_device)
         for s, r in zip(self.scales, ranges, strict=True):
             model, ix = compile_inhand(cfg, s)
             index = index or ix
             if sim == "mjwarp":
-                self.buckets.append(WarpBucket(model, ix, s, r, expand, self.warp_device))
+                self.buckets.append(WarpWorlds(model, r, expand, ix.obj_body, self.warp_device))
             else:
-                self.buckets.append(_CpuBucket(model, s, r, nthread, expand))
+                self.buckets.append(CpuWorlds(model, r, nthread, expand))
         assert index is not None
         self.index = index
         self.frozen = np.zeros(len(self.buckets), dtype=bool)
@@ -225,8 +168,8 @@ class InhandEnv:
         self.spawn = torch.as_tensor(np.add(cfg.hand_pos, cfg.object_offset), dtype=torch.float32, device=d)
         self.drop_z = float(cfg.hand_pos[2] + cfg.drop_height)
         self.env_scale = torch.zeros(n, device=d)
-        for bk in self.buckets:
-            self.env_scale[bk.sl] = bk.scale
+        for s, bk in zip(self.scales, self.buckets, strict=True):
+            self.env_scale[bk.sl] = s
         self.targets = torch.zeros(n, J, device=d)
         self.init_pose = torch.zeros(n, J, device=d)
         self.kp = torch.full((n, J), cfg.control.kp, device=d)
@@ -341,8 +284,8 @@ class InhandEnv:
         return torch.cat([prop, self._priv_info(obj_pos)], dim=-1)
 
     # ------------------------------------------------------------------------------------------- reset
-    def _sample_start(self, bk: _CpuBucket, m: int) -> tuple[np.ndarray, np.ndarray]:
-        """(m, 16) joint positions and (m, 7) object poses for new episodes in bucket ``bk``."""
+    def _sample_start(self, scale: float, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """(m, 16) joint positions and (m, 7) object poses for new episodes at object scale ``scale``."""
         if self.mode == "grasp":
             noise = self._rng.uniform(-1.0, 1.0, (m, C.NUM_JOINTS)) * self.cfg.grasp.joint_noise
             q = np.clip(
@@ -352,12 +295,12 @@ class InhandEnv:
             )
             pose = np.tile(np.concatenate([self.spawn.cpu().numpy(), [1.0, 0.0, 0.0, 0.0]]), (m, 1))
             return q, pose
-        rows = self.caches[bk.scale]
+        rows = self.caches[scale]
         pick = self._rng.integers(0, len(rows), size=m)
         sel = rows[pick].numpy().astype(np.float64)
         return sel[:, : C.NUM_JOINTS], sel[:, C.NUM_JOINTS :]
 
-    def _randomize(self, bk: _CpuBucket, local: np.ndarray, glob: torch.Tensor) -> bool:
+    def _randomize(self, bk: CpuWorlds, local: np.ndarray, glob: torch.Tensor) -> bool:
         """Resample this bucket's randomised model fields for ``local`` envs; True if set_const is needed."""
         dr, ix, m = self.cfg.domain_rand, self.index, len(local)
         f = bk.model_fields
@@ -398,12 +341,12 @@ class InhandEnv:
         if ids.numel() == 0:
             return
         ix = self.index
-        for bk in self.buckets:
+        for scale, bk in zip(self.scales, self.buckets, strict=True):
             glob = ids[(ids >= bk.ids.start) & (ids < bk.ids.stop)].sort().values
             if glob.numel() == 0:
                 continue
             local = (glob - bk.ids.start).numpy()
-            q, pose = self._sample_start(bk, len(local))
+            q, pose = self._sample_start(scale, len(local))
             bk.reset(local)
             rows = local[:, None]
             bk.qpos[rows, ix.joint_qpos] = q
@@ -532,7 +475,8 @@ class InhandEnv:
             )
             rows = torch.cat([q, obj_pos, obj_quat], dim=-1)
             info["grasp_rows"] = {
-                bk.scale: rows[bk.sl][ok[bk.sl]].cpu().numpy().astype(np.float32) for bk in self.buckets
+                s: rows[bk.sl][ok[bk.sl]].cpu().numpy().astype(np.float32)
+                for s, bk in zip(self.scales, self.buckets, strict=True)
             }
         done_ids = done.nonzero().squeeze(-1)
         if done_ids.numel():

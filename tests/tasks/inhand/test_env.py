@@ -13,7 +13,7 @@ from tests.tasks.inhand.helpers import marked_caches, small_cfg
 
 def test_split_buckets_contiguous_near_even():
     assert [list(r) for r in split_buckets(7, 3)] == [[0, 1, 2], [3, 4], [5, 6]]
-    with pytest.raises(ValueError, match="every scale needs an env"):
+    with pytest.raises(ValueError, match="2 envs cannot hold 3 object scales"):
         split_buckets(2, 3)
 
 
@@ -23,13 +23,13 @@ def test_each_bucket_resets_only_from_its_own_cache(tmp_path):
     env = InhandEnv(cfg, 9, seed=0)  # reads the files written by marked_caches
     for _ in range(3):
         env.reset()
-        for bk in env.buckets:
+        for scale, bk in zip(env.scales, env.buckets, strict=True):
             q = bk.qpos[:, env.index.joint_qpos]
-            assert np.allclose(q[:, 0], 0.1 * bk.scale), bk.scale  # the marker of its own scale's cache
-            rows = caches[bk.scale][:, : C.NUM_JOINTS]
+            assert np.allclose(q[:, 0], 0.1 * scale), scale  # the marker of its own scale's cache
+            rows = caches[scale][:, : C.NUM_JOINTS]
             for qi in q:  # every start state is one of its cache's rows
                 assert np.isclose(rows, qi, atol=1e-6).all(1).any()
-            assert np.allclose(bk.model.geom_size[env.index.obj_geom][:2], [0.04 * bk.scale, 0.03 * bk.scale])
+            assert np.allclose(bk.model.geom_size[env.index.obj_geom][:2], [0.04 * scale, 0.03 * scale])
         assert torch.allclose(env.init_pose, env.targets)
 
 

@@ -1,4 +1,4 @@
-"""The in-hand env on MuJoCo Warp (``--sim mjwarp``, :mod:`hot.tasks.inhand.warp_bucket`) on Warp's CPU device,
+"""The in-hand env on MuJoCo Warp (``--sim mjwarp``, :mod:`hot.sim.warp_worlds`) on Warp's CPU device,
 against the C MuJoCo buckets.
 
 Parity (measured on the shipped scale-1.0 grasp cache, 4 envs, zero actions, full randomisation, seeds
@@ -92,7 +92,7 @@ def test_parity_with_c_mujoco_on_cached_grasps_under_randomisation():
     cpu, wrp = (_env(_cfg(), n, s, seed=1, caches=_caches()) for s in ("mujoco", "mjwarp"))
     o_c, o_w = cpu.reset(), wrp.reset()
     bc, bw = cpu.buckets[0], wrp.buckets[0]
-    assert type(bw).__name__ == "WarpBucket" and bw.warp_device == "cpu"
+    assert type(bw).__name__ == "WarpWorlds" and bw.warp_device == "cpu"
     # same start states and randomisation (same seed), same touch readings at the reset state
     assert torch.equal(cpu.mass, wrp.mass) and torch.equal(cpu.kp, wrp.kp)
     assert torch.allclose(o_c, o_w, atol=1e-6)

@@ -1,9 +1,8 @@
-"""MuJoCo Warp scale bucket of the in-hand env (``--sim mjwarp``): the same small interface as the C MuJoCo
-bucket in :mod:`hot.tasks.inhand.env`, on one ``mujoco_warp`` ``Model`` / ``Data`` pair (``nworld`` = the
-bucket's envs) on a GPU or on Warp's CPU device.
+"""A block of worlds on MuJoCo Warp: the same small interface as :class:`hot.sim.worlds.CpuWorlds`, on one
+``mujoco_warp`` ``Model`` / ``Data`` pair (``nworld`` = the block's envs) on a GPU or on Warp's CPU device.
+The in-hand env runs one block per object scale (``--sim mjwarp``).
 
-Interface (what :class:`hot.tasks.inhand.env.InhandEnv` uses): ``scale``, ``ids``, ``sl``, ``model`` (the C model
-of the scale), host numpy arrays ``qpos``, ``qvel``, ``ctrl``, ``xpos``, ``sensordata``, ``xfrc`` (N, ...) and
+Interface (:class:`hot.sim.worlds.CpuWorlds`): ``ids``, ``sl``, ``model`` (the block's C model), host numpy arrays ``qpos``, ``qvel``, ``ctrl``, ``xpos``, ``sensordata``, ``xfrc`` (N, ...) and
 ``model_fields`` (name -> (N, ...) per-world values), and ``reset(local)``, ``set_const(local)``,
 ``forward(local)``, ``step(nstep) -> local ids of diverged worlds``.
 
@@ -14,7 +13,7 @@ GPU and ``qpos``, ``qvel``, ``xpos``, ``sensordata`` back (a few hundred bytes p
 uploads the per-world model fields. The env's torch tensors therefore stay on the host; keeping them on
 the GPU (zero-copy ``wp.to_torch`` views, as :class:`hot.sim.mjwarp.MjWarpSim` does) is the next step.
 
-Semantics, matching the C bucket (``mujoco.batch`` with ``stage=mjSTAGE_VEL``):
+Semantics, matching :class:`hot.sim.worlds.CpuWorlds` (``mujoco.batch`` with ``stage=mjSTAGE_VEL``):
 
 * ``step``: ``nstep`` x (``mujoco_warp.step``, buffer-peak record, divergence guard), then ``kinematics``
   of the new state, so ``xpos`` is the new state's and ``sensordata`` (the fingertip touch sensors,
@@ -38,7 +37,7 @@ Semantics, matching the C bucket (``mujoco.batch`` with ``stage=mjSTAGE_VEL``):
   ``dof_length`` only weights sleeping, which is off) are not updated.
 * Divergence: mujoco_warp has no bad-state check; the guard kernel of :mod:`hot.sim.mjwarp` puts a
   world whose qpos / qvel is non-finite or huge back at qpos0 at rest and flags it; ``step`` returns the
-  flagged worlds (the C bucket: ``SimulationError.ids``), and the env ends their episodes.
+  flagged worlds (``CpuWorlds``: ``SimulationError.ids``), and the env ends their episodes.
 * Contact / constraint buffers: sized as the tracking backend's (:func:`hot.sim.mjwarp.object_buffer_sizes`,
   ``HOT_MJWARP_NCONMAX`` / ``HOT_MJWARP_NJMAX`` override); an overflow raises ``BufferOverflowError``
   with the size to use.
@@ -70,16 +69,15 @@ from hot.sim.mjwarp import (
     step_guarded,
     wp,
 )
-from hot.tasks.inhand.scene import InhandIndex
 
-__all__ = ["WarpBucket", "pick_warp_device", "derived_fields"]
+__all__ = ["WarpWorlds", "pick_warp_device", "derived_fields"]
 
 _INPUTS = frozenset(mujoco.MjModel._setconst_inputs)
 _OUTPUTS = tuple(mujoco.MjModel._setconst_outputs)
 
 
 def pick_warp_device(torch_device: str | torch.device = "cpu", warp_device: str | None = None) -> str:
-    """The Warp device of the in-hand physics: ``warp_device`` when given, else the torch device when it is
+    """The Warp device of a block's physics: ``warp_device`` when given, else the torch device when it is
     CUDA, else ``cuda`` when Warp sees a CUDA device, else ``cpu``."""
     if warp_device:
         return str(warp_device)
@@ -151,15 +149,14 @@ class _Mirror:
             wp.copy(self.host, self.dev)
 
 
-class WarpBucket:
-    """``len(ids)`` in-hand worlds of one object scale on MuJoCo Warp (see the module docstring).
+class WarpWorlds:
+    """``len(ids)`` worlds of one C model on MuJoCo Warp (see the module docstring).
 
     Args:
-        model: the C model of the scale (``hot.tasks.inhand.scene.compile_inhand``).
-        index: its addresses.
-        scale: the object scale.
-        ids: the env ids of the bucket (world ``i`` is env ``ids[i]``).
+        model: the C model of every world.
+        ids: the env ids of the block (world ``i`` is env ``ids[i]``).
         expand: model fields with per-world values (``model_fields``).
+        obj_body: the body id of the free object (sizes the contact buffers).
         warp_device: Warp device (see :func:`pick_warp_device`).
         nconmax, njmax: contact / constraint buffer sizes per world (default: from the model, or the
             ``HOT_MJWARP_NCONMAX`` / ``HOT_MJWARP_NJMAX`` environment variables).
@@ -169,17 +166,15 @@ class WarpBucket:
     def __init__(
         self,
         model: mujoco.MjModel,
-        index: InhandIndex,
-        scale: float,
         ids: range,
         expand: list[str],
+        obj_body: int,
         warp_device: str = "cpu",
         nconmax: int | None = None,
         njmax: int | None = None,
         cuda_graph: bool | None = None,
     ) -> None:
         init_warp()
-        self.scale = float(scale)
         self.ids = ids
         self.model = model
         n = self._n = len(ids)
@@ -194,9 +189,7 @@ class WarpBucket:
         self._derived = derived_fields(model, list(expand))
         self._scratch = copy.copy(model) if self._inputs else None
         self._scratch_data = mujoco.MjData(self._scratch) if self._scratch is not None else None
-        self.nconmax, self.njmax = resolve_buffer_sizes(
-            object_buffer_sizes(model, index.obj_body), nconmax, njmax
-        )
+        self.nconmax, self.njmax = resolve_buffer_sizes(object_buffer_sizes(model, obj_body), nconmax, njmax)
         batched = list(expand) + self._derived
         with wp.ScopedDevice(self._wdev):
             self.m = mjw.put_model(model, batch_sizes=dict.fromkeys(batched, n))
@@ -205,7 +198,7 @@ class WarpBucket:
                 value = np.asarray(getattr(model, name))
                 set_model_field(
                     self.m, model, name, np.broadcast_to(value, (n, *value.shape)),
-                    "the in-hand randomisation cannot set it per world",
+                    "per-world model fields cannot hold it",
                 )  # fmt: skip
             self.d = mjw.put_data(
                 model, mujoco.MjData(model), nworld=n, nconmax=self.nconmax, njmax=self.njmax
@@ -326,4 +319,4 @@ class WarpBucket:
 
     def _step_work(self, nstep: int) -> None:
         step_guarded(self.m, self.d, self._n, nstep, self._peaks, self._bad)
-        mjw.kinematics(self.m, self.d)  # the new state's poses (the C bucket: stage=mjSTAGE_VEL)
+        mjw.kinematics(self.m, self.d)  # the new state's poses (CpuWorlds: stage=mjSTAGE_VEL)
