@@ -108,6 +108,7 @@ OTHER = [
     )
     for kind, label in (
         ("teacher", _SK_TEACHERS),
+        ("student_multiskill", "MANO eight-skill student `mano_bottle_multiskill_student.pth`"),
         ("openloop", "open-loop replay of the reference (no policy)"),
     )
     for seed in (7, 11, 13)
