@@ -48,6 +48,7 @@ from hot.assets.hands.base import BASE_POS, HandModel
 __all__ = [
     "ObjectLike",
     "SceneOptions",
+    "apply_options",
     "SceneIndex",
     "build_scene_spec",
     "compile_scene",
@@ -245,6 +246,23 @@ def _armature_from_damping(spec: mujoco.MjSpec, timestep: float) -> None:
             joint.armature = max(float(joint.armature), timestep * kv)
 
 
+def apply_options(spec: mujoco.MjSpec, opts: SceneOptions) -> None:
+    """Set ``spec``'s physics options from ``opts``: implicitfast integration, elliptic cones, the Newton
+    solver and the iteration caps, tolerance, impratio, gravity and no-slip of every scene of the project
+    (tracking, datagen and in-hand alike)."""
+    o = spec.option
+    o.timestep = opts.timestep
+    o.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
+    o.cone = mujoco.mjtCone.mjCONE_ELLIPTIC
+    o.solver = mujoco.mjtSolver.mjSOL_NEWTON
+    o.iterations = opts.iterations
+    o.ls_iterations = opts.ls_iterations
+    o.tolerance = opts.tolerance
+    o.impratio = opts.impratio
+    o.gravity = list(opts.gravity)
+    o.noslip_iterations = opts.noslip_iterations
+
+
 def build_scene_spec(
     hand: HandModel,
     obj: ObjectLike | None,
@@ -269,17 +287,7 @@ def build_scene_spec(
             f"hand {hand.name!r}: its spec has no body {HAND_BASE_BODY!r} (see hot/assets/hands/base.py)"
         )
 
-    o = spec.option
-    o.timestep = opts.timestep
-    o.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
-    o.cone = mujoco.mjtCone.mjCONE_ELLIPTIC
-    o.solver = mujoco.mjtSolver.mjSOL_NEWTON
-    o.iterations = opts.iterations
-    o.ls_iterations = opts.ls_iterations
-    o.tolerance = opts.tolerance
-    o.impratio = opts.impratio
-    o.gravity = list(opts.gravity)
-    o.noslip_iterations = opts.noslip_iterations
+    apply_options(spec, opts)
     if opts.damping_armature:
         _armature_from_damping(spec, opts.timestep)
 

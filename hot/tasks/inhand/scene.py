@@ -25,7 +25,14 @@ import numpy as np
 from hot.assets.hands.allegro import constants as allegro
 from hot.assets.hands.base import HAND_CONAFFINITY, HAND_CONTYPE
 from hot.assets.hands.menagerie import load_menagerie_hand
-from hot.sim.scene import OBJECT_CONAFFINITY, OBJECT_CONTYPE, STATIC_CONAFFINITY, STATIC_CONTYPE
+from hot.sim.scene import (
+    OBJECT_CONAFFINITY,
+    OBJECT_CONTYPE,
+    STATIC_CONAFFINITY,
+    STATIC_CONTYPE,
+    SceneOptions,
+    apply_options,
+)
 from hot.tasks.inhand import constants as C
 from hot.tasks.inhand.config import InhandEnvCfg
 
@@ -57,22 +64,28 @@ def _object_size(cfg: InhandEnvCfg, scale: float) -> tuple[int, list[float]]:
     return mujoco.mjtGeom.mjGEOM_BOX, [o.half_size * scale] * 3
 
 
+def scene_options(cfg: InhandEnvCfg) -> SceneOptions:
+    """The in-hand physics settings (``cfg.physics``) as the simulator layer's one options type."""
+    ph = cfg.physics
+    return SceneOptions(
+        timestep=ph.timestep,
+        iterations=ph.iterations,
+        ls_iterations=ph.ls_iterations,
+        impratio=ph.impratio,
+        noslip_iterations=ph.noslip_iterations,
+        object_torsional_friction=ph.torsional_friction,
+        damping_armature=False,
+    )
+
+
 def build_inhand_spec(cfg: InhandEnvCfg, scale: float = 1.0) -> mujoco.MjSpec:
     """The scene for one object scale (a fresh spec, not compiled)."""
     if not scale > 0:
         raise ValueError(f"object scale must be > 0, got {scale}")
     spec = load_menagerie_hand(allegro.XML_PATH, fuse_jointless=True)
     spec.modelname = "allegro_inhand"
-    ph, ctl = cfg.physics, cfg.control
-    o = spec.option
-    o.timestep = ph.timestep
-    o.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
-    o.cone = mujoco.mjtCone.mjCONE_ELLIPTIC
-    o.solver = mujoco.mjtSolver.mjSOL_NEWTON
-    o.impratio = ph.impratio
-    o.noslip_iterations = ph.noslip_iterations
-    o.iterations = ph.iterations
-    o.ls_iterations = ph.ls_iterations
+    ctl = cfg.control
+    apply_options(spec, scene_options(cfg))
 
     palm = spec.body(C.PALM_BODY)
     palm.pos = list(cfg.hand_pos)
@@ -84,7 +97,7 @@ def build_inhand_spec(cfg: InhandEnvCfg, scale: float = 1.0) -> mujoco.MjSpec:
                 geom.group = 1
             else:
                 geom.contype, geom.conaffinity = HAND_CONTYPE, HAND_CONAFFINITY
-                geom.friction = [cfg.object.friction, ph.torsional_friction, 0.0001]
+                geom.friction = [cfg.object.friction, scene_options(cfg).object_torsional_friction, 0.0001]
     for name in C.JOINT_NAMES:
         joint = spec.joint(name)
         if joint is None:
@@ -123,7 +136,7 @@ def build_inhand_spec(cfg: InhandEnvCfg, scale: float = 1.0) -> mujoco.MjSpec:
         contype=OBJECT_CONTYPE,
         conaffinity=OBJECT_CONAFFINITY,
         condim=4,
-        friction=[cfg.object.friction, ph.torsional_friction, 0.0001],
+        friction=[cfg.object.friction, scene_options(cfg).object_torsional_friction, 0.0001],
         rgba=[0.9, 0.5, 0.1, 1.0],
     )
     for tip in C.FINGERTIP_BODIES:
