@@ -120,11 +120,13 @@ def bench_sim(
     substeps: int = 2,
     sim_backend: str = "mujoco",
     device: str = "cpu",
+    options=None,
 ) -> SimBenchResult:
     """Time a backend's batch with the hand pressing and closing on the object (see module docstring).
 
     ``sim_backend``: ``"mujoco"`` or ``"mjwarp"``; ``device``: where MuJoCo Warp runs (``cpu`` or
-    ``cuda``; ignored by the CPU backend).
+    ``cuda``; ignored by the CPU backend); ``options``: scene physics options
+    (:class:`hot.sim.scene.SceneOptions`, default the project's).
     """
     from hot.assets.hands import get_hand
     from hot.assets.objects import get_object
@@ -135,7 +137,7 @@ def bench_sim(
     obj = get_object(object_name)
     t_setup = time.perf_counter()
     kwargs = {"device": device} if sim_backend == "mjwarp" else {}
-    sim = make_sim(sim_backend, hand, obj, num_envs, nthread=nthread, **kwargs)
+    sim = make_sim(sim_backend, hand, obj, num_envs, nthread=nthread, options=options, **kwargs)
     setup_s = time.perf_counter() - t_setup
     ix = sim.index
     model = next(iter(sim.models.values()))  # one object scale here
@@ -572,11 +574,65 @@ def run_grasps(args: argparse.Namespace) -> None:
             )
 
 
+# ------------------------------------------------------------------------------------------ profile
+def add_profile_args(p: argparse.ArgumentParser) -> None:
+    from hot.bench_physics import VARIANTS
+
+    p.add_argument("--hand", choices=("mano", "shadow", "allegro"), default="mano", help="hand model")
+    p.add_argument("--object", default="bottle", help="object name (hot.assets.objects)")
+    p.add_argument("--num_envs", type=int_at_least(1), default=128, help="worlds of the batched runs")
+    p.add_argument("--seconds", type=positive_float, default=2.0, help="timed duration of each batched run")
+    p.add_argument(
+        "--variants",
+        nargs="+",
+        choices=list(VARIANTS),
+        default=list(VARIANTS),
+        help="scene-option variants to time (default: all); 'default' is always timed first",
+    )
+
+
+def run_profile(args: argparse.Namespace) -> None:
+    for line in profile_tables(args.hand, args.object, args.num_envs, args.seconds, args.variants):
+        print(line, flush=True)
+
+
+def profile_tables(hand: str, obj: str, num_envs: int, seconds: float, variants: list[str]) -> list[str]:
+    """Markdown lines: the time split of ``mj_step`` and the settings table (:mod:`hot.bench_physics`)."""
+    from hot.bench_physics import VARIANTS, profile_settings, profile_step
+
+    p = profile_step(hand, obj)
+    out = [
+        f"Time split of one `mj_step`, {hand} + {obj}, hand closed on the object ({p.steps} steps, "
+        f"{p.contacts:.1f} contacts per world, {p.us_per_step:.0f} µs per step single-thread):",
+        "",
+        "| stage | share of the step |",
+        "|---|---:|",
+    ]
+    out += [f"| {k} | {100 * v:.0f} % |" for k, v in p.shares.items()]
+    names = ["default"] + [v for v in variants if v != "default"]
+    rows = profile_settings(hand, obj, num_envs, seconds, {n: VARIANTS[n] for n in names})
+    out += [
+        "",
+        f"Scene-option variants, {hand} + {obj}, {num_envs} worlds, `mujoco.batch` on all threads, one run:",
+        "",
+        "| variant | physics steps/s | ratio to default | single-thread µs/step | solver share | contacts / world "
+        "| hand touching |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    out += [
+        f"| {r['variant']} | {r['steps_per_s']:,.0f} | {r['ratio']:.2f}× | {r['us_per_step_single']:.0f} "
+        f"| {100 * r['solver_share']:.0f} % | {r['contacts']:.1f} | {100 * r['hand_contact']:.0f} % |"
+        for r in rows
+    ]
+    return out
+
+
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], None], str]
 COMMANDS: dict[str, Command] = {
     "sim": (add_sim_args, run_sim, "physics throughput of the CPU batch vs single-thread mj_step"),
     "train": (add_train_args, run_train, "end-to-end PPO env-steps/s vs raw batched physics"),
     "grasps": (add_grasp_args, run_grasps, "validated wrap grasps per minute per hand and object"),
+    "profile": (add_profile_args, run_profile, "time split of mj_step and the cost of solver settings"),
 }
 
 

@@ -57,6 +57,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
     out["dtneg"].write_text(sim_bad.replace("dt: 0.008333333333333333", "dt: -0.01"))
     out["weightneg"] = d / "weightneg.yaml"
     out["weightneg"].write_text(sim_bad.replace("op: 50,", "op: -50,"))
+    out["dupkey"] = d / "dupkey.yaml"
+    out["dupkey"].write_text(sim_bad.replace("  substeps: 2\n", "  substeps: 2\n  substeps: 3\n"))
     noskill = d / "clips" / "bottle" / "not_a_skill"
     noskill.mkdir(parents=True)
     for p in sorted((REPO_ROOT / GRASP).glob("*.pt"))[:2]:
@@ -75,6 +77,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
         "lr_typo": ("    learning_rate: 1.0e-4", "    learning_rat: 1.0e-4"),
         "lr_word": ("    learning_rate: 1.0e-4", "    learning_rate: fast"),
         "mini_epochs_neg": ("    mini_epochs: 4", "    mini_epochs: -1"),
+        "train_dupkey": ("    mini_epochs: 4", "    mini_epochs: 4\n    mini_epochs: 2"),
         "net_key": ("    point_features: 60", "    point_feature: 60"),
         "not_yaml": ("params:", "params: [unclosed"),
     }.items():
@@ -125,6 +128,18 @@ ROWS = [
         "run",
         TEST.replace("hot/data/cfg/mano/mano_stage1_precise_track.yaml", "{weightneg}"),
         "'env.reward_weights.op' is -50.0, must be >= 0",
+    ),
+    (
+        "env_yaml_duplicate_key",
+        "run",
+        TEST.replace("hot/data/cfg/mano/mano_stage1_precise_track.yaml", "{dupkey}"),
+        "key 'substeps' appears twice",
+    ),
+    (
+        "train_yaml_duplicate_key",
+        "run",
+        TRAIN.replace("hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml", "{train_dupkey}"),
+        "key 'mini_epochs' appears twice",
     ),
     ("clips_of_another_object", "run", TEST.replace("--objnames Bottle", "--objnames Box"), "bottle"),
     ("state_init_past_the_clip", "run", TEST.replace("--state_init 2", "--state_init 5000"), "--state_init"),

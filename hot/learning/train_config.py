@@ -25,6 +25,7 @@ from hot.config.strict import (
     Range,
     UnitFloat,
     from_dict,
+    safe_load_unique,
     to_dict,
 )
 
@@ -137,7 +138,7 @@ def load_train_params(path: str | Path) -> dict:
     path = Path(path)
     try:
         with open(path) as f:
-            data = yaml.safe_load(f)
+            data = safe_load_unique(f)
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the train config ({e.strerror})") from None
     except yaml.YAMLError as e:

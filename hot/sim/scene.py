@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import mujoco
 import numpy as np
@@ -140,6 +140,9 @@ class SceneOptions:
     object held against gravity slides out of a grasp at mm/s); the no-slip pass removes that creep.
     0 turns it off. Cost: 0.92x physics steps/s against 0 (MANO/Bottle, 128 worlds, object resting on
     the platform, one run; docs/benchmarks.md)."""
+    cone: Literal["elliptic", "pyramidal"] = "elliptic"
+    """Friction cone. Elliptic cones with impratio > 1 hold grasps with less creep; pyramidal ones are
+    cheaper per contact (``python -m hot.bench profile`` measures both)."""
 
 
 @dataclass
@@ -253,7 +256,7 @@ def apply_options(spec: mujoco.MjSpec, opts: SceneOptions) -> None:
     o = spec.option
     o.timestep = opts.timestep
     o.integrator = mujoco.mjtIntegrator.mjINT_IMPLICITFAST
-    o.cone = mujoco.mjtCone.mjCONE_ELLIPTIC
+    o.cone = mujoco.mjtCone.mjCONE_ELLIPTIC if opts.cone == "elliptic" else mujoco.mjtCone.mjCONE_PYRAMIDAL
     o.solver = mujoco.mjtSolver.mjSOL_NEWTON
     o.iterations = opts.iterations
     o.ls_iterations = opts.ls_iterations

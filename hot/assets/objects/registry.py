@@ -24,6 +24,7 @@ import trimesh
 import yaml
 
 from hot.assets.objects.prepare import MAX_HULLS, NAME_PATTERN, NUM_DENSE_SURFACE, NUM_SPARSE, load_obj
+from hot.config.strict import safe_load_unique
 
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "data" / "assets" / "objects"
 """Where the shipped objects live (``hot/data/assets/objects``)."""
@@ -203,7 +204,7 @@ def _load(obj_dir: Path, root: Path) -> ObjectAsset:
 
 def _read_yaml(path: Path, dir_name: str) -> dict:
     try:
-        cfg = yaml.safe_load(path.read_text())
+        cfg = safe_load_unique(path.read_text())
     except yaml.YAMLError as exc:
         raise ObjectAssetError(f"{path}: not valid YAML ({exc})") from exc
     if not isinstance(cfg, dict):

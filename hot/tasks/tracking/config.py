@@ -22,6 +22,7 @@ from hot.config.strict import (
     from_dict,
     load_yaml,
 )
+from hot.sim.scene import SceneOptions
 
 __all__ = [
     "RewardWeightsCfg",
@@ -116,6 +117,27 @@ class SimCfg:
     """Physics steps per control step (control at 1/(dt*substeps) = 60 Hz)."""
     nthread: NonNegInt = 0
     """CPU threads for mujoco.batch (0 = all cores)."""
+    iterations: Annotated[int, Range(ge=1, le=1000)] = 50
+    """Newton solver iteration cap (``hot.sim.scene.SceneOptions.iterations``)."""
+    ls_iterations: Annotated[int, Range(ge=1, le=1000)] = 20
+    """Line-search iterations per Newton iteration."""
+    tolerance: Annotated[float, Range(gt=0.0, le=1e-2)] = 1e-8
+    """Solver tolerance."""
+    noslip_iterations: Annotated[int, Range(ge=0, le=1000)] = 10
+    """No-slip post-solver iterations (0 = off)."""
+    cone: Literal["elliptic", "pyramidal"] = "elliptic"
+    """Friction cone."""
+
+    def scene_options(self) -> SceneOptions:
+        """These settings as the simulator layer's scene options (the rest at their defaults)."""
+        return SceneOptions(
+            timestep=self.dt,
+            iterations=self.iterations,
+            ls_iterations=self.ls_iterations,
+            tolerance=self.tolerance,
+            noslip_iterations=self.noslip_iterations,
+            cone=self.cone,
+        )
 
 
 @dataclass

@@ -28,7 +28,6 @@ from hot.motion.io import load_folder
 from hot.motion.schema import FREEMOVE_SKILL
 from hot.sim import make_sim
 from hot.sim.grouped import GroupedSim, block_sizes
-from hot.sim.scene import SceneOptions
 from hot.sim.state import RefFrame, SimState
 from hot.tasks.tracking.actions import action_to_targets, targets_to_actions
 from hot.tasks.tracking.config import TrackingCfg
@@ -153,7 +152,7 @@ class TrackingEnv:
                     nthread=cfg.sim.nthread or None,
                     device=self.device,
                     scale_step=e.obj_scale_quantum,
-                    options=SceneOptions(timestep=cfg.sim.dt),
+                    options=cfg.sim.scene_options(),
                 )
             )
             start += size
