@@ -7,6 +7,10 @@ Commands:
   object (contacts active), against single-thread ``mj_step`` on the same model.
 * ``train``: end-to-end PPO training-loop env-steps/s, the raw batched-physics rate measured in the
   same run, their ratio and where the time goes.
+* ``profile``: the time split of one ``mj_step`` (MuJoCo's timers) and the batched rate of solver-setting
+  variants against the default (:mod:`hot.bench_physics`).
+* ``report``: every benchmark in one run, written to ``docs/benchmarks.md`` (:mod:`hot.bench_report`;
+  ``--quick``: under two minutes).
 * ``grasps``: the data generator's grasp stage (wrap sampler: approach, close, squeeze in physics,
   6-direction hold test) per hand and object: validated grasps per minute, pass rate, penetration.
 
@@ -627,12 +631,29 @@ def profile_tables(hand: str, obj: str, num_envs: int, seconds: float, variants:
     return out
 
 
+def _add_report_args(p: argparse.ArgumentParser) -> None:
+    from hot.bench_report import add_report_args
+
+    add_report_args(p)
+
+
+def _run_report(args: argparse.Namespace) -> None:
+    from hot.bench_report import run_report
+
+    run_report(args)
+
+
 Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], None], str]
 COMMANDS: dict[str, Command] = {
     "sim": (add_sim_args, run_sim, "physics throughput of the CPU batch vs single-thread mj_step"),
     "train": (add_train_args, run_train, "end-to-end PPO env-steps/s vs raw batched physics"),
     "grasps": (add_grasp_args, run_grasps, "validated wrap grasps per minute per hand and object"),
     "profile": (add_profile_args, run_profile, "time split of mj_step and the cost of solver settings"),
+    "report": (
+        _add_report_args,
+        _run_report,
+        "regenerate docs/benchmarks.md from one run of every benchmark",
+    ),
 }
 
 
