@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Object x skill evaluation (upstream test.sh, without grepping logs): runs --test for every object/skill
 # folder of DATASET and writes ${OUT}.{csv,md} (default output/test_table); missing data or a missing
-# checkpoint is reported in the table.
+# checkpoint is reported in the table. With no settings it tabulates the shipped MANO student over every object
+# that has held-out clips in DATASET (OBJECTS=all):
+#   bash test.sh
 #   CHECKPOINT_PATH=checkpoint/mano/mano_bottle_grasp-move-place.pth OBJECTS="Bottle Box" bash test.sh
 # With POLICIES, several policies on the same clips in one table (hand x object x skill x policy), with each
 # policy's success on the clips that fail open loop and each checkpoint's training cost:
@@ -10,9 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python}
-CHECKPOINT_PATH=${CHECKPOINT_PATH:-checkpoint/mano/mano_bottle_grasp-move-place.pth}
+CHECKPOINT_PATH=${CHECKPOINT_PATH:-checkpoint/mano/mano_3obj_student.pth}
 DATASET=${DATASET:-hot/data/motions/dexgrasp_train_mano}
-OBJECTS=${OBJECTS:-Bottle Box Hammer Sword}
+OBJECTS=${OBJECTS:-all}
 SKILLS=${SKILLS:-grasp move place}
 if [ -n "${POLICIES:-}" ]; then
   WHO=(--policies $POLICIES)

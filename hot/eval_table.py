@@ -258,6 +258,20 @@ def write_policy_table(rows: list[dict], policies: list[str], out: str | os.Path
     return [csv_path, md_path]
 
 
+def objects_with_clips(dataset: str, skills: list[str]) -> list[str]:
+    """Registered object names (their spelling) whose folder in ``dataset`` holds clips of any of ``skills``."""
+    from hot.assets.objects import list_objects
+
+    root = resolve_path(dataset, "--dataset", must_exist=False)
+    names = {n.lower(): n for n in list_objects()}
+    out = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []:
+        name = names.get(folder.name.lower())
+        if name and any(any((folder / SKILL_DIRS[s][0]).glob("*.pt")) for s in skills):
+            out.append(name)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m hot.eval_table", description=__doc__.splitlines()[0])
     who = p.add_mutually_exclusive_group(required=True)
@@ -274,7 +288,12 @@ def main(argv: list[str] | None = None) -> int:
         help="several policies on the same clips, one table (with success on the open-loop failures)",
     )
     p.add_argument("--dataset", default="hot/data/motions/dexgrasp_train_mano")
-    p.add_argument("--objects", nargs="+", default=["Bottle", "Box", "Hammer", "Sword"])
+    p.add_argument(
+        "--objects",
+        nargs="+",
+        default=["Bottle", "Box", "Hammer", "Sword"],
+        help="object names, or 'all': every registered object with a folder of clips in --dataset",
+    )
     p.add_argument("--skills", nargs="+", default=["grasp", "move", "place"], choices=sorted(SKILL_DIRS))
     p.add_argument("--hand_model", default="mano", choices=["mano", "shadow", "allegro"])
     p.add_argument(
@@ -291,6 +310,11 @@ def main(argv: list[str] | None = None) -> int:
         p.exit(2, f"python -m hot.eval_table: error: --num_envs {args.num_envs}: must be >= 1\n")
     if args.cfg_env is None:
         args.cfg_env = f"hot/data/cfg/{args.hand_model}/{args.hand_model}_stage1_precise_track.yaml"
+    if args.objects == ["all"]:
+        args.objects = objects_with_clips(args.dataset, args.skills)
+        if not args.objects:
+            p.exit(2, f"python -m hot.eval_table: error: --objects all: no object folder with clips of "
+                      f"{' '.join(args.skills)} in --dataset {args.dataset}\n")  # fmt: skip
     if args.policies:
         rows = policy_table(args)
         paths = write_policy_table(rows, args.policies, args.out)

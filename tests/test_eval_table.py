@@ -138,3 +138,29 @@ def test_success_on_open_loop_failures_counts_those_clips_only(monkeypatch) -> N
     ol, pol = rows
     assert (pol["openloop_failures"], pol["success_on_openloop_failures"]) == (2, 0.5)  # a ok, c failed
     assert (ol["openloop_failures"], ol["success_on_openloop_failures"]) == (2, 0.0)
+
+
+def test_objects_all_lists_registered_objects_with_clips(tmp_path) -> None:
+    from hot.eval_table import objects_with_clips
+
+    for folder in (
+        "bottle/grasp_higher_kp",
+        "teapot/grasp_higher_kp",
+        "box/grasp_higher_kp",
+        "hammer/move_higher_kp",
+    ):
+        (tmp_path / folder).mkdir(parents=True)
+    (tmp_path / "bottle/grasp_higher_kp/001_Bottle_0_0-0.pt").write_bytes(b"")
+    (tmp_path / "teapot/grasp_higher_kp/001_Teapot_0_0-0.pt").write_bytes(b"")  # not a registered object
+    (tmp_path / "hammer/move_higher_kp/002_Hammer_0_0-0.pt").write_bytes(b"")
+    assert objects_with_clips(str(tmp_path), ["grasp"]) == ["Bottle"]  # box has no clips, hammer no grasp
+    assert objects_with_clips(str(tmp_path), ["grasp", "move"]) == ["Bottle", "Hammer"]
+
+
+def test_objects_all_without_clips_is_a_clear_error(tmp_path, capsys) -> None:
+    from hot.eval_table import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--open_loop", "--dataset", str(tmp_path), "--objects", "all", "--out", str(tmp_path / "t")])
+    assert e.value.code == 2
+    assert "--objects all: no object folder with clips" in capsys.readouterr().err
