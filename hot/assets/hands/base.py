@@ -29,6 +29,16 @@ import mujoco
 
 BASE_POS = (0.0, 0.0, 0.5)
 WRIST_DOF_NAMES = ("wrist_tx", "wrist_ty", "wrist_tz", "wrist_rx", "wrist_ry", "wrist_rz")
+NUM_WRIST_DOFS = len(WRIST_DOF_NAMES)
+"""Every hand's DoF vector starts with the virtual wrist: 3 slides (m), then 3 hinges (rad); fingers follow."""
+WRIST_POS = slice(0, 3)
+"""DoF columns of the wrist slides."""
+WRIST_ROT = slice(3, NUM_WRIST_DOFS)
+"""DoF columns of the wrist hinges."""
+WRIST = slice(0, NUM_WRIST_DOFS)
+"""DoF columns of the whole wrist."""
+FINGERS = slice(NUM_WRIST_DOFS, None)
+"""DoF columns of the fingers."""
 HAND_CONTYPE = 2
 HAND_CONAFFINITY = 0
 

@@ -26,11 +26,11 @@ from typing import Literal
 
 import torch
 
+from hot.assets.hands.base import NUM_WRIST_DOFS
+
 __all__ = ["ACTION_MODES", "NUM_WRIST_DOFS", "action_to_targets", "targets_to_actions"]
 
 ACTION_MODES = ("absolute", "delta", "residual")
-#: The 6 virtual wrist DoFs (tx, ty, tz, rx, ry, rz) come first in every hand's DoF order.
-NUM_WRIST_DOFS = 6
 
 
 def action_to_targets(

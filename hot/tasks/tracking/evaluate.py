@@ -18,6 +18,7 @@ from typing import Protocol
 import torch
 from tqdm import tqdm
 
+from hot.assets.hands.base import FINGERS, WRIST
 from hot.motion.io import save_clip
 from hot.motion.schema import MotionClip
 from hot.tasks.tracking.env import TrackingEnv
@@ -253,8 +254,8 @@ class _Recorder:
             clip = MotionClip(
                 root_pos=torch.tensor([0.0, 0.0, 0.5]).repeat(t, 1),
                 root_rot=identity_quat(t),
-                wrist_dof=dof[:, :6].contiguous(),
-                fingers_dof=dof[:, 6:].contiguous(),
+                wrist_dof=dof[:, WRIST].contiguous(),
+                fingers_dof=dof[:, FINGERS].contiguous(),
                 body_pos=stacked["key_pos"][i, :t].contiguous(),
                 obj_pos=stacked["obj_pos"][i, :t].contiguous(),
                 obj_rot=stacked["obj_rot"][i, :t].contiguous(),

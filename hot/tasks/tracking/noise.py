@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import torch
 
+from hot.assets.hands.base import FINGERS, NUM_WRIST_DOFS, WRIST_POS, WRIST_ROT
 from hot.utils.rotations import quat_from_rpy, quat_to_rpy
 
 __all__ = ["StartNoiseConfig", "NOISED_KEYS", "masked_uniform", "apply_start_noise"]
@@ -117,8 +118,8 @@ def apply_start_noise(
     def draw(m: int, scale: float) -> tuple[torch.Tensor, torch.Tensor]:
         return masked_uniform((n, m), p, scale, generator, dt)
 
-    dof_pos[:, 6:] += draw(d - 6, cfg.finger_pos)[0]
-    dof_vel[:, 6:] += draw(d - 6, cfg.finger_vel)[0]
+    dof_pos[:, FINGERS] += draw(d - NUM_WRIST_DOFS, cfg.finger_pos)[0]
+    dof_vel[:, FINGERS] += draw(d - NUM_WRIST_DOFS, cfg.finger_vel)[0]
     obj_lin_vel = state["obj_lin_vel"] + draw(3, cfg.obj_lin_vel)[0]
     obj_ang_vel = state["obj_ang_vel"] + draw(3, cfg.obj_ang_vel)[0]
 
@@ -140,8 +141,8 @@ def apply_start_noise(
     out["obj_rot"] = torch.where(free, rot_free, rot_contact)
 
     if cfg.wrist_noise:
-        dof_pos[:, 0:3] += draw(3, cfg.wrist_pos)[0]
-        dof_pos[:, 3:6] += draw(3, cfg.wrist_rot)[0]
+        dof_pos[:, WRIST_POS] += draw(3, cfg.wrist_pos)[0]
+        dof_pos[:, WRIST_ROT] += draw(3, cfg.wrist_rot)[0]
 
     out.update(dof_pos=dof_pos, dof_vel=dof_vel, obj_lin_vel=obj_lin_vel, obj_ang_vel=obj_ang_vel)
     return out

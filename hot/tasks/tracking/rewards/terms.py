@@ -11,6 +11,7 @@ import math
 
 import torch
 
+from hot.assets.hands.base import FINGERS, WRIST_ROT
 from hot.tasks.tracking.observations import object_points_world
 from hot.utils.rotations import quat_from_euler_xyz_extrinsic, quat_normalize
 
@@ -70,7 +71,7 @@ def key_pos_error(sim_key_pos: torch.Tensor, ref_key_pos: torch.Tensor) -> torch
 
 def finger_dof_error(sim_dof_pos: torch.Tensor, ref_dof_pos: torch.Tensor) -> torch.Tensor:
     """e_r: mean over finger DoFs (``[:, 6:]``) of the squared difference (no angle wrapping). (N, D)."""
-    return ((ref_dof_pos[:, 6:] - sim_dof_pos[:, 6:]) ** 2).mean(-1)
+    return ((ref_dof_pos[:, FINGERS] - sim_dof_pos[:, FINGERS]) ** 2).mean(-1)
 
 
 def wrist_pos_error(sim_dof_pos: torch.Tensor, ref_dof_pos: torch.Tensor) -> torch.Tensor:
@@ -87,8 +88,8 @@ def wrist_rot_error(sim_dof_pos: torch.Tensor, ref_dof_pos: torch.Tensor) -> tor
     is consistent and kept for parity. No ``abs`` of the dot and no ×2, as upstream: q and -q
     compare as maximally different (e_wr = 1).
     """
-    q_ref = quat_normalize(quat_from_euler_xyz_extrinsic(ref_dof_pos[:, 3:6]))
-    q_sim = quat_normalize(quat_from_euler_xyz_extrinsic(sim_dof_pos[:, 3:6]))
+    q_ref = quat_normalize(quat_from_euler_xyz_extrinsic(ref_dof_pos[:, WRIST_ROT]))
+    q_sim = quat_normalize(quat_from_euler_xyz_extrinsic(sim_dof_pos[:, WRIST_ROT]))
     return unit_vector_angle(q_ref, q_sim) / math.pi
 
 
