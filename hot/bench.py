@@ -586,6 +586,7 @@ def add_profile_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--object", default="bottle", help="object name (hot.assets.objects)")
     p.add_argument("--num_envs", type=int_at_least(1), default=128, help="worlds of the batched runs")
     p.add_argument("--seconds", type=positive_float, default=2.0, help="timed duration of each batched run")
+    p.add_argument("--rounds", type=int_at_least(1), default=2, help="interleaved rounds over the variants")
     p.add_argument(
         "--variants",
         nargs="+",
@@ -596,11 +597,15 @@ def add_profile_args(p: argparse.ArgumentParser) -> None:
 
 
 def run_profile(args: argparse.Namespace) -> None:
-    for line in profile_tables(args.hand, args.object, args.num_envs, args.seconds, args.variants):
+    for line in profile_tables(
+        args.hand, args.object, args.num_envs, args.seconds, args.variants, args.rounds
+    ):
         print(line, flush=True)
 
 
-def profile_tables(hand: str, obj: str, num_envs: int, seconds: float, variants: list[str]) -> list[str]:
+def profile_tables(
+    hand: str, obj: str, num_envs: int, seconds: float, variants: list[str], rounds: int = 2
+) -> list[str]:
     """Markdown lines: the time split of ``mj_step`` and the settings table (:mod:`hot.bench_physics`)."""
     from hot.bench_physics import VARIANTS, profile_settings, profile_step
 
@@ -614,10 +619,11 @@ def profile_tables(hand: str, obj: str, num_envs: int, seconds: float, variants:
     ]
     out += [f"| {k} | {100 * v:.0f} % |" for k, v in p.shares.items()]
     names = ["default"] + [v for v in variants if v != "default"]
-    rows = profile_settings(hand, obj, num_envs, seconds, {n: VARIANTS[n] for n in names})
+    rows = profile_settings(hand, obj, num_envs, seconds, {n: VARIANTS[n] for n in names}, rounds)
     out += [
         "",
-        f"Scene-option variants, {hand} + {obj}, {num_envs} worlds, `mujoco.batch` on all threads, one run:",
+        f"Scene-option variants, {hand} + {obj}, {num_envs} worlds, `mujoco.batch` on all threads; medians of "
+        f"{rounds} interleaved rounds, each ratio against the default of its own round:",
         "",
         "| variant | physics steps/s | ratio to default | single-thread µs/step | solver share | contacts / world "
         "| hand touching |",

@@ -8,8 +8,8 @@ oscillating ±0.02 rad so that contacts keep changing, as ``hot.bench sim``):
   construction and projection, velocity and actuation, the constraint solver (no-slip included: MuJoCo
   times it inside the solver) and integration. Single thread, one ``MjData`` per world in turn.
 * **Settings**: each variant of :data:`VARIANTS` changes one :class:`hot.sim.scene.SceneOptions` field;
-  its batched physics rate (``mujoco.batch``, all threads) is measured in the same run as the default's,
-  and reported as a ratio to it, with the mean contacts per world and the share of worlds whose hand
+  its batched physics rate (``mujoco.batch``, all threads) is measured in interleaved rounds with the
+  default's and reported as the median ratio to it, with the mean contacts per world and the share of worlds whose hand
   touches the object (the contact load the rate was measured under). A variant's effect on grasp holding and tracking success is measured with the same settings
   in the env YAML's ``sim:`` section (``noslip_iterations``, ``cone``, ``iterations``, ``ls_iterations``,
   ``tolerance``) and ``python -m hot.eval_table --open_loop --cfg_env ...`` (docs/benchmarks.md).
@@ -127,28 +127,40 @@ def profile_settings(
     num_envs: int = 128,
     seconds: float = 2.0,
     variants: dict[str, dict] | None = None,
+    rounds: int = 2,
 ) -> list[dict]:
     """Batched physics rate of each variant (:func:`hot.bench.bench_sim` with its options) and its ratio
-    to the default's, measured in this call; plus single-thread µs per step (:func:`profile_step`)."""
+    to the default's, plus single-thread µs per step (:func:`profile_step`).
+
+    The variants are timed in ``rounds`` interleaved rounds (default first in each); a variant's ratio is the
+    median over rounds of its rate over the default's rate of the same round, so that a load change on a
+    shared machine during the run moves both sides of a ratio alike.
+    """
     from hot.bench import bench_sim
     from hot.sim.scene import SceneOptions
 
+    todo = dict(variants or VARIANTS)
+    todo = {"default": todo.pop("default", {}), **todo}
+    per: dict[str, list[dict]] = {name: [] for name in todo}
+    for _ in range(rounds):
+        for name, change in todo.items():
+            opts = dataclasses.replace(SceneOptions(), **change)
+            r = bench_sim(hand_name, obj_name, num_envs, seconds, options=opts)
+            p = profile_step(hand_name, obj_name, worlds=8, steps=60, options=opts)
+            per[name].append({"rate": r.batch_steps_per_s, "us": p.us_per_step, "solver": p.shares[
+                "constraint solver + no-slip"], "contacts": r.mean_contacts, "touch": r.mean_hand_contact})  # fmt: skip
     rows = []
-    base = None
-    for name, change in (variants or VARIANTS).items():
-        opts = dataclasses.replace(SceneOptions(), **change)
-        r = bench_sim(hand_name, obj_name, num_envs, seconds, options=opts)
-        p = profile_step(hand_name, obj_name, worlds=8, steps=60, options=opts)
-        base = base or r.batch_steps_per_s
+    for name, runs in per.items():
+        ratios = [a["rate"] / b["rate"] for a, b in zip(runs, per["default"], strict=True)]
         rows.append(
             {
                 "variant": name,
-                "steps_per_s": r.batch_steps_per_s,
-                "ratio": r.batch_steps_per_s / base,
-                "us_per_step_single": p.us_per_step,
-                "solver_share": p.shares["constraint solver + no-slip"],
-                "contacts": r.mean_contacts,
-                "hand_contact": r.mean_hand_contact,
+                "steps_per_s": float(np.median([a["rate"] for a in runs])),
+                "ratio": float(np.median(ratios)),
+                "us_per_step_single": float(np.median([a["us"] for a in runs])),
+                "solver_share": float(np.median([a["solver"] for a in runs])),
+                "contacts": float(np.mean([a["contacts"] for a in runs])),
+                "hand_contact": float(np.mean([a["touch"] for a in runs])),
             }
         )
     return rows

@@ -141,7 +141,9 @@ def report_lines(quick: bool = False, log=print) -> list[str]:
     variants = ["default", "noslip_iterations=0", "cone=pyramidal"] if quick else list(VARIANTS)
     log(f"[bench report] profile ({time.perf_counter() - t0:.0f} s)")
     out += ["", "## Where a physics step goes: `python -m hot.bench profile`", ""]
-    out += profile_tables("mano", "bottle", 64 if quick else 128, 1.0 if quick else 2.0, variants)
+    out += profile_tables(
+        "mano", "bottle", 64 if quick else 128, 1.0 if quick else 2.0, variants, 1 if quick else 3
+    )
     out += [
         "",
         "A variant is a candidate default only if grasp holding and tracking stay within 2 points: measure it",
