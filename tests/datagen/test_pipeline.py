@@ -271,3 +271,24 @@ def test_explain_no_clips(report, skill, words):
     assert set(why) == ({skill} if report["valid"] else {skill, "catch"})
     for w in words:
         assert w in why[skill], (w, why[skill])
+
+
+def test_grasp_seed_depends_on_seed_object_and_hand():
+    from hot.datagen.pipeline import grasp_seed
+
+    seeds = {grasp_seed(s, o, h) for s in (0, 1, 7) for o in ("Bottle", "Box") for h in ("mano", "allegro")}
+    assert len(seeds) == 12  # all distinct: a new --seed gives new grasps
+    assert grasp_seed(7, "Bottle", "mano") == grasp_seed(7, "Bottle", "mano")
+    assert all(0 <= s < 2**63 for s in seeds)
+
+
+def test_other_seeds_sample_other_grasps():
+    from hot.assets.hands import get_hand
+    from hot.assets.objects import get_object
+    from hot.datagen.pipeline import grasp_seed
+    from hot.datagen.wrap import generate_wrap_grasps
+
+    hand, obj = get_hand("mano"), get_object("Bottle")
+    a, b = (generate_wrap_grasps(hand, obj, 1.0, 2, seed=grasp_seed(s, obj.name, hand.name)) for s in (1, 2))
+    assert len(a) and len(b)
+    assert not np.allclose(a.wrist_pos_o[:1], b.wrist_pos_o[:1])
