@@ -46,7 +46,7 @@ import torch
 
 from hot.assets.hands.base import HandModel
 from hot.datagen.closing import HandFrame, _finger_groups, _tip_points, hand_frame, sweep_close
-from hot.datagen.grasp import VALIDATION_OBJECT_POS, GraspSet
+from hot.datagen.grasp import GraspSet
 from hot.datagen.ik import WristChain, wrist_ik
 from hot.datagen.sdf import ObjectSDF
 from hot.datagen.wrap import WrapConfig, _empty, _meta, _Probe, squeeze_and_hold
@@ -61,7 +61,7 @@ class PinchConfig(WrapConfig):
 
     def __init__(
         self,
-        flexions: tuple[float, ...] = (0.45, 0.55, 0.65, 0.8),
+        flexions: tuple[float, ...] = (0.3, 0.45, 0.6, 0.8),
         overlap: float = 0.004,
         thumb_samples: int = 3000,
         pregap: float = 0.015,
@@ -70,6 +70,8 @@ class PinchConfig(WrapConfig):
         tilt_deg: float = 15.0,
         rolls: int = 16,
         max_draws: int = 30,
+        roll_tries: int = 3,
+        tries_per_draw: int = 6,
         drive_past: float = 0.3,
         **wrap_kwargs,
     ):
@@ -81,6 +83,8 @@ class PinchConfig(WrapConfig):
         self.com_sigma = com_sigma
         self.rolls = rolls
         self.max_draws = max_draws
+        self.roll_tries = roll_tries
+        self.tries_per_draw = tries_per_draw
         self.drive_past = drive_past
 
 
@@ -135,20 +139,29 @@ def _tip_geom(model: mujoco.MjModel, body: str) -> int:
     return max(geoms, key=lambda g: float(np.linalg.norm(model.geom_pos[g])))
 
 
-def _tip_pad(model: mujoco.MjModel, data: mujoco.MjData, geom: int) -> tuple[np.ndarray, float]:
-    """Centre of a fingertip geom's rounded end and its radius (spheres and capsules)."""
+def _segment(model: mujoco.MjModel, data: mujoco.MjData, geom: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """End points (world) and radius of a fingertip geom's core segment (a sphere: both ends equal)."""
     r = float(model.geom_size[geom][0])
     c = data.geom_xpos[geom].copy()
     if model.geom_type[geom] == mujoco.mjtGeom.mjGEOM_CAPSULE:
-        z = data.geom_xmat[geom].reshape(3, 3)[:, 2]
-        half = float(model.geom_size[geom][1])
-        body_p = data.xpos[model.geom_bodyid[geom]]
-        ends = (c + half * z, c - half * z)
-        c = max(ends, key=lambda e: float(np.linalg.norm(e - body_p)))
-    return c, r
+        z = data.geom_xmat[geom].reshape(3, 3)[:, 2] * float(model.geom_size[geom][1])
+        return c - z, c + z, r
+    return c, c, r
 
 
-def pinch_shapes(hand: HandModel, cfg: PinchConfig | None = None, frame: HandFrame | None = None) -> list[PinchShape]:
+def _closest(p0: np.ndarray, p1: np.ndarray, q0: np.ndarray, q1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Closest points of the segments ``p0 p1`` and ``q0 q1`` (sampled, 2 mm exact enough here)."""
+    t = np.linspace(0.0, 1.0, 21)
+    a = p0 + t[:, None] * (p1 - p0)
+    b = q0 + t[:, None] * (q1 - q0)
+    d = np.linalg.norm(a[:, None] - b[None], axis=-1)
+    i, j = np.unravel_index(int(np.argmin(d)), d.shape)
+    return a[i], b[j]
+
+
+def pinch_shapes(
+    hand: HandModel, cfg: PinchConfig | None = None, frame: HandFrame | None = None
+) -> list[PinchShape]:
     """The pinch (thumb + 1 fingertip) and tripod (thumb + 2) closing paths of ``hand`` (cached)."""
     cfg = cfg or PinchConfig()
     key = (hand.name, cfg.flexions, cfg.overlap, cfg.thumb_samples)
@@ -164,15 +177,34 @@ def pinch_shapes(hand: HandModel, cfg: PinchConfig | None = None, frame: HandFra
     thumb = groups[-1]
     tips = [_tip_geom(model, b) for b in hand.fingertip_bodies]
 
-    def pads(q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Tip pad centres (K, 3) in the wrist frame, radii (K,), palm centre (3,)."""
+    def geometry(q: np.ndarray, fingers: list[int]) -> dict:
+        """Pad contact geometry in the wrist frame: the closest points of the thumb's distal segment
+        and each opposing finger's, their gap, the thumb-to-fingers axis, the segment directions."""
         data.qpos[:] = 0.0
         data.qpos[fq] = q
         mujoco.mj_kinematics(model, data)
-        r = data.xmat[w].reshape(3, 3)
-        out = [_tip_pad(model, data, g) for g in tips]
-        c = (np.array([o[0] for o in out]) - data.xpos[w]) @ r
-        return c, np.array([o[1] for o in out]), frame.palm_center
+        rw, pw = data.xmat[w].reshape(3, 3), data.xpos[w]
+        t0, t1, rt = _segment(model, data, tips[-1])
+        pts_t, pts_f, rf, dirs = [], [], [], [t1 - t0]
+        for f in fingers:
+            f0, f1, r = _segment(model, data, tips[f])
+            a, b = _closest(t0, t1, f0, f1)
+            pts_t.append(a)
+            pts_f.append(b)
+            rf.append(r)
+            dirs.append(f1 - f0)
+        pt, pf = np.mean(pts_t, 0), np.mean(pts_f, 0)
+        d = pf - pt
+        dist = float(np.linalg.norm(d))
+        u = d / max(dist, 1e-9)
+        dirs = [x / max(np.linalg.norm(x), 1e-9) for x in dirs]
+        return {
+            "gap": dist - rt - float(np.mean(rf)),
+            "thumb": (pt - pw) @ rw,
+            "axis": u @ rw,
+            "thumb_r": rt,
+            "facing": float(np.mean([abs(x @ u) for x in dirs])),
+        }
 
     # the opposing fingers: closest open fingertips to the open thumb's (tip points of closing.py)
     data.qpos[:] = 0.0
@@ -192,24 +224,12 @@ def pinch_shapes(hand: HandModel, cfg: PinchConfig | None = None, frame: HandFra
             for f in fingers:
                 gi = groups[f]
                 q[gi] = frame.opened[gi] + flex * (frame.closed[gi] - frame.opened[gi])
-            # the direction the fingertip pads move when the fingers flex: the thumb goes there
-            q_more = q.copy()
-            for f in fingers:
-                gi = groups[f]
-                q_more[gi] += 0.05 * (frame.closed[gi] - frame.opened[gi])
-            c0, radii, _ = pads(q)
-            c1, _, _ = pads(q_more)
-            f_pad = c0[fingers].mean(0)
-            move = c1[fingers].mean(0) - f_pad
-            move /= max(np.linalg.norm(move), 1e-9)
+            # thumb pose: pads pressed ``overlap`` together, pad to pad (the segments across the axis)
             best, best_cost = None, np.inf
             for tq in thumb_q:
                 q[thumb] = tq
-                c, _, _ = pads(q)
-                d = c[-1] - c[fingers].mean(0)
-                dist = np.linalg.norm(d)
-                gap = dist - radii[-1] - radii[fingers].mean()
-                cost = abs(gap + cfg.overlap) / 0.005 + (1.0 - d @ move / max(dist, 1e-9))
+                g = geometry(q, fingers)
+                cost = abs(g["gap"] + cfg.overlap) / 0.005 + g["facing"] / 0.25
                 if cost < best_cost:
                     best, best_cost = tq.copy(), cost
             q1 = q.copy()
@@ -218,7 +238,12 @@ def pinch_shapes(hand: HandModel, cfg: PinchConfig | None = None, frame: HandFra
             for gi in [groups[f] for f in fingers] + [thumb]:
                 q0[gi] = frame.opened[gi]
             shape = _tabulate(
-                "pinch" if k == 1 else "tripod", [*fingers, len(groups) - 1], q0, q1, pads, fingers
+                "pinch" if k == 1 else "tripod",
+                [*fingers, len(groups) - 1],
+                q0,
+                q1,
+                lambda qq, fingers=fingers: geometry(qq, fingers),
+                frame.palm_center,
             )
             if shape is not None:
                 shapes.append(shape)
@@ -228,36 +253,24 @@ def pinch_shapes(hand: HandModel, cfg: PinchConfig | None = None, frame: HandFra
     return shapes
 
 
-def _tabulate(family, groups, q0, q1, pads, fingers, n: int = 61, s_max: float = 1.2) -> PinchShape | None:
+def _tabulate(family, groups, q0, q1, geometry, palm, n: int = 61, s_max: float = 1.2) -> PinchShape | None:
     s = np.linspace(0.0, s_max, n)
     gap, thumb_c, axis, back = [], [], [], []
     for si in s:
-        c, radii, palm = pads(q0 + si * (q1 - q0))
-        f = c[fingers].mean(0)
-        d = f - c[-1]
-        dist = np.linalg.norm(d)
-        gap.append(dist - radii[-1] - radii[fingers].mean())
-        u = d / max(dist, 1e-9)
-        mid = 0.5 * (f + c[-1])
+        g = geometry(q0 + si * (q1 - q0))
+        u = g["axis"]
+        mid = g["thumb"] + 0.5 * (g["gap"] + 2 * g["thumb_r"]) * u
         b = palm - mid
         b -= u * (b @ u)
-        thumb_c.append(c[-1])
+        gap.append(g["gap"])
+        thumb_c.append(g["thumb"])
         axis.append(u)
         back.append(b / max(np.linalg.norm(b), 1e-9))
     gap = np.array(gap)
     if gap.min() > 0.0:  # the thumb never reaches the fingertips
         return None
     return PinchShape(
-        family,
-        list(groups),
-        q0,
-        q1,
-        s,
-        gap,
-        np.array(thumb_c),
-        np.array(axis),
-        np.array(back),
-        float(radii[-1]),
+        family, list(groups), q0, q1, s, gap, np.array(thumb_c), np.array(axis), np.array(back), g["thumb_r"]
     )
 
 
@@ -333,67 +346,50 @@ def generate_pinch_grasps(
         wgt = np.exp(-0.5 * (d / cfg.com_sigma) ** 2) + 1e-3
         wgt /= wgt.sum()
     groups = probe.groups
-    obj_pos = probe.obj_pos
     lim = np.array([model.jnt_range[model.joint(nm).id] for nm in hand.finger_dof_names])
     wrists, fingers, opens, touched, fams, drives, goals = [], [], [], [], [], [], []
     draws = 0
+    rejected = {"width": 0, "ik": 0, "preshape_touches": 0, "no_contact": 0, "palm_touches": 0}
     while len(wrists) < num_candidates and draws < cfg.max_draws * num_candidates and len(p1):
         draws += 1
         i = int(rng.choice(len(p1), p=wgt))
         a, b = (p1[i], p2[i]) if rng.random() < 0.5 else (p2[i], p1[i])  # thumb at a
         width = float(np.linalg.norm(b - a))
         u = (b - a) / width
-        fits = [sh for sh in shapes if sh.at_gap(width + cfg.pregap) is not None]
+        fits = [
+            sh for sh in shapes if sh.at_gap(width + cfg.pregap) is not None and sh.at_gap(width) is not None
+        ]
         if not fits:
+            rejected["width"] += 1
             continue
-        sh = fits[int(rng.integers(len(fits)))]
-        s_w, s_pre = sh.at_gap(width), sh.at_gap(width + cfg.pregap)
-        j = int(np.clip(np.searchsorted(sh.s, s_w), 0, len(sh.s) - 1))
-        # roll about the pinch axis: the palm faces where the object ends closest to the pinch
+        # rolls about the pinch axis, most likely first where the object ends closest to the pinch
+        # (the palm faces that side and clears the object)
         e1 = np.cross(u, [1.0, 0.0, 0.0] if abs(u[0]) < 0.9 else [0.0, 1.0, 0.0])
         e1 /= np.linalg.norm(e1)
         e2 = np.cross(u, e1)
         phis = rng.uniform(0, 2 * math.pi) + np.arange(cfg.rolls) * 2 * math.pi / cfg.rolls
         dirs = np.cos(phis)[:, None] * e1 + np.sin(phis)[:, None] * e2
-        mid = 0.5 * (a + b)
-        ext = ((verts - mid) @ dirs.T).max(0)
-        pick = np.exp(-(ext - ext.min()) / 0.01)
-        back = dirs[int(rng.choice(cfg.rolls, p=pick / pick.sum()))]
-        # hand frame at s_w -> object frame: axis -> u, back -> back; then a small random tilt
-        r = _frame_from(u, back) @ _frame_from(sh.axis[j], sh.back[j]).T
-        thumb_pad = sh.thumb_c[j] + sh.thumb_r * sh.axis[j]
-        wp = obj_pos + a - r @ thumb_pad
-        q_w = quat_from_matrix(torch.as_tensor(r)).numpy()
-        ik = wrist_ik(chain, torch.as_tensor(wp)[None, None], torch.as_tensor(q_w)[None, None])
-        if not bool(ik.ok[0, 0]):
-            continue
-        wd = ik.dofs[0, 0].numpy()
-        q_pre = sh.q(s_pre)
-        if any(c[2] < 0 for c in probe.set_pose(wd, q_pre)):
-            continue  # the pre-shaped hand already touches the object
-        q_end = np.clip(sh.q(float(sh.s[-1])), lim[:, 0], lim[:, 1])
-        moving = [groups[k] for k in sh.groups]
-        q, t_full = sweep_close(
-            probe.set_pose, wd, q_pre, q_end, groups, sh.groups, cfg.sweep_steps, cfg.contact_depth
-        )
-        if not (t_full[-1] and t_full[sh.groups[:-1]].any()):
-            continue  # the thumb or every opposing finger closed without touching
-        others = [c for c in probe.set_pose(wd, q) if c[2] < 0 and c[0] not in sh.groups]
-        if others:
-            continue  # the palm or a curled finger touches the object
-        drive = np.zeros(len(q), dtype=bool)
-        for gi in moving:
-            drive[gi] = True
-        goal = np.clip(q + cfg.drive_past * (sh.q1 - sh.q0), lim[:, 0], lim[:, 1])
-        wrists.append(wd)
-        fingers.append(q)
-        opens.append(q_pre)
-        touched.append(t_full)
-        fams.append(sh.family)
-        drives.append(drive & (sh.q1 != sh.q0))
-        goals.append(goal)
-        if progress:
-            progress(1)
+        ext = ((verts - 0.5 * (a + b)) @ dirs.T).max(0)
+        pick = np.exp(-(ext - ext.min()) / 0.01) + 1e-12
+        rolls = rng.choice(cfg.rolls, size=cfg.rolls, replace=False, p=pick / pick.sum())
+        tries = [(sh, k) for k in rolls[: cfg.roll_tries] for sh in rng.permutation(len(fits)).tolist()]
+        for sh_i, k in tries[: cfg.tries_per_draw]:
+            sh = fits[sh_i]
+            out = _place(sh, a, u, width, dirs[k], probe, chain, groups, lim, cfg)
+            if isinstance(out, str):
+                rejected[out] += 1
+                continue
+            wd, q, q_pre, t_full, drive, goal = out
+            wrists.append(wd)
+            fingers.append(q)
+            opens.append(q_pre)
+            touched.append(t_full)
+            fams.append(sh.family)
+            drives.append(drive)
+            goals.append(goal)
+            if progress:
+                progress(1)
+            break
     g = len(wrists)
     if progress and num_candidates > g:
         progress(num_candidates - g)
@@ -420,7 +416,41 @@ def generate_pinch_grasps(
     gs.meta["open_pose"] = np.array(opens).tolist()
     gs.meta["family"] = fams
     gs.meta["draws"] = draws
+    gs.meta["rejected"] = rejected
     return gs
+
+
+def _place(sh: PinchShape, a, u, width, back, probe: _Probe, chain, groups, lim, cfg: PinchConfig):
+    """Wrist DoFs and closed fingers of one pinch placement (thumb pad at ``a``, fingertips along ``u``,
+    palm towards ``back``), or the reason it is rejected (a key of the sampler's ``rejected`` counts)."""
+    s_w, s_pre = sh.at_gap(width), sh.at_gap(width + cfg.pregap)
+    j = int(np.clip(np.searchsorted(sh.s, s_w), 0, len(sh.s) - 1))
+    # hand frame at s_w -> object frame: pads' axis -> u, pinch-to-palm direction -> back
+    r = _frame_from(u, back) @ _frame_from(sh.axis[j], sh.back[j]).T
+    thumb_pad = sh.thumb_c[j] + sh.thumb_r * sh.axis[j]
+    wp = probe.obj_pos + a - r @ thumb_pad
+    q_w = quat_from_matrix(torch.as_tensor(r)).numpy()
+    ik = wrist_ik(chain, torch.as_tensor(wp)[None, None], torch.as_tensor(q_w)[None, None])
+    if not bool(ik.ok[0, 0]):
+        return "ik"
+    wd = ik.dofs[0, 0].numpy()
+    q_pre = sh.q(s_pre)
+    if any(c[2] < 0 for c in probe.set_pose(wd, q_pre)):
+        return "preshape_touches"
+    q_end = np.clip(sh.q(float(sh.s[-1])), lim[:, 0], lim[:, 1])
+    q, t_full = sweep_close(
+        probe.set_pose, wd, q_pre, q_end, groups, sh.groups, cfg.sweep_steps, cfg.contact_depth
+    )
+    if not (t_full[-1] and t_full[sh.groups[:-1]].any()):
+        return "no_contact"  # the thumb or every opposing finger closed without touching
+    if any(c[2] < 0 and c[0] not in sh.groups for c in probe.set_pose(wd, q)):
+        return "palm_touches"  # the palm or a curled finger touches the object
+    drive = np.zeros(len(q), dtype=bool)
+    for k in sh.groups:
+        drive[groups[k]] = True
+    drive &= sh.q1 != sh.q0
+    goal = np.clip(q + cfg.drive_past * (sh.q1 - sh.q0), lim[:, 0], lim[:, 1])
+    return wd, q, q_pre, t_full, drive, goal
 
 
 def _surface(obj, scale: float, sdf: ObjectSDF, n: int = 2048) -> tuple[torch.Tensor, torch.Tensor]:
@@ -449,4 +479,50 @@ def _surface(obj, scale: float, sdf: ObjectSDF, n: int = 2048) -> tuple[torch.Te
 def _hulls(obj, scale: float) -> list[np.ndarray]:
     import trimesh
 
-    return [np.asarray(trimesh.load(str(p), force="mesh", process=True).vertices) * scale for p in obj.hull_paths]
+    return [
+        np.asarray(trimesh.load(str(p), force="mesh", process=True).vertices) * scale for p in obj.hull_paths
+    ]
+
+
+def generate_mixed_grasps(
+    hand: HandModel,
+    obj,
+    scale: float = 1.0,
+    num_candidates: int = 64,
+    seed: int = 0,
+    pinch_fraction: float = 0.5,
+    nthread: int | None = None,
+    progress=None,
+) -> GraspSet:
+    """The default candidate set (``--grasp_method mix``): ``pinch_fraction`` of the candidates from
+    the pinch sampler, the rest power wraps (:func:`hot.datagen.wrap.generate_wrap_grasps`), in that
+    order. ``meta["family"]`` names each grasp's family (``wrap``, ``pinch``, ``tripod``) and
+    ``meta["open_pose"]`` the finger pose its clips close from."""
+    from hot.datagen.wrap import generate_wrap_grasps
+
+    if not 0.0 <= pinch_fraction <= 1.0:
+        raise ValueError(f"pinch_fraction must be in [0, 1], got {pinch_fraction}")
+    n_p = int(round(pinch_fraction * num_candidates))
+    sets = []
+    if n_p:
+        sets.append(generate_pinch_grasps(hand, obj, scale, n_p, seed, nthread=nthread, progress=progress))
+    if num_candidates - n_p:
+        wrap = generate_wrap_grasps(
+            hand, obj, scale, num_candidates - n_p, (seed + 1) % (2**63), nthread=nthread, progress=progress
+        )
+        wrap.meta["family"] = ["wrap"] * len(wrap)
+        wrap.meta["open_pose"] = np.tile(hand_frame(hand).opened, (len(wrap), 1)).tolist()
+        sets.append(wrap)
+    full = [s for s in sets if len(s)]
+    out = GraspSet.concat(full) if full else sets[0]
+    out.meta = {
+        **out.meta,
+        "method": "mix",
+        "pinch_fraction": pinch_fraction,
+        "seed": seed,
+        "pinch_rejected": sets[0].meta.get("rejected") if n_p else None,
+    }
+    out.meta.pop("config", None)
+    out.meta.pop("draws", None)
+    out.meta.pop("rejected", None)
+    return out
