@@ -17,7 +17,9 @@ pads only, with the palm clear of it, and go through the same squeeze in physics
    inward normal until they leave the hull union: the exit is the opposite contact. A pair is kept
    when the two normals oppose within ``max_normal_deg`` and the width fits a shape; pairs whose
    line passes near the centre of mass are drawn more often (``com_sigma``), so gravity has little
-   torque about the pinch axis.
+   torque about the pinch axis, and a pair is kept with probability ``exp(-e / top_sigma)``, ``e`` the
+   object's extent past the pair towards the palm: the pads sit near the object's end there (the top
+   of a flat or standing object at rest), so the fingertips stay above the platform.
 3. **Wrist placement.** A shape whose gap spans the width (plus ``pregap``) is chosen; the hand is
    turned so that its pads' axis lies on the contact pair, rolled about that axis so that the palm
    faces the side where the object ends closest to the pinch (for a flat object the face, for a
@@ -73,6 +75,7 @@ class PinchConfig(WrapConfig):
         roll_tries: int = 3,
         tries_per_draw: int = 6,
         drive_past: float = 0.3,
+        top_sigma: float = 0.008,
         **wrap_kwargs,
     ):
         super().__init__(thumb_samples=thumb_samples, tilt_deg=tilt_deg, **wrap_kwargs)
@@ -86,6 +89,7 @@ class PinchConfig(WrapConfig):
         self.roll_tries = roll_tries
         self.tries_per_draw = tries_per_draw
         self.drive_past = drive_past
+        self.top_sigma = top_sigma
 
 
 @dataclass
@@ -349,7 +353,7 @@ def generate_pinch_grasps(
     lim = np.array([model.jnt_range[model.joint(nm).id] for nm in hand.finger_dof_names])
     wrists, fingers, opens, touched, fams, drives, goals = [], [], [], [], [], [], []
     draws = 0
-    rejected = {"width": 0, "ik": 0, "preshape_touches": 0, "no_contact": 0, "palm_touches": 0}
+    rejected = {"deep": 0, "width": 0, "ik": 0, "preshape_touches": 0, "no_contact": 0, "palm_touches": 0}
     while len(wrists) < num_candidates and draws < cfg.max_draws * num_candidates and len(p1):
         draws += 1
         i = int(rng.choice(len(p1), p=wgt))
@@ -370,6 +374,9 @@ def generate_pinch_grasps(
         phis = rng.uniform(0, 2 * math.pi) + np.arange(cfg.rolls) * 2 * math.pi / cfg.rolls
         dirs = np.cos(phis)[:, None] * e1 + np.sin(phis)[:, None] * e2
         ext = ((verts - 0.5 * (a + b)) @ dirs.T).max(0)
+        if rng.random() > math.exp(-float(ext.min()) / cfg.top_sigma):
+            rejected["deep"] += 1  # prefer pads near the object's end on the palm side (its top at rest)
+            continue
         pick = np.exp(-(ext - ext.min()) / 0.01) + 1e-12
         rolls = rng.choice(cfg.rolls, size=cfg.rolls, replace=False, p=pick / pick.sum())
         tries = [(sh, k) for k in rolls[: cfg.roll_tries] for sh in rng.permutation(len(fits)).tolist()]
