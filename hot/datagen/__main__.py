@@ -62,10 +62,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no_progress", action="store_true", help="no tqdm bars")
     p.add_argument(
         "--grasp_method",
-        default="wrap",
-        choices=["wrap", "closing", "fc"],
-        help="grasp sampler: wrap (wrap grasps squeezed in physics and hold-tested; default), "
-        "closing (kinematic approach and close; its grasps do not hold), fc (force-closure optimisation)",
+        default="mix",
+        choices=["mix", "wrap", "pinch", "closing", "fc"],
+        help="grasp sampler: mix (default: --pinch_fraction of the candidates pinch/tripod grasps, the rest "
+        "power wraps), wrap (power wraps squeezed in physics and hold-tested), pinch (thumb against one or "
+        "two fingertips, palm clear of the object), closing (kinematic approach and close; its grasps do "
+        "not hold), fc (force-closure optimisation)",
+    )
+    p.add_argument(
+        "--pinch_fraction",
+        type=float,
+        default=0.5,
+        help="share of the mix's candidates drawn by the pinch sampler (0.5; 0 = wraps only, 1 = pinches only)",
     )
     return p
 
@@ -105,6 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (math.isfinite(args.scale) and args.scale > 0):
         print(f"error: --scale must be > 0 (1 = the object's size), got {args.scale}", file=sys.stderr)
         return 2
+    if not 0.0 <= args.pinch_fraction <= 1.0:
+        print(f"error: --pinch_fraction must be in [0, 1], got {args.pinch_fraction}", file=sys.stderr)
+        return 2
     if any(i < 0 for i in args.stable_ids):
         print(f"error: --stable_ids are indices >= 0, got {args.stable_ids}", file=sys.stderr)
         return 2
@@ -119,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         scale=args.scale,
         grasp=GraspConfig(batch_size=args.grasp_batch, iters=args.grasp_iters),
         grasp_method=args.grasp_method,
+        pinch_fraction=args.pinch_fraction,
         skill=SkillConfig(max_tries=args.max_tries),
     )
     bar = None
@@ -140,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             + (" [skipped: already complete]" if r.get("skipped") else "")
         )
         print(f"    times (s): {times}")
+        fam = r.get("valid_by_family") or {}
+        if fam:
+            print("    usable grasps by family: " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in fam.items()))
         gfail = r.get("grasp_failures") or {}
         if gfail:
             print(

@@ -35,6 +35,7 @@ from hot.datagen.closing import generate_closing_grasps
 from hot.datagen.fc import generate_fc_grasps
 from hot.datagen.grasp import GraspConfig, GraspProblem, GraspSet
 from hot.datagen.ik import WristChain
+from hot.datagen.pinch import generate_mixed_grasps, generate_pinch_grasps
 from hot.datagen.skills import (
     REJECT_REASONS,
     SKILLS,
@@ -74,10 +75,14 @@ class DatagenConfig:
     """Clips per (stable pose, grasp) and skill."""
     seed: int = 0
     scale: float = 1.0
-    grasp_method: str = "wrap"
-    """'wrap' (wrap grasps squeezed in physics and hold-tested, hot.datagen.wrap), 'closing'
+    grasp_method: str = "mix"
+    """'mix' (default: ``pinch_fraction`` of the candidates pinch/tripod grasps, hot.datagen.pinch,
+    the rest wraps), 'wrap' (power wraps squeezed in physics and hold-tested, hot.datagen.wrap),
+    'pinch' (pinch/tripod grasps only), 'closing'
     (kinematic approach and close, hot.datagen.closing; does not hold) or 'fc' (force-closure
     optimisation from palm-facing starts, then the same squeeze and hold test, hot.datagen.fc)."""
+    pinch_fraction: float = 0.5
+    """Share of the candidates drawn by the pinch sampler in ``mix``."""
     grasp: GraspConfig = field(default_factory=GraspConfig)
     stable: StablePoseConfig = field(default_factory=StablePoseConfig)
     skill: SkillConfig = field(default_factory=SkillConfig)
@@ -87,10 +92,18 @@ def sampler_open_pose(hand: HandModel, method: str) -> np.ndarray | None:
     """The open hand the clips start from, by the method recorded in the grasp set's meta: the
     samplers' own (``closing.hand_frame``; the force-closure grasps start from its placements);
     None (zeros) for grasps of unknown origin."""
-    if method in ("wrap", "closing", "fc"):
+    if method in ("wrap", "closing", "fc", "pinch", "mix"):
         from hot.datagen.closing import hand_frame
 
         return hand_frame(hand).opened
+    return None
+
+
+def _open_poses(gs: GraspSet) -> np.ndarray | None:
+    """Per-grasp finger poses the clips close from (the pinch sampler's pre-shapes), if recorded."""
+    op = gs.meta.get("open_pose")
+    if isinstance(op, list) and len(op) == len(gs) and len(gs):
+        return np.asarray(op, dtype=np.float64)
     return None
 
 
@@ -215,6 +228,8 @@ def grasp_cache_path(work: Path, hand: HandModel, obj, cfg: DatagenConfig) -> Pa
         "num_grasps": cfg.num_grasps,
         "max_candidates": cfg.max_candidates,
     }
+    if cfg.grasp_method == "mix":
+        key["pinch_fraction"] = cfg.pinch_fraction
     return work / f"grasps_{hand.name}_{_digest(key)}.npz"
 
 
@@ -230,6 +245,8 @@ def _settings(hand: HandModel, cfg: DatagenConfig) -> dict:
     d["skills"] = list(cfg.skills)
     if not d.get("stable_ids"):  # markers written before the option existed stay valid
         d.pop("stable_ids", None)
+    if cfg.grasp_method != "mix":  # likewise: only the mix uses the pinch share
+        d.pop("pinch_fraction", None)
     return json.loads(json.dumps(d))
 
 
@@ -278,6 +295,8 @@ def run_object(
                 "closing": generate_closing_grasps,
                 "wrap": generate_wrap_grasps,
                 "fc": partial(generate_fc_grasps, problem=prob),
+                "pinch": generate_pinch_grasps,
+                "mix": partial(generate_mixed_grasps, pinch_fraction=cfg.pinch_fraction),
             }
             if cfg.grasp_method not in samplers:
                 raise ValueError(f"unknown grasp_method {cfg.grasp_method!r}; use one of {sorted(samplers)}")
@@ -308,6 +327,13 @@ def run_object(
     report["penetration_mean_mm"] = float(pen.mean() * 1000) if len(pen) else float("nan")
     report["penetration_max_mm"] = float(pen.max() * 1000) if len(pen) else float("nan")
     report["grasp_failures"] = grasp_failures(grasps)
+    fam = grasps.meta.get("family")
+    if isinstance(fam, list) and len(fam) == len(grasps):
+        fam_a = np.asarray(fam)
+        usable = _usable(grasps)
+        report["valid_by_family"] = {
+            str(f): [int((usable & (fam_a == f)).sum()), int((fam_a == f).sum())] for f in sorted(set(fam))
+        }
     if len(order) == 0:
         log(
             f"[datagen] {hand.name}/{obj.name}: grasp synthesis gave 0 valid grasps out of {len(grasps)}; "
@@ -319,7 +345,7 @@ def run_object(
         _write_json(marker, {"settings": settings, "report": report})
         return report
     used = grasps.subset(order)
-    if used.meta.get("method") in ("wrap", "fc") and "squeeze_targets" in used.meta:
+    if used.meta.get("method") in ("wrap", "fc", "pinch", "mix") and "squeeze_targets" in used.meta:
         # the clips' finger reference is the hold test's PD target: the settled pose plus the
         # offset tau / kp (a few mrad) that makes the servos press with the settled torques
         used.fingers = np.asarray(used.meta["squeeze_targets"], dtype=used.fingers.dtype)
@@ -350,6 +376,7 @@ def run_object(
         platform_top=opts.platform_z + opts.platform_size[2] / 2,
         cfg=cfg.skill,
         open_pose=sampler_open_pose(hand, str(used.meta.get("method", ""))),
+        open_poses=_open_poses(used),
     )
     jobs = []
     if cfg.stable_ids:

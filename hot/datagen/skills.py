@@ -181,6 +181,10 @@ class SkillContext:
     the grasp sampler's own open pose (``closing.hand_frame``: fingers straight, thumb tucked behind
     the palm plane): a MANO thumb at zero sticks out in front of the palm, through the object at
     the wrap grasps' wrist pose (8-14 mm deep), and knocked the object aside while closing."""
+    open_poses: np.ndarray | None = None
+    """Per-grasp open poses (G, F), e.g. the pinch sampler's pre-shapes (fingertips just apart
+    around the object, the other fingers curled); the approach and release of grasp ``g`` use row
+    ``g`` instead of ``open_pose``."""
     rejected: str | None = None
     """Why the last planner call returned None, where the planner says (:func:`_reject`); read and
     cleared by :func:`make_clip` to count failure reasons."""
@@ -202,6 +206,13 @@ class SkillContext:
 
             _PALM_NORMALS[self.hand.name] = np.asarray(hand_frame(self.hand).palm_normal, dtype=np.float64)
         return torch.tensor(_PALM_NORMALS[self.hand.name])
+
+    def open_for(self, g: int) -> torch.Tensor:
+        """The open hand of grasp ``g``'s approach and release."""
+        if self.open_poses is None:
+            return self.q_open
+        lo, hi = self.kin.finger_lo.double(), self.kin.finger_hi.double()
+        return torch.as_tensor(self.open_poses[g], dtype=torch.float64).clamp(lo, hi)
 
     @property
     def q_open(self) -> torch.Tensor:
@@ -380,7 +391,8 @@ def _approach(ctx: SkillContext, g: int, o_pos, o_quat, rng) -> Plan | None:
     c[-4:] = -1
     k = min(cfg.close_frames, n)
     s_f = ((torch.arange(n, dtype=torch.float64) - (n - k)) / k).clamp(min=0.0)
-    f = ctx.q_open + (fingers - ctx.q_open) * s_f[:, None]
+    q_open = ctx.open_for(g)
+    f = q_open + (fingers - q_open) * s_f[:, None]
     appr = Plan(
         wp, _const(w_quat, n), f, _const(o_pos, n), _const(o_quat, n), c, torch.zeros(n, dtype=torch.bool)
     )
@@ -463,7 +475,7 @@ def _release(ctx: SkillContext, g: int, last: Plan, retreat: float = 0.1, n_open
     n = max(n_open, int(round(retreat / ctx.cfg.step)))
     s = torch.linspace(0, 1, n + 1, dtype=torch.float64)[1:]
     wp = w_pos + away * retreat * s[:, None]
-    f = fingers + (ctx.q_open - fingers) * (s[:, None] * n / n_open).clamp(max=1.0)
+    f = fingers + (ctx.open_for(g) - fingers) * (s[:, None] * n / n_open).clamp(max=1.0)
     c = torch.zeros(n, dtype=torch.float64)
     c[:4] = -1
     return Plan(

@@ -352,18 +352,21 @@ def squeeze_and_hold(
     cfg: WrapConfig,
     nthread: int | None,
     meta: dict,
+    goal: np.ndarray | None = None,
+    drive: np.ndarray | None = None,
 ) -> GraspSet:
     """Steps 4-5 for contact poses ``(wrist (G, 6), fingers (G, F))``: squeeze in physics, then hold-test.
 
     ``touched (G, fingers)``: which fingers touch the object at the contact pose (the last is the
     thumb), for the ``usable`` flag. Returns the settled grasps with ``penetration``, ``valid`` and
     the meta fields ``squeeze_targets``, ``squeeze_torques``, ``hold_per_dir``, ``usable``; the
-    energy fields are left for the caller (zeros / NaN).
+    energy fields are left for the caller (zeros / NaN). ``goal``, ``drive`` (G, F): per-grasp squeeze
+    targets and which joints drive towards them (default: every flexing joint towards the closed hand).
     """
     g = len(wrist)
     f_act = np.asarray(index.actuator_ids[6:])
     lim = np.array([model.jnt_range[model.joint(nm).id] for nm in hand.finger_dof_names])
-    state, tau = _settle(model, index, wrist, fingers, frame, cfg, nthread)
+    state, tau = _settle(model, index, wrist, fingers, frame, cfg, nthread, goal, drive)
     fingers = state[:, index.dof_qpos_adr[6:]]
     wrist_pos_o, wrist_quat_o = _wrist_in_object_frame(model, index, hand, state)
     kp = model.actuator_gainprm[f_act, 0]
@@ -417,13 +420,16 @@ def _settle(
     frame: HandFrame,
     cfg: WrapConfig,
     nthread: int | None,
+    goal: np.ndarray | None = None,
+    drive: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Close the fingers onto the free object in zero gravity with capped torques; one world per grasp.
 
     Each joint that flexes between the open and closed hand poses drives towards the closed pose
     with its torque capped at ``cfg.squeeze_torque * kp / max(kp)`` (stiffer joint classes push
     harder); the other finger joints hold the contact pose. The object is free, so after
-    ``cfg.settle_s`` it rests where the hand's pushes cancel. Returns ``(qpos (G, nq), finger
+    ``cfg.settle_s`` it rests where the hand's pushes cancel. ``goal``/``drive`` (G, F) replace the
+    closed-hand target and the flexing joints per grasp (the pinch sampler's paths). Returns ``(qpos (G, nq), finger
     actuator torques (G, F))`` at the end.
     """
     f_act = np.asarray(index.actuator_ids[6:])
@@ -433,9 +439,10 @@ def _settle(
     cap = cfg.squeeze_torque * kp / kp.max()
     m = copy.copy(model)
     m.opt.gravity[:] = 0.0
-    m.actuator_forcelimited[f_act[flex]] = 1
-    m.actuator_forcerange[f_act[flex], 0] = -cap[flex]
-    m.actuator_forcerange[f_act[flex], 1] = cap[flex]
+    capped = flex if drive is None else flex | np.asarray(drive, dtype=bool).any(0)
+    m.actuator_forcelimited[f_act[capped]] = 1
+    m.actuator_forcerange[f_act[capped], 0] = -cap[capped]
+    m.actuator_forcerange[f_act[capped], 1] = cap[capped]
     g = len(wrist)
     sim = new_batch(m, nsim=g, nthread=nthread or 0)
     qpos, qvel, ctrl = sim.bind("qpos"), sim.bind("qvel"), sim.bind("ctrl")
@@ -449,7 +456,10 @@ def _settle(
     qpos[:] = q0
     qvel[:] = 0.0
     ctrl[:, w_act] = wrist
-    ctrl[:, f_act] = np.where(flex, frame.closed, fingers)
+    if goal is None:
+        ctrl[:, f_act] = np.where(flex, frame.closed, fingers)
+    else:
+        ctrl[:, f_act] = np.where(drive, goal, fingers)
     sim.forward()
     try:
         sim.step(nstep=int(round(cfg.settle_s / model.opt.timestep)), stage=mujoco.mjtStage.mjSTAGE_VEL)
