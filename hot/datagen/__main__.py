@@ -62,9 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no_progress", action="store_true", help="no tqdm bars")
     p.add_argument(
         "--grasp_method",
-        default="mix",
-        choices=["mix", "wrap", "pinch", "closing", "fc"],
-        help="grasp sampler: mix (default: --pinch_fraction of the candidates pinch/tripod grasps, the rest "
+        default="auto",
+        choices=["auto", "mix", "wrap", "pinch", "closing", "fc"],
+        help="grasp sampler: auto (default: power wraps; when fewer than --num_grasps pass, as many "
+        "pinch/tripod candidates again), mix (--pinch_fraction of the candidates pinch/tripod grasps, the rest "
         "power wraps), wrap (power wraps squeezed in physics and hold-tested), pinch (thumb against one or "
         "two fingertips, palm clear of the object), closing (kinematic approach and close; its grasps do "
         "not hold), fc (force-closure optimisation)",

@@ -75,9 +75,10 @@ class DatagenConfig:
     """Clips per (stable pose, grasp) and skill."""
     seed: int = 0
     scale: float = 1.0
-    grasp_method: str = "mix"
-    """'mix' (default: ``pinch_fraction`` of the candidates pinch/tripod grasps, hot.datagen.pinch,
-    the rest wraps), 'wrap' (power wraps squeezed in physics and hold-tested, hot.datagen.wrap),
+    grasp_method: str = "auto"
+    """'auto' (default: power wraps over the candidate budget; if fewer than ``num_grasps`` pass, as many
+    pinch/tripod candidates again, hot.datagen.pinch), 'mix' (``pinch_fraction`` of the candidates
+    pinch/tripod grasps, the rest wraps), 'wrap' (power wraps squeezed in physics and hold-tested, hot.datagen.wrap),
     'pinch' (pinch/tripod grasps only), 'closing'
     (kinematic approach and close, hot.datagen.closing; does not hold) or 'fc' (force-closure
     optimisation from palm-facing starts, then the same squeeze and hold test, hot.datagen.fc)."""
@@ -92,11 +93,21 @@ def sampler_open_pose(hand: HandModel, method: str) -> np.ndarray | None:
     """The open hand the clips start from, by the method recorded in the grasp set's meta: the
     samplers' own (``closing.hand_frame``; the force-closure grasps start from its placements);
     None (zeros) for grasps of unknown origin."""
-    if method in ("wrap", "closing", "fc", "pinch", "mix"):
+    if method in ("wrap", "closing", "fc", "pinch", "mix", "auto"):
         from hot.datagen.closing import hand_frame
 
         return hand_frame(hand).opened
     return None
+
+
+def _tag_family(gs: GraspSet, hand: HandModel, method: str) -> None:
+    """Per-grasp ``family`` and ``open_pose`` meta for a wrap set (pinch sets carry their own), so that
+    sets of both samplers concatenate."""
+    if method == "wrap" or "family" not in gs.meta:
+        from hot.datagen.closing import hand_frame
+
+        gs.meta["family"] = ["wrap"] * len(gs)
+        gs.meta["open_pose"] = np.tile(hand_frame(hand).opened, (len(gs), 1)).tolist()
 
 
 def _open_poses(gs: GraspSet) -> np.ndarray | None:
@@ -288,31 +299,49 @@ def run_object(
         pbar = bar(total=budget, desc=f"grasps {obj.name}", unit="cand") if bar else None
         done_n = 0
         b = 0
-        while done_n < budget and sum(int(_usable(s).sum()) for s in sets) < cfg.num_grasps:
-            n = min(cfg.grasp.batch_size, budget - done_n)
-            seed_b = (gen_seed + b) % (2**63)
-            samplers = {
-                "closing": generate_closing_grasps,
-                "wrap": generate_wrap_grasps,
-                "fc": partial(generate_fc_grasps, problem=prob),
-                "pinch": generate_pinch_grasps,
-                "mix": partial(generate_mixed_grasps, pinch_fraction=cfg.pinch_fraction),
-            }
-            if cfg.grasp_method not in samplers:
-                raise ValueError(f"unknown grasp_method {cfg.grasp_method!r}; use one of {sorted(samplers)}")
-            tc = time.perf_counter()
-            gs = samplers[cfg.grasp_method](
-                hand, obj, cfg.scale, n, seed=seed_b, progress=pbar.update if pbar else None
+        samplers = {
+            "closing": generate_closing_grasps,
+            "wrap": generate_wrap_grasps,
+            "fc": partial(generate_fc_grasps, problem=prob),
+            "pinch": generate_pinch_grasps,
+            "mix": partial(generate_mixed_grasps, pinch_fraction=cfg.pinch_fraction),
+        }
+        if cfg.grasp_method not in (*samplers, "auto"):
+            raise ValueError(
+                f"unknown grasp_method {cfg.grasp_method!r}; use auto or one of {sorted(samplers)}"
             )
-            tt = {"synthesis_s": time.perf_counter() - tc, "validation_s": 0.0}
-            sets.append(gs)
-            for k in ("synthesis_s", "validation_s"):
-                t_g[k] += tt[k]
-            done_n += n
-            b += 1
+        # auto: power wraps first; only when they fall short, as many pinch/tripod candidates again
+        phases = (
+            [("wrap", budget), ("pinch", budget)]
+            if cfg.grasp_method == "auto"
+            else [(cfg.grasp_method, budget)]
+        )
+        for k_phase, (method, phase_budget) in enumerate(phases):
+            used = 0
+            if k_phase and pbar and sum(int(_usable(s).sum()) for s in sets) < cfg.num_grasps:
+                pbar.total += phase_budget
+                pbar.refresh()
+            while used < phase_budget and sum(int(_usable(s).sum()) for s in sets) < cfg.num_grasps:
+                n = min(cfg.grasp.batch_size, phase_budget - used)
+                seed_b = (gen_seed + b) % (2**63)
+                tc = time.perf_counter()
+                gs = samplers[method](
+                    hand, obj, cfg.scale, n, seed=seed_b, progress=pbar.update if pbar else None
+                )
+                if cfg.grasp_method == "auto":
+                    _tag_family(gs, hand, method)
+                tt = {"synthesis_s": time.perf_counter() - tc, "validation_s": 0.0}
+                sets.append(gs)
+                for k in ("synthesis_s", "validation_s"):
+                    t_g[k] += tt[k]
+                used += n
+                done_n += n
+                b += 1
         if pbar:
             pbar.close()
         grasps = GraspSet.concat(sets)  # per-grasp meta lists are concatenated too
+        if cfg.grasp_method == "auto":
+            grasps.meta["method"] = "auto"
         grasps.meta["candidates_requested"] = done_n
         grasps.save(gpath)
     report["times"]["grasp_synthesis_s"] = t_g["synthesis_s"]
@@ -345,7 +374,7 @@ def run_object(
         _write_json(marker, {"settings": settings, "report": report})
         return report
     used = grasps.subset(order)
-    if used.meta.get("method") in ("wrap", "fc", "pinch", "mix") and "squeeze_targets" in used.meta:
+    if used.meta.get("method") in ("wrap", "fc", "pinch", "mix", "auto") and "squeeze_targets" in used.meta:
         # the clips' finger reference is the hold test's PD target: the settled pose plus the
         # offset tau / kp (a few mrad) that makes the servos press with the settled torques
         used.fingers = np.asarray(used.meta["squeeze_targets"], dtype=used.fingers.dtype)

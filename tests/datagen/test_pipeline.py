@@ -292,3 +292,36 @@ def test_other_seeds_sample_other_grasps():
     a, b = (generate_wrap_grasps(hand, obj, 1.0, 2, seed=grasp_seed(s, obj.name, hand.name)) for s in (1, 2))
     assert len(a) and len(b)
     assert not np.allclose(a.wrist_pos_o[:1], b.wrist_pos_o[:1])
+
+
+@pytest.mark.parametrize("wrap_valid,expect_pinch", [(True, False), (False, True)])
+def test_auto_tries_pinches_only_when_wraps_fall_short(tmp_path, monkeypatch, wrap_valid, expect_pinch):
+    import hot.datagen.pipeline as pl
+
+    calls = []
+
+    def fake(family, valid):
+        def sample(hand, obj, scale, n, seed=0, progress=None, **kw):
+            calls.append((family, n))
+            gs = top_grasp(2)
+            gs.valid[:] = valid
+            if family != "wrap":
+                gs.meta.update(family=["pinch"] * 2, open_pose=[[0.0] * 4] * 2)
+            return gs
+
+        return sample
+
+    monkeypatch.setattr(pl, "generate_wrap_grasps", fake("wrap", wrap_valid))
+    monkeypatch.setattr(pl, "generate_pinch_grasps", fake("pinch", True))
+    obj = tiny_box(tmp_path, half=BOX_HALF, name="Tall")
+    out = tmp_path / "out"
+    cfg = DatagenConfig(
+        skills=("grasp",), num_grasps=2, num_stable=1, max_candidates=2, grasp_method="auto",
+        grasp=GraspConfig(batch_size=2, iters=5), stable=StablePoseConfig(num_drops=8),
+    )  # fmt: skip
+    standing_pose().save(stable_cache_path(out / "_datagen" / obj.name, obj, cfg))
+    rep = run_object(tiny_hand(), obj, out, cfg, log=lambda s: None)
+    assert calls == ([("wrap", 2), ("pinch", 2)] if expect_pinch else [("wrap", 2)])
+    assert rep["valid"] == 2 and rep["candidates"] == (4 if expect_pinch else 2)
+    fam = rep.get("valid_by_family", {})
+    assert fam == ({"pinch": [2, 2], "wrap": [0, 2]} if expect_pinch else {"wrap": [2, 2]})
