@@ -55,7 +55,9 @@ def build_model(cfg: GenerateConfig, num_fingers: int, num_skills: int) -> FlowD
     return FlowDiT(cfg.model, feature_dim(num_fingers), hand_init_dim(num_fingers), OBJ_INIT_DIM, num_skills)
 
 
-def save_generator(path: str | os.PathLike, gen: Generator, state_dict: dict[str, torch.Tensor] | None = None) -> Path:
+def save_generator(
+    path: str | os.PathLike, gen: Generator, state_dict: dict[str, torch.Tensor] | None = None
+) -> Path:
     """Write ``gen`` (or ``gen`` with other weights ``state_dict``) to ``path`` atomically."""
     sd = state_dict if state_dict is not None else gen.model.state_dict()
     payload = {

@@ -75,15 +75,26 @@ def make_condition(
     geom = torch.where(obj_mask[:, None, None], rotated, keypoints) / GEOM_SCALE
     hand = torch.where(hand_mask[:, None], norm.norm_hand_init(hand_init), torch.zeros_like(hand_init))
     obj = torch.where(obj_mask[:, None], norm.norm_obj_init(obj_init), torch.zeros_like(obj_init))
-    return Condition(skill=skill, geom=geom, hand_init=hand, obj_init=obj, hand_mask=hand_mask, obj_mask=obj_mask)
+    return Condition(
+        skill=skill, geom=geom, hand_init=hand, obj_init=obj, hand_mask=hand_mask, obj_mask=obj_mask
+    )
 
 
 def condition_from_knots(
-    norm: Normalizer, knots: torch.Tensor, skill: torch.Tensor, keypoints: torch.Tensor,
-    hand_mask: torch.Tensor, obj_mask: torch.Tensor,
+    norm: Normalizer,
+    knots: torch.Tensor,
+    skill: torch.Tensor,
+    keypoints: torch.Tensor,
+    hand_mask: torch.Tensor,
+    obj_mask: torch.Tensor,
 ) -> Condition:
     """The condition of raw clips ``knots (B, N, D)``: their own first frame (masked as given)."""
     return make_condition(
-        norm, skill, keypoints, hand_init_of(knots, norm.num_fingers), obj_init_of(knots, norm.num_fingers),
-        hand_mask, obj_mask,
+        norm,
+        skill,
+        keypoints,
+        hand_init_of(knots, norm.num_fingers),
+        obj_init_of(knots, norm.num_fingers),
+        hand_mask,
+        obj_mask,
     )

@@ -63,7 +63,9 @@ def skill_of_path(path: Path) -> str:
     try:
         return _FOLDER_TO_SKILL[path.parent.name]
     except KeyError as e:
-        raise ValueError(f"{path}: folder {path.parent.name!r} is not a skill folder {sorted(_FOLDER_TO_SKILL)}") from e
+        raise ValueError(
+            f"{path}: folder {path.parent.name!r} is not a skill folder {sorted(_FOLDER_TO_SKILL)}"
+        ) from e
 
 
 def object_of_path(path: Path) -> str:
@@ -99,9 +101,7 @@ class ClipSet:
         return int(self.knots.shape[0])
 
 
-def build_clipset(
-    roots: Sequence[str | os.PathLike], num_knots: int, num_dofs: int, log=print
-) -> ClipSet:
+def build_clipset(roots: Sequence[str | os.PathLike], num_knots: int, num_dofs: int, log=print) -> ClipSet:
     """Load every clip under ``roots`` (validated against the hand's ``num_dofs``) into a :class:`ClipSet`."""
     files: list[Path] = []
     for root in roots:
@@ -135,7 +135,9 @@ def build_clipset(
     )
 
 
-def feature_stats(data: ClipSet, num_fingers: int, yaw_copies: int = 8, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def feature_stats(
+    data: ClipSet, num_fingers: int, yaw_copies: int = 8, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-channel mean and std ``(D,)`` of the knots over ``yaw_copies`` random yaw rotations of every clip
     (what training sees with yaw augmentation). Stds are floored at 1e-3."""
     g = torch.Generator().manual_seed(seed)

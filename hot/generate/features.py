@@ -137,7 +137,9 @@ def geom_of(keypoints: torch.Tensor, obj_r6: torch.Tensor | None) -> torch.Tenso
 def _rotz(angle: torch.Tensor) -> torch.Tensor:
     c, s = torch.cos(angle), torch.sin(angle)
     z, o = torch.zeros_like(c), torch.ones_like(c)
-    return torch.stack([torch.stack([c, -s, z], -1), torch.stack([s, c, z], -1), torch.stack([z, z, o], -1)], -2)
+    return torch.stack(
+        [torch.stack([c, -s, z], -1), torch.stack([s, c, z], -1), torch.stack([z, z, o], -1)], -2
+    )
 
 
 def rotate_yaw(

@@ -77,7 +77,9 @@ def train(
     starts, lengths = dataset_metadata(data, num_fingers)
     n_params = sum(p.numel() for p in model.parameters())
     gen = Generator(cfg, ema, norm, list(SKILL_NAMES), list(data.objects), starts, lengths, {})
-    log(f"[generate] training on {len(data)} clips ({', '.join(data.objects)}), {n_params / 1e6:.2f} M parameters")
+    log(
+        f"[generate] training on {len(data)} clips ({', '.join(data.objects)}), {n_params / 1e6:.2f} M parameters"
+    )
     kps_all = data.keypoints[data.obj_index]
     losses: list[float] = []
     t0 = time.time()
@@ -129,7 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--out", default=str(DEFAULT_CHECKPOINT), help="checkpoint to write")
     p.add_argument("--data", nargs="+", default=list(DEFAULT_ROOTS), help="dataset roots (MANO clips)")
     p.add_argument("--cache", default=None, help="optional .pt cache of the encoded clips (made if missing)")
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides, e.g. train.steps=2000")
+    p.add_argument(
+        "--set", nargs="*", default=[], metavar="KEY=VALUE", help="config overrides, e.g. train.steps=2000"
+    )
     args = p.parse_args(argv)
     try:
         cfg = apply_overrides(GenerateConfig, GenerateConfig(), args.set, source="--set")
