@@ -118,6 +118,7 @@ def rigid_object_track(
     obj_rot: torch.Tensor,
     contact: torch.Tensor,
     ballistic: bool,
+    anchor_start: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Object poses made kinematically consistent with the hand and the contact labels.
 
@@ -125,6 +126,8 @@ def rigid_object_track(
         wrist_pos: (T, 3), wrist_rot: (T, 3, 3) world wrist frame; obj_pos: (T, 3), obj_rot: (T, 3, 3)
             generated object poses; contact: (T,) labels (1 = held); ballistic: free runs are flights
             (catch, throw) rather than rest.
+        anchor_start: the object pose at frame 0 is given (an initial state): the run holding frame 0
+            keeps it (a resting run rests there; a held run takes its in-hand transform from it).
 
     Returns:
         new ``obj_pos (T, 3)`` and ``obj_rot (T, 3, 3)`` (float64).
@@ -137,10 +140,18 @@ def rigid_object_track(
         return op[a : b + 1].mean(0), project_so3(orot[a : b + 1].mean(0))
 
     rest = {i: rest_pose(a, b) for i, (a, b, h) in enumerate(runs) if not h and not ballistic}
-    source: dict[int, int] = {}  # held run -> resting run that fixed its in-hand transform
+    if anchor_start and 0 in rest:
+        rest[0] = (op[0], orot[0])
+    source: dict[int, int] = {}  # held run -> the run that fixed its in-hand transform (-1: frame 0)
     out_p, out_r = op.clone(), orot.clone()
     for i, (a, b, h) in enumerate(runs):
         if not h:
+            continue
+        if anchor_start and i == 0:
+            rel_p, rel_r = wr[0].T @ (op[0] - wp[0]), wr[0].T @ orot[0]
+            source[i] = -1
+            out_p[a : b + 1] = wp[a : b + 1] + wr[a : b + 1] @ rel_p
+            out_r[a : b + 1] = wr[a : b + 1] @ rel_r
             continue
         # the grip is read a few frames inside the run: labels come from knots, so the run's first
         # frame may still belong to the approach
@@ -176,7 +187,7 @@ def rigid_object_track(
             out_r[a : b + 1] = (out_r[k] @ orot[near].T) @ orot[a : b + 1]
             continue
         for j in (i - 1, i + 1):  # a neighbour held run whose transform another rest fixed: stay continuous
-            if 0 <= j < len(runs) and runs[j][2] and source.get(j, i) != i:
+            if 0 <= j < len(runs) and runs[j][2] and source.get(j) != i:
                 k = runs[j][1] if j < i else runs[j][0]
                 out_p[a : b + 1], out_r[a : b + 1] = out_p[k], out_r[k]
                 break
@@ -258,9 +269,10 @@ def decode_clip(
     if hand_init is not None:
         x = blend_initial(x, hand_init.double(), torch.arange(0, 9 + nf), blend)
     if obj_init is not None:
-        z = lay["obj_pos"].start + 2
-        cols = torch.cat([torch.tensor([z]), torch.arange(lay["obj_r6"].start, lay["obj_r6"].stop)])
-        x = blend_initial(x, obj_init.double(), cols, blend)
+        # the canonical origin is the object's start, so its x, y start at 0
+        p0 = lay["obj_pos"].start
+        cols = torch.cat([torch.arange(p0, p0 + 3), torch.arange(lay["obj_r6"].start, lay["obj_r6"].stop)])
+        x = blend_initial(x, torch.cat([torch.zeros(2, dtype=torch.float64), obj_init.double()]), cols, blend)
     knot_of_frame = torch.linspace(0, n - 1, t_len).round().long()
     contact = labels[knot_of_frame].double()
 
@@ -271,7 +283,7 @@ def decode_clip(
     obj_rot = rot6d_to_matrix(x[:, lay["obj_r6"]])
     if cfg.rigid_hold:
         obj_pos, obj_rot = rigid_object_track(
-            wrist_pos, wrist_rot, obj_pos, obj_rot, contact, skill in BALLISTIC_SKILLS
+            wrist_pos, wrist_rot, obj_pos, obj_rot, contact, skill in BALLISTIC_SKILLS, obj_init is not None
         )
 
     angles = wrist_angles(wrist_rot, wrist_start)
