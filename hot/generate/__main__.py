@@ -117,7 +117,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         raise UsageError(f"--checkpoint: {' '.join(str(e).split())}") from None
 
     from hot.assets.hands import get_hand
-    from hot.generate.sampler import default_start, sample_chain, start_from_clip
+    from hot.generate.sampler import (
+        default_start,
+        hull_vertices,
+        make_depenetrator,
+        sample_chain,
+        start_from_clip,
+    )
     from hot.motion.fk import KeyBodyFK
     from hot.motion.io import find_motion_files, load_clip, save_clip
     from hot.motion.schema import MotionFormatError
@@ -141,7 +147,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     fk = KeyBodyFK(hand)
     keypoints = torch.from_numpy(asset.keypoints(dense=False))
     t0 = time.perf_counter()
-    clips, per_clip = sample_chain(gen, fk, skills, keypoints, starts, seed)
+    depen = make_depenetrator(gen, hand, asset.hull_paths)
+    clips, per_clip = sample_chain(gen, fk, skills, keypoints, starts, seed, depen, hull_vertices(asset))
     out = Path(args.out)
     written = []
     for skill, row in zip(skills, clips, strict=True):

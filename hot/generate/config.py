@@ -66,6 +66,15 @@ class SampleConfig:
     rigid_hold: bool = True
     """Make the object follow the wrist rigidly on every run of contact-1 frames (mean in-hand transform,
     rotation projected onto SO(3)), keep it still while resting and ballistic in catch/throw flight."""
+    settle: bool = True
+    """With ``rigid_hold``: put resting runs on the platform (lowest hull vertex on its top), the held runs
+    between rests carrying the height change (``postprocess.settle_on_support``)."""
+    depenetrate: bool = True
+    """Shift the wrist on held runs until the hand is at most ``depen_margin`` inside the object
+    (``hot.generate.contact``; needs the object's convex pieces)."""
+    depen_margin: Annotated[float, Range(ge=0.0, le=0.05)] = 0.006
+    """Penetration (m) left alone: the training grasps squeeze the object (about 6 mm deep by
+    ``hot.generate.metrics.hand_object_distance`` on the held-out Bottle grasps)."""
     init_blend_knots: NonNegFloat = 6.0
     """Given an initial state, the gap between it and the generated first frame is removed with a weight
     decaying over this many knots (0: only the first frame is replaced)."""

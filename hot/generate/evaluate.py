@@ -43,7 +43,13 @@ from hot.generate.metrics import (
     pairwise_spread,
     tracking_errors,
 )
-from hot.generate.sampler import default_start, sample_chain, start_from_clip
+from hot.generate.sampler import (
+    default_start,
+    hull_vertices,
+    make_depenetrator,
+    sample_chain,
+    start_from_clip,
+)
 from hot.motion.fk import KeyBodyFK
 from hot.motion.io import load_folder, save_clip
 from hot.utils.files import atomic_write_text
@@ -100,16 +106,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--work", default="/tmp/gen_eval")
     p.add_argument("--results", default="docs/results")
     p.add_argument("--no_tracking", action="store_true")
+    p.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="sampling overrides, e.g. sample.depenetrate=false",
+    )
     args = p.parse_args(argv)
     torch.set_num_threads(1)
     work, results = Path(args.work), Path(args.results)
     gen = load_generator(args.checkpoint)
+    if args.set:
+        from hot.config.strict import apply_overrides
+        from hot.generate.config import GenerateConfig
+
+        gen.cfg = apply_overrides(GenerateConfig, gen.cfg, args.set, source="--set")
     hand = get_hand(gen.cfg.hand)
     fk, kin = KeyBodyFK(hand), HandKinematics(hand)
     asset = get_object(args.object)
     kp = torch.from_numpy(asset.keypoints(dense=False))
     sdfs = {asset.name: ObjectSDF.from_hull_paths(asset.hull_paths)}
 
+    depen = make_depenetrator(gen, hand, asset.hull_paths)
     rows: list[dict] = []
     times: list[float] = []
     for skill in args.skills:
@@ -118,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         starts = [start_from_clip(c) for c in held.clips]
         by_seed = []
         for seed in args.seeds:
-            clips, per_clip = sample_chain(gen, fk, [skill], kp, starts, seed)
+            clips, per_clip = sample_chain(gen, fk, [skill], kp, starts, seed, depen, hull_vertices(asset))
             times.append(per_clip)
             by_seed.append(clips[0])
             for i, c in enumerate(clips[0]):
@@ -177,7 +196,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         rng = np.random.default_rng(0)
         starts = [default_start(gen, a.name, "grasp", a.keypoints(dense=True), rng) for _ in range(8)]
         chains, per_clip = sample_chain(
-            gen, fk, ["grasp", "place"], torch.from_numpy(a.keypoints(dense=False)), starts, 0
+            gen,
+            fk,
+            ["grasp", "place"],
+            torch.from_numpy(a.keypoints(dense=False)),
+            starts,
+            0,
+            make_depenetrator(gen, hand, a.hull_paths),
+            hull_vertices(a),
         )
         times.append(per_clip)
         for skill, clips in zip(["grasp", "place"], chains, strict=True):
@@ -236,7 +262,11 @@ def _markdown(args, gen, rows: list[dict], extra: list[dict], times: list[float]
         f"--skills {' '.join(args.skills)}` (checkpoint `{Path(args.checkpoint).name}`: {tr.get('steps')} steps, "
         f"{tr.get('wall_s', 0) / 60:.0f} min on {tr.get('threads')} CPU thread(s), {tr.get('clips')} training clips). "
         f"Held-out clips: `{args.heldout}` (datagen, a seed the training data did not use); one generated clip "
-        f"per held-out clip, from its first frame. Teacher: `{args.teacher}`, {args.num_envs} envs.",
+        f"per held-out clip, from its first frame. Teacher: `{args.teacher}`, {args.num_envs} envs. "
+        f"Sampling: {gen.cfg.sample.ode_steps} Euler steps, smoothing sigma {gen.cfg.sample.smooth_sigma} knot, "
+        f"rigid object {'on' if gen.cfg.sample.rigid_hold else 'off'}, "
+        f"resting on the platform {'on' if gen.cfg.sample.settle else 'off'}, penetration removal "
+        f"{'on (margin ' + format(gen.cfg.sample.depen_margin * 1000, 'g') + ' mm)' if gen.cfg.sample.depenetrate else 'off'}.",
         "",
         "## Tracked success (teacher on generated vs datagen clips of the same conditions)",
         "",

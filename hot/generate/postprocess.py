@@ -13,15 +13,21 @@ Steps (each a pure function, in this order, see ``docs/generate.md``):
 5. **Rigid object** (``rigid_hold``): on every run of contact-1 frames the object follows the wrist with
    one in-hand transform (the one met at the adjacent resting pose, else the run's mean, rotation
    projected with an SVD); resting runs hold one pose; in catch/throw the free flight is a parabola
-   under gravity fitted to the generated path, meeting the hand at the boundary.
-6. **Joint limits**: wrist angles from the rotation (intrinsic XYZ, branch and 2-pi copy nearest the
+   under gravity fitted to the generated path, meeting the hand at the boundary. Resting runs are then
+   put on the platform (lowest hull vertex on its top); a held run between two rests carries the height
+   change linearly, hand and object together. The fingers keep one grip on a held run (its median, or the
+   given start's), blending in and out over 6 frames.
+6. **Penetration** (optional, ``hot.generate.contact``): on held runs the wrist is shifted, in the object
+   frame, until the hand's surface is no deeper than a margin inside the object.
+7. **Joint limits**: wrist angles from the rotation (intrinsic XYZ, branch and 2-pi copy nearest the
    previous frame), every DoF clamped to the hand model's joint range.
-7. **Key bodies** by MuJoCo FK (:class:`hot.motion.fk.KeyBodyFK`); object velocity by finite differences.
+8. **Key bodies** by MuJoCo FK (:class:`hot.motion.fk.KeyBodyFK`); object velocity by finite differences.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -43,6 +49,8 @@ __all__ = [
     "project_so3",
     "blend_initial",
     "rigid_object_track",
+    "settle_on_support",
+    "hold_fingers",
     "wrist_angles",
     "joint_ranges",
     "decode_clip",
@@ -51,6 +59,8 @@ __all__ = [
 FPS = 60.0
 GRAVITY = torch.tensor([0.0, 0.0, -9.81], dtype=torch.float64)
 BALLISTIC_SKILLS = frozenset({"catch", "throw"})
+SUPPORT_TOP = 0.105
+"""Platform top (m): ``hot.sim.scene.SceneOptions`` platform_z 0.1 + half its 0.01 thickness."""
 HOLD_INSET = 6
 """Frames into a held run (at most a quarter of it) where the in-hand transform is read next to a rest."""
 
@@ -197,6 +207,79 @@ def rigid_object_track(
     return out_p, out_r
 
 
+def settle_on_support(
+    wrist_pos: torch.Tensor,
+    obj_pos: torch.Tensor,
+    obj_rot: torch.Tensor,
+    contact: torch.Tensor,
+    support_points: torch.Tensor,
+    support_top: float,
+    anchor_start: bool = False,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Put every resting run of the object on the support, moving the hand with it where it holds it.
+
+    A resting run's height is set so the lowest of ``support_points`` (object frame, e.g. the hull
+    vertices) touches ``support_top``. The height change ``dz`` is interpolated linearly in time across the
+    held runs between resting runs (so the carried object arrives on the support), is 0 at frame 0 when
+    ``anchor_start`` (a given start stays), and is applied to wrist and object alike on held frames, so the
+    grip is unchanged. A clip without held frames moves only the object.
+
+    Args:
+        wrist_pos, obj_pos: (T, 3); obj_rot: (T, 3, 3); contact: (T,); support_points: (V, 3).
+
+    Returns:
+        new ``wrist_pos`` and ``obj_pos`` (float64).
+    """
+    wp, op = wrist_pos.double().clone(), obj_pos.double().clone()
+    held = contact > 0.5
+    runs = _runs(held)
+    pts = support_points.double()
+    frames: list[float] = []
+    values: list[float] = []
+    if anchor_start:
+        frames.append(0.0)
+        values.append(0.0)
+    for i, (a, b, h) in enumerate(runs):
+        if h or (anchor_start and i == 0):
+            continue
+        low = float((pts @ obj_rot[a].double().T)[:, 2].min())
+        dz = support_top - low - float(op[a, 2])
+        frames += [float(a), float(b)]
+        values += [dz, dz]
+    if not frames:
+        return wp, op
+    dz_t = torch.from_numpy(np.interp(np.arange(len(held), dtype=np.float64), frames, values))
+    op[:, 2] += dz_t
+    if held.any():
+        wp[:, 2] += dz_t
+    return wp, op
+
+
+def hold_fingers(
+    fingers: torch.Tensor, contact: torch.Tensor, anchor_start: bool, ramp: int = 6
+) -> torch.Tensor:
+    """Fingers fixed on every run of contact-1 frames: a rigidly held object means a fixed grip.
+
+    The grip is the per-joint median over the run, or frame 0 for a run starting at a given initial
+    state (``anchor_start``). The ``ramp`` frames next to a run blend linearly into it.
+
+    Args:
+        fingers: (T, F); contact: (T,).
+    """
+    out = fingers.clone()
+    for a, b, h in _runs(contact > 0.5):
+        if not h:
+            continue
+        grip = fingers[0] if (anchor_start and a == 0) else fingers[a : b + 1].median(dim=0).values
+        out[a : b + 1] = grip
+        for j in range(1, ramp + 1):
+            w = 1 - j / (ramp + 1)
+            for f in (a - j, b + j):
+                if 0 <= f < len(out) and contact[f] <= 0.5:
+                    out[f] = w * grip + (1 - w) * fingers[f]
+    return out
+
+
 def wrist_angles(rot: torch.Tensor, start: torch.Tensor | None = None) -> torch.Tensor:
     """Continuous wrist hinge angles ``(T, 3)`` for wrist rotations ``rot (T, 3, 3)`` (``R = Rx Ry Rz``).
 
@@ -245,6 +328,8 @@ def decode_clip(
     hand_init: torch.Tensor | None = None,
     obj_init: torch.Tensor | None = None,
     wrist_start: torch.Tensor | None = None,
+    depenetrate: Callable[..., torch.Tensor] | None = None,
+    support_points: torch.Tensor | None = None,
 ) -> MotionClip:
     """A valid clip from generated raw knots.
 
@@ -256,6 +341,10 @@ def decode_clip(
         hand_init: (9 + F,) raw initial hand state to start exactly at, or None.
         obj_init: (7,) raw initial object state (height, rot6d), or None.
         wrist_start: (3,) wrist angles of the initial hand (chooses the Euler branch), or None.
+        depenetrate: optional ``(wrist_pos, wrist_rot, fingers, obj_pos, obj_rot, contact, keep_start) -> wrist_pos``
+            (``hot.generate.contact.Depenetrator``), applied after the rigid-object step.
+        support_points: (V, 3) object-frame points (the hull vertices): with the rigid-object step, resting
+            runs are put on the platform (:func:`settle_on_support`); None skips that.
     """
     nf = fk.hand.num_finger_dofs
     lay = layout(nf)
@@ -285,7 +374,22 @@ def decode_clip(
         obj_pos, obj_rot = rigid_object_track(
             wrist_pos, wrist_rot, obj_pos, obj_rot, contact, skill in BALLISTIC_SKILLS, obj_init is not None
         )
+        x[:, lay["fingers"]] = hold_fingers(x[:, lay["fingers"]], contact, hand_init is not None)
+        if support_points is not None and cfg.settle and skill not in BALLISTIC_SKILLS:
+            wrist_pos, obj_pos = settle_on_support(
+                wrist_pos, obj_pos, obj_rot, contact, support_points, SUPPORT_TOP, obj_init is not None
+            )
 
+    if depenetrate is not None:
+        wrist_pos = depenetrate(
+            wrist_pos,
+            wrist_rot,
+            x[:, lay["fingers"]],
+            obj_pos,
+            obj_rot,
+            contact,
+            keep_start=hand_init is not None,
+        )
     angles = wrist_angles(wrist_rot, wrist_start)
     dof = torch.cat(
         [wrist_pos - torch.tensor(BASE_POS, dtype=torch.float64), angles, x[:, lay["fingers"]]], dim=-1

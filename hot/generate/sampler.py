@@ -16,6 +16,7 @@ import torch
 from hot.datagen.kinematics import matrix_to_rot6d
 from hot.generate.checkpoint import Generator
 from hot.generate.conditions import make_condition
+from hot.generate.contact import Depenetrator
 from hot.generate.data import RESTING_START
 from hot.generate.features import encode_clip, feature_dim, hand_init_dim, hand_init_of, obj_init_of
 from hot.generate.flow import sample_flow
@@ -23,7 +24,15 @@ from hot.generate.postprocess import decode_clip
 from hot.motion.fk import KeyBodyFK
 from hot.motion.schema import MotionClip
 
-__all__ = ["Start", "start_from_clip", "default_start", "resting_orientation", "sample_skill", "sample_chain"]
+__all__ = [
+    "make_depenetrator",
+    "Start",
+    "start_from_clip",
+    "default_start",
+    "resting_orientation",
+    "sample_skill",
+    "sample_chain",
+]
 
 PLATFORM_TOP = 0.105
 """Top of the platform (m): ``hot.sim.scene.SceneOptions`` platform_z + half its thickness."""
@@ -115,6 +124,8 @@ def sample_skill(
     keypoints: torch.Tensor,
     starts: list[Start],
     generator: torch.Generator,
+    depenetrator: Depenetrator | None = None,
+    support_points: torch.Tensor | None = None,
 ) -> list[MotionClip]:
     """One clip of ``skill`` per start (sampled as one batch, decoded one by one).
 
@@ -140,7 +151,17 @@ def sample_skill(
     lo, hi = gen.lengths.get(skill, [2, 600])
     return [
         decode_clip(
-            x[i], s.origin, skill, (int(lo), int(hi)), gen.cfg.sample, fk, s.hand, s.obj, s.wrist_angles
+            x[i],
+            s.origin,
+            skill,
+            (int(lo), int(hi)),
+            gen.cfg.sample,
+            fk,
+            s.hand,
+            s.obj,
+            s.wrist_angles,
+            depenetrator,
+            support_points,
         )
         for i, s in enumerate(starts)
     ]
@@ -153,17 +174,32 @@ def sample_chain(
     keypoints: torch.Tensor,
     starts: list[Start],
     seed: int,
+    depenetrator: Depenetrator | None = None,
+    support_points: torch.Tensor | None = None,
 ) -> tuple[list[list[MotionClip]], float]:
     """Clips for a skill sequence: ``out[k][i]`` is skill ``k`` of chain ``i``; chain ``i`` starts at
     ``starts[i]`` and each later skill at the last frame of the previous clip. Returns the clips and the
-    wall-clock seconds per clip."""
+    wall-clock seconds per clip. ``depenetrator`` (:func:`make_depenetrator`) removes hand-object
+    penetration on held runs; ``support_points`` (:func:`hull_vertices`) put resting objects on the platform."""
     g = torch.Generator().manual_seed(seed)
     out: list[list[MotionClip]] = []
     t0 = time.perf_counter()
     cur = starts
     for skill in skills:
-        clips = sample_skill(gen, fk, skill, keypoints, cur, g)
+        clips = sample_skill(gen, fk, skill, keypoints, cur, g, depenetrator, support_points)
         out.append(clips)
         cur = [start_from_clip(c, -1) for c in clips]
     per_clip = (time.perf_counter() - t0) / max(1, len(skills) * len(starts))
     return out, per_clip
+
+
+def make_depenetrator(gen: Generator, hand, hull_paths) -> Depenetrator | None:
+    """The penetration-removal step of ``gen``'s sampling config for one object (None when it is off)."""
+    if not gen.cfg.sample.depenetrate:
+        return None
+    return Depenetrator(hand, hull_paths, margin=gen.cfg.sample.depen_margin)
+
+
+def hull_vertices(asset) -> torch.Tensor:
+    """(V, 3) vertices of an object's convex collision pieces (object frame, m): what rests on the platform."""
+    return torch.from_numpy(np.concatenate([np.asarray(m.vertices) for m in asset.hull_meshes()])).float()

@@ -155,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from hot.utils.files import atomic_torch_save
 
             atomic_torch_save(vars(data), cache)
-    gen, _ = train(cfg, data, nf, out=args.out)
+    gen, _ = train(cfg, data, nf, out=args.out, log=lambda s: print(s, flush=True))
     print(f"[generate] wrote {args.out} ({gen.training})")
     return 0
 
