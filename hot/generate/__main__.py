@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a clip file or folder: clip i starts at the first frame "
         "of its i-th clip (initial hand and object pose); default: recorded or resting starts",
     )
+    p.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="sampling overrides, e.g. sample.ode_steps=64 sample.depenetrate=false",
+    )
     return p
 
 
@@ -115,6 +122,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         gen = load_generator(ckpt)
     except (FileNotFoundError, ValueError) as e:
         raise UsageError(f"--checkpoint: {' '.join(str(e).split())}") from None
+    if args.set:
+        from hot.config.strict import ConfigError, apply_overrides
+        from hot.generate.config import GenerateConfig
+
+        try:
+            gen.cfg = apply_overrides(GenerateConfig, gen.cfg, args.set, source="--set")
+        except ConfigError as e:
+            raise UsageError(" ".join(str(e).split())) from None
 
     from hot.assets.hands import get_hand
     from hot.generate.sampler import (

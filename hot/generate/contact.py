@@ -38,11 +38,11 @@ class Depenetrator:
         margin: float = 0.003,
         max_shift: float = 0.04,
         ramp: int = 20,
-        cell: float = 0.005,
+        cell: float = 0.006,
         kin: HandKinematics | None = None,
     ):
         self.kin = kin if kin is not None else HandKinematics(hand)
-        self.sdf = ObjectSDF.from_hull_paths(hull_paths, cell=cell, max_res=64)
+        self.sdf = ObjectSDF.from_hull_paths(hull_paths, cell=cell, max_res=48)
         self.margin, self.max_shift, self.ramp = margin, max_shift, ramp
 
     def shift_in_object(self, pts_o: torch.Tensor, iters: int = 30) -> torch.Tensor:

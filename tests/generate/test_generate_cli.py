@@ -53,7 +53,7 @@ def test_cli_writes_valid_chained_clips_in_the_tracker_layout(tmp_path):
 
 
 def _tensor(tmp: Path, *flags: str) -> torch.Tensor:
-    rc, files = _run(tmp, *flags, "--num", "1")
+    rc, files = _run(tmp, *flags, "--num", "1", "--set", "sample.depenetrate=false")
     assert rc == 0
     return load_clip(files[0]).dof_pos
 
@@ -80,6 +80,7 @@ def test_cli_is_deterministic_and_conditions_change_the_clip(tmp_path):
         (["--object", "Mug", "--skills", "fly"], "--skills"),
         (["--object", "Mug", "--prompt", "grasp the bottle"], "--object"),
         (["--object", "Mug", "--prompt", "grasp it", "--checkpoint", "/nonexistent.pt"], "--checkpoint"),
+        (["--object", "Mug", "--prompt", "grasp it", "--set", "sample.ode_steps=0"], "--set"),
     ],
 )
 def test_cli_refuses_bad_input_with_one_line_and_exit_2(tmp_path, capsys, flags, flag):
