@@ -36,6 +36,7 @@ from hot.datagen.kinematics import HandKinematics
 from hot.datagen.sdf import ObjectSDF
 from hot.datagen.skills import SKILLS
 from hot.generate.checkpoint import DEFAULT_CHECKPOINT, load_generator
+from hot.generate.features import encode_clip
 from hot.generate.metrics import (
     TOUCH_MM,
     contact_metrics,
@@ -43,6 +44,7 @@ from hot.generate.metrics import (
     pairwise_spread,
     tracking_errors,
 )
+from hot.generate.postprocess import decode_clip
 from hot.generate.sampler import (
     default_start,
     hull_vertices,
@@ -149,6 +151,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                     / f"{code:03d}_{asset.name}_s{seed}_{i}-0.pt",
                     c,
                 )
+        for p, c in zip(held.paths, held.clips, strict=True):  # decode(encode(datagen)): the decoding alone
+            knots, origin = encode_clip(c, gen.cfg.model.num_knots)
+            st = start_from_clip(c)
+            rt = decode_clip(
+                knots,
+                origin,
+                skill,
+                (2, 10_000),
+                gen.cfg.sample,
+                fk,
+                st.hand,
+                st.obj,
+                st.wrist_angles,
+                depen,
+                hull_vertices(asset),
+            )
+            save_clip(work / "roundtrip" / asset.name.lower() / folder / p.name, rt)
         gen0 = by_seed[0]
         err = [tracking_errors(g, r) for g, r in zip(gen0, held.clips, strict=True)]
         hold = [
@@ -234,6 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         track["datagen"] = _tracking(
             Path(args.heldout), asset.name, args.skills, args.teacher, work / "track_datagen", args.num_envs
         )
+        track["roundtrip"] = _tracking(
+            work / "roundtrip", asset.name, args.skills, args.teacher, work / "track_roundtrip", args.num_envs
+        )
         print(f"[evaluate] tracking took {time.time() - t0:.0f} s", flush=True)
     for row in rows:
         t = track.get(row["clips"], {}).get(row["skill"], {})
@@ -247,13 +269,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     w.writeheader()
     w.writerows(rows)
     atomic_write_text(results / "generate_eval.csv", buf.getvalue())
-    md = _markdown(args, gen, rows, extra, times)
+    md = _markdown(args, gen, rows, extra, times, track)
     atomic_write_text(results / "generate_eval.md", md)
     print(md)
     return 0
 
 
-def _markdown(args, gen, rows: list[dict], extra: list[dict], times: list[float]) -> str:
+def _markdown(args, gen, rows: list[dict], extra: list[dict], times: list[float], track: dict) -> str:
     tr = gen.training
     lines = [
         "# Generator evaluation (held-out conditions)",
@@ -270,16 +292,21 @@ def _markdown(args, gen, rows: list[dict], extra: list[dict], times: list[float]
         "",
         "## Tracked success (teacher on generated vs datagen clips of the same conditions)",
         "",
-        "| skill | clips | generated | datagen | ratio (target >= 0.8) |",
-        "|---|---:|---:|---:|---:|",
+        "| skill | clips | generated | datagen | ratio (target >= 0.8) | datagen, decoded |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for skill in args.skills:
         g = next(r for r in rows if r["skill"] == skill and r["clips"] == "generated")
         d = next(r for r in rows if r["skill"] == skill and r["clips"] == "datagen")
         gs, ds = g["tracked_success_pct"], d["tracked_success_pct"]
         ratio = f"{float(gs) / float(ds):.2f}" if gs != "n/a" and ds not in ("n/a", "0.0") else "n/a"
-        lines.append(f"| {skill} | {g['n']} | {gs} % | {ds} % | {ratio} |")
+        rt = track.get("roundtrip", {}).get(skill, {}).get("success_rate")
+        rts = f"{100 * float(rt):.1f} %" if rt not in (None, "") else "n/a"
+        lines.append(f"| {skill} | {g['n']} | {gs} % | {ds} % | {ratio} | {rts} |")
     lines += [
+        "",
+        "`datagen, decoded`: the held-out clips encoded to knots and decoded by the same steps as generated "
+        "clips (no model): what the decoding alone costs.",
         "",
         "## Errors against the held-out clip (mean over frames and clips)",
         "",
