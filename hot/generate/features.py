@@ -42,7 +42,6 @@ __all__ = [
     "encode_clip",
     "hand_init_of",
     "obj_init_of",
-    "geom_of",
     "rotate_yaw",
 ]
 
@@ -123,17 +122,6 @@ def obj_init_of(knots: torch.Tensor, num_fingers: int) -> torch.Tensor:
     return torch.cat([first[..., lay["obj_pos"]][..., 2:3], first[..., lay["obj_r6"]]], dim=-1)
 
 
-def geom_of(keypoints: torch.Tensor, obj_r6: torch.Tensor | None) -> torch.Tensor:
-    """Object keypoints ``(P, 3)`` (object frame) rotated by the initial orientation ``obj_r6 (6,)``
-    (None: left in the object frame) -> ``(P, 3)``."""
-    if obj_r6 is None:
-        return keypoints
-    from hot.datagen.kinematics import rot6d_to_matrix
-
-    rot = rot6d_to_matrix(obj_r6)
-    return keypoints @ rot.T
-
-
 def _rotz(angle: torch.Tensor) -> torch.Tensor:
     c, s = torch.cos(angle), torch.sin(angle)
     z, o = torch.zeros_like(c), torch.ones_like(c)
@@ -148,7 +136,7 @@ def rotate_yaw(
     """Rotate a batch of canonical clips about the world z axis through the origin.
 
     Args:
-        knots: (B, N, D); keypoints: (B, P, 3) world-axis keypoints (``geom_of``); angle: (B,) rad.
+        knots: (B, N, D); keypoints: (B, P, 3) world-axis keypoints; angle: (B,) rad.
 
     Returns:
         the rotated knots and keypoints (new tensors). Positions and both rot6d columns are 3-vectors
