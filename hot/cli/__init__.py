@@ -18,6 +18,7 @@ commands:
             with --algo ppo|hora_distill --task allegro_inhand[_grasp]: in-hand rotation
             (hot/cli/inhand.py; docs/INHAND.md)
   datagen   synthesise demonstrations       (= python -m hot.datagen ...)
+  generate  sample clips from a prompt      (= python -m hot.generate ...; docs/generate.md)
   bench     benchmarks                      (= python -m hot.bench ...)
   objects   list / add / build objects      (= python -m hot.assets.objects ...)
   fk        fill key-body positions (_kp)   (= python -m hot.motion.fk ...)
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_main(rest + (["--test"] if cmd == "eval" and "--test" not in rest else []))
     modules = {
         "datagen": "hot.datagen.__main__",
+        "generate": "hot.generate.__main__",
         "bench": "hot.bench",
         "objects": "hot.assets.objects.__main__",
         "fk": "hot.motion.fk",
