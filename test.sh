@@ -11,6 +11,8 @@
 #     POLICIES="openloop checkpoint/mano/mano_bottle_grasp-move-place.pth" bash test.sh
 set -euo pipefail
 cd "$(dirname "$0")"
+# the project's venv (scripts/setup.sh) when there is one, else the python on PATH
+if [ -z "${PYTHON:-}" ] && [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; fi
 PY=${PYTHON:-python}
 CHECKPOINT_PATH=${CHECKPOINT_PATH:-checkpoint/mano/mano_3obj_student.pth}
 DATASET=${DATASET:-hot/data/motions/dexgrasp_train_mano}
