@@ -20,12 +20,17 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, cast
 
 import mujoco
 import numpy as np
 import torch
 
 from hot.utils.argtypes import int_at_least, positive_float
+
+if TYPE_CHECKING:
+    from hot.sim.mjwarp import MjWarpSim
+    from hot.sim.mujoco_cpu import MujocoCpuSim
 
 __all__ = ["main", "SimBenchResult", "bench_sim", "COMMANDS"]
 
@@ -108,7 +113,7 @@ def _held_states(hand: str, obj: str, n: int) -> tuple[np.ndarray, np.ndarray, n
     if not rows:
         return None
     pick = [rows[i % len(rows)] for i in range(n)]
-    return tuple(np.stack([r[j] for r in pick]) for j in range(3))
+    return np.stack([r[0] for r in pick]), np.stack([r[1] for r in pick]), np.stack([r[2] for r in pick])
 
 
 def bench_sim(
@@ -135,7 +140,7 @@ def bench_sim(
     obj = get_object(object_name)
     t_setup = time.perf_counter()
     kwargs = {"device": device} if sim_backend == "mjwarp" else {}
-    sim = make_sim(sim_backend, hand, obj, num_envs, nthread=nthread, **kwargs)
+    sim = cast("MujocoCpuSim | MjWarpSim", make_sim(sim_backend, hand, obj, num_envs, nthread=nthread, **kwargs))
     setup_s = time.perf_counter() - t_setup
     ix = sim.index
     model = next(iter(sim.models.values()))  # one object scale here
@@ -359,13 +364,13 @@ def _default_motion(hand: str) -> str:
 
 
 def bench_train(
-    hand: str,
+    hand: Literal["mano", "shadow", "allegro"],
     num_envs: int,
     epochs: int,
     motion_file: str,
     cfg_train: str,
     nthread: int | None = None,
-    sim_backend: str = "mujoco",
+    sim_backend: Literal["auto", "mujoco", "mjwarp"] = "mujoco",
     device: str = "cpu",
 ) -> dict:
     """End-to-end PPO (rl-games) env-steps/s and, in the same run, the raw batched-physics rate.
