@@ -134,13 +134,16 @@ def bench_sim(
     from hot.assets.hands import get_hand
     from hot.assets.objects import get_object
     from hot.sim import make_sim
+    from hot.sim.mujoco_cpu import MujocoCpuSim
     from hot.sim.scene import HAND_CONTACT_COUNT
 
     hand = get_hand(hand_name)
     obj = get_object(object_name)
     t_setup = time.perf_counter()
     kwargs = {"device": device} if sim_backend == "mjwarp" else {}
-    sim = cast("MujocoCpuSim | MjWarpSim", make_sim(sim_backend, hand, obj, num_envs, nthread=nthread, **kwargs))
+    sim = cast(
+        "MujocoCpuSim | MjWarpSim", make_sim(sim_backend, hand, obj, num_envs, nthread=nthread, **kwargs)
+    )
     setup_s = time.perf_counter() - t_setup
     ix = sim.index
     model = next(iter(sim.models.values()))  # one object scale here
@@ -264,7 +267,7 @@ def bench_sim(
         hand=hand_name,
         object=object_name,
         num_envs=n,
-        nthread=sim.batch.nthread if hasattr(sim, "batch") else 1,
+        nthread=sim.batch.nthread if isinstance(sim, MujocoCpuSim) else 1,
         batch_steps_per_s=batch_rate,
         batch_with_state_steps_per_s=state_rate,
         single_steps_per_s=single_rate,
@@ -586,7 +589,9 @@ COMMANDS: dict[str, Command] = {
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m hot.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m hot.bench", description=(__doc__ or "").partition("\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (add_args, _, help_text) in COMMANDS.items():
         add_args(sub.add_parser(name, help=help_text))

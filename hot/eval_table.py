@@ -259,7 +259,9 @@ def write_policy_table(rows: list[dict], policies: list[str], out: str | os.Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m hot.eval_table", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m hot.eval_table", description=(__doc__ or "").partition("\n")[0]
+    )
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--checkpoint", help="policy to test")
     who.add_argument(

@@ -551,7 +551,9 @@ def evaluate(
         if path is None:
             assert run is not None  # hot eval passes a checkpoint or a run
             path = max(
-                (run / "nn").glob("student_ep_*.pth"), key=lambda p: int(p.stem.rsplit("_", 1)[1]), default=None
+                (run / "nn").glob("student_ep_*.pth"),
+                key=lambda p: int(p.stem.rsplit("_", 1)[1]),
+                default=None,
             )
             if path is None:
                 raise ConfigError(f"hot eval: run {run} has no student checkpoint in {run / 'nn'}")

@@ -354,6 +354,8 @@ def test_checkpoints_record_their_training_cost(two_epochs, tmp_path):
 def test_sanitize_names_the_key_of_a_complex_number():
     # found by the type check: a complex number is a numbers.Number, and float() of it failed with
     # Python's own message instead of the one naming the key path
-    assert ckpt.sanitize({"a": [np.float32(1.5), 2, Fraction(1, 4), Decimal("0.5")]}) == {"a": [1.5, 2, 0.25, 0.5]}
+    assert ckpt.sanitize({"a": [np.float32(1.5), 2, Fraction(1, 4), Decimal("0.5")]}) == {
+        "a": [1.5, 2, 0.25, 0.5]
+    }
     with pytest.raises(TypeError, match=r"checkpoint meta\['x'\]: cannot store a complex"):
         ckpt.sanitize({"x": 1 + 2j}, "meta")
