@@ -333,6 +333,7 @@ def test_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device) 
         meta = {"what": what, "motion_file": cfg.env.motion_file, "episode_length": cfg.env.episode_length}
         for p in write_results(rows, args.results, meta):
             print(f"[hot] wrote {p}")
+        assert traces is not None  # made above when args.results is set
         _write_tracking_outputs(traces.finish(), args.results, args.plot_episodes)
     return 0
 

@@ -24,12 +24,17 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, cast
 
 import mujoco
 import numpy as np
 import torch
 
 from hot.utils.argtypes import int_at_least, positive_float
+
+if TYPE_CHECKING:
+    from hot.sim.mjwarp import MjWarpSim
+    from hot.sim.mujoco_cpu import MujocoCpuSim
 
 __all__ = ["main", "SimBenchResult", "bench_sim", "COMMANDS"]
 
@@ -112,7 +117,7 @@ def _held_states(hand: str, obj: str, n: int) -> tuple[np.ndarray, np.ndarray, n
     if not rows:
         return None
     pick = [rows[i % len(rows)] for i in range(n)]
-    return tuple(np.stack([r[j] for r in pick]) for j in range(3))
+    return np.stack([r[0] for r in pick]), np.stack([r[1] for r in pick]), np.stack([r[2] for r in pick])
 
 
 def bench_sim(
@@ -135,13 +140,17 @@ def bench_sim(
     from hot.assets.hands import get_hand
     from hot.assets.objects import get_object
     from hot.sim import make_sim
+    from hot.sim.mujoco_cpu import MujocoCpuSim
     from hot.sim.scene import HAND_CONTACT_COUNT
 
     hand = get_hand(hand_name)
     obj = get_object(object_name)
     t_setup = time.perf_counter()
     kwargs = {"device": device} if sim_backend == "mjwarp" else {}
-    sim = make_sim(sim_backend, hand, obj, num_envs, nthread=nthread, options=options, **kwargs)
+    sim = cast(
+        "MujocoCpuSim | MjWarpSim",
+        make_sim(sim_backend, hand, obj, num_envs, nthread=nthread, options=options, **kwargs),
+    )
     setup_s = time.perf_counter() - t_setup
     ix = sim.index
     model = next(iter(sim.models.values()))  # one object scale here
@@ -265,7 +274,7 @@ def bench_sim(
         hand=hand_name,
         object=object_name,
         num_envs=n,
-        nthread=sim.batch.nthread if hasattr(sim, "batch") else 1,
+        nthread=sim.batch.nthread if isinstance(sim, MujocoCpuSim) else 1,
         batch_steps_per_s=batch_rate,
         batch_with_state_steps_per_s=state_rate,
         single_steps_per_s=single_rate,
@@ -365,13 +374,13 @@ def _default_motion(hand: str) -> str:
 
 
 def bench_train(
-    hand: str,
+    hand: Literal["mano", "shadow", "allegro"],
     num_envs: int,
     epochs: int,
     motion_file: str,
     cfg_train: str,
     nthread: int | None = None,
-    sim_backend: str = "mujoco",
+    sim_backend: Literal["auto", "mujoco", "mjwarp"] = "mujoco",
     device: str = "cpu",
 ) -> dict:
     """End-to-end PPO (rl-games) env-steps/s and, in the same run, the raw batched-physics rate.
@@ -664,7 +673,9 @@ COMMANDS: dict[str, Command] = {
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m hot.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m hot.bench", description=(__doc__ or "").partition("\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (add_args, _, help_text) in COMMANDS.items():
         add_args(sub.add_parser(name, help=help_text))

@@ -273,7 +273,9 @@ def objects_with_clips(dataset: str, skills: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m hot.eval_table", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m hot.eval_table", description=(__doc__ or "").partition("\n")[0]
+    )
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--checkpoint", help="policy to test")
     who.add_argument(

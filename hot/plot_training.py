@@ -12,7 +12,9 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m hot.plot_training", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m hot.plot_training", description=(__doc__ or "").partition("\n")[0]
+    )
     p.add_argument("run_dir", help="a run folder (with summaries/) or a folder of tensorboard event files")
     p.add_argument("--out", default="", help="output PNG (default RUN_DIR/training.png)")
     args = p.parse_args(argv)

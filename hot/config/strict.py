@@ -20,11 +20,14 @@ import re
 import types
 import typing
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import yaml
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")
 
 __all__ = [
     "ConfigError",
@@ -122,7 +125,7 @@ def _check_value(tp: Any, value: Any, key: str, source: str | None) -> Any:
             except ConfigError as e:  # try the next member
                 errors.append(str(e))
         raise ConfigError(f"{_where(source, key)} has value {value!r}, expected {tp}")
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):  # a field's type is a class, not an instance
         if not isinstance(value, dict):
             raise ConfigError(f"{_where(source, key)} must be a mapping, got {type(value).__name__}")
         return from_dict(tp, value, source=source, prefix=key)

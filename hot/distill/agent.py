@@ -20,6 +20,7 @@ import csv
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import torch
 from rl_games.algos_torch import torch_ext
@@ -60,6 +61,7 @@ class DistillAgent(HotA2CAgent):
         self.distill_log: list[dict[str, float]] = []
         self._epoch_stats: dict[str, list[float]] = {}
         super().__init__(base_name, params, meta)
+        assert self.vec_env is not None  # rl-games sets it in __init__ (from the config's vec_env)
         self.hot_env = self.vec_env.env
         self.convert = teachers.action_mode != meta["action_mode"]
 
@@ -130,7 +132,8 @@ class DistillAgent(HotA2CAgent):
         # actions far from the student's mean (another action mode, an untrained student) overflows to inf,
         # and 0 * inf would make the whole loss NaN
         terms = ((w.actor, a_loss), (0.5 * w.critic, c_loss), (w.bounds, b_loss), (w.expert, e_loss))
-        loss = sum(wt * term for wt, term in terms if wt != 0.0)
+        # a tensor: at least one weight is non-zero (DistillCfg refuses expert_loss_coef 0 in the expert phase)
+        loss = cast(torch.Tensor, sum(wt * term for wt, term in terms if wt != 0.0))
         for p in self.model.parameters():
             p.grad = None
         self.scaler.scale(loss).backward()

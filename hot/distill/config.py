@@ -13,14 +13,17 @@ from hot.config.strict import ConfigError, NonNegFloat, NonNegInt, PosFloat, Pos
 from hot.motion.schema import SKILL_CODES
 from hot.tasks.tracking.config import DistillTeachersCfg, TeacherEntry
 
-__all__ = ["DistillCfg", "TeacherEntry", "SKILL_CODES", "load_distill_cfg"]
+__all__ = ["DistillCfg", "RouteBy", "TeacherEntry", "SKILL_CODES", "load_distill_cfg"]
+
+RouteBy = Literal["skill", "object"]
+"""Which env property picks a student env's teacher."""
 
 
 @dataclass
 class DistillCfg:
     """Teachers, routing and the DAgger -> supervised -> PPO schedule of the student (spec §7.2)."""
 
-    route_by: Literal["skill", "object"] = "skill"
+    route_by: RouteBy = "skill"
     """Which env property picks the teacher: the clip's skill (Distill) or the env's object (MultiObjDistill).
     The task sets it; a YAML that says otherwise is an error."""
     teachers: list[TeacherEntry] = field(default_factory=list)
@@ -60,11 +63,18 @@ class DistillCfg:
             raise ValueError(
                 f"beta_end_epoch ({self.beta_end_epoch}) must be >= beta_start_epoch ({self.beta_start_epoch})"
             )
+        if self.expert_only_until > 0 and self.expert_loss_coef == 0.0:
+            # the expert-only phase's loss is expert_loss_coef * expert loss alone: with 0 there is no loss
+            # term at all and the first update would fail (nothing to backpropagate)
+            raise ValueError(
+                f"expert_loss_coef is 0 but expert_only_until is {self.expert_only_until}: the expert-only "
+                "phase would have no loss (set expert_loss_coef > 0 or expert_only_until: 0)"
+            )
 
 
 def load_distill_cfg(
     train_cfg: dict,
-    route_by: str,
+    route_by: RouteBy,
     source: str = "train config",
     env_teachers: DistillTeachersCfg | None = None,
 ) -> DistillCfg:

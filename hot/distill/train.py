@@ -12,13 +12,13 @@ from typing import Any
 
 from hot.config.strict import ConfigError
 from hot.distill.agent import DistillAgent
-from hot.distill.config import load_distill_cfg
+from hot.distill.config import RouteBy, load_distill_cfg
 from hot.distill.teachers import TeacherEnsemble, object_table, resolve_teachers, skill_table
 from hot.learning import adapter
 
 __all__ = ["train_distill", "ROUTE_BY_TASK"]
 
-ROUTE_BY_TASK = {"Distill": "skill", "MultiObjDistill": "object"}
+ROUTE_BY_TASK: dict[str, RouteBy] = {"Distill": "skill", "MultiObjDistill": "object"}
 """How each distillation task picks an env's teacher."""
 
 
@@ -26,7 +26,7 @@ def train_distill(
     env: Any,
     train_cfg: dict,
     run_dir: str | os.PathLike,
-    route_by: str,
+    route_by: RouteBy,
     max_epochs: int | None = None,
     resume_from: str | os.PathLike | None = None,
     init_from: str | os.PathLike | None = None,

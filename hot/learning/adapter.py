@@ -23,7 +23,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import torch
@@ -272,7 +272,7 @@ def load_train_cfg(path: str | os.PathLike) -> dict:
     """Read a train YAML (``params: {...}`` upstream form) strictly: :func:`hot.learning.train_config.load_train_params`."""
     from hot.learning.train_config import load_train_params
 
-    return load_train_params(path)
+    return load_train_params(Path(path))
 
 
 def largest_divisor_at_most(n: int, cap: int) -> int:
@@ -572,6 +572,11 @@ def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
 
 
 # ------------------------------------------------------------------------------------------ inference
+RlGamesModel: TypeAlias = Any
+"""An rl-games model (an ``nn.Module``: the input/value normalisers, ``norm_obs`` and ``a2c_network``). rl-games
+has no type information and sets these attributes at run time, so to a type checker it is Any."""
+
+
 class Policy:
     """Deterministic policy from a checkpoint: ``policy(obs (N, num_obs)) -> action (N, num_actions)``.
 
@@ -579,7 +584,7 @@ class Policy:
     gives the raw mean (the distillation target, spec §7.1).
     """
 
-    def __init__(self, model: torch.nn.Module, device: torch.device | str, meta: dict) -> None:
+    def __init__(self, model: RlGamesModel, device: torch.device | str, meta: dict) -> None:
         self.model = model.to(device).eval()
         self.device = torch.device(device)
         self.meta = meta
@@ -594,7 +599,7 @@ class Policy:
         return self.mu(obs).clamp(-1.0, 1.0)
 
 
-def build_model(train_params: dict, num_obs: int, num_actions: int) -> torch.nn.Module:
+def build_model(train_params: dict, num_obs: int, num_actions: int) -> RlGamesModel:
     """Build the rl-games model (normalisers + network) described by resolved train ``params``."""
     register()
     cfg = train_params["config"]
@@ -611,7 +616,7 @@ def build_model(train_params: dict, num_obs: int, num_actions: int) -> torch.nn.
     )
 
 
-def load_model(checkpoint_path: str | os.PathLike, meta_of_env: dict) -> tuple[torch.nn.Module, dict]:
+def load_model(checkpoint_path: str | os.PathLike, meta_of_env: dict) -> tuple[RlGamesModel, dict]:
     """The rl-games model of a checkpoint, rebuilt and loaded on the CPU: ``(model, checkpoint meta)``.
 
     ``meta_of_env`` is :func:`env_meta` of the env it will act in; another hand, obs layout, action size

@@ -19,6 +19,7 @@ import os
 import pickle
 import re
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,7 @@ def sanitize(obj: Any, where: str = "state") -> Any:
         return obj.item()
     if isinstance(obj, np.ndarray):
         return torch.from_numpy(obj.copy())
-    if isinstance(obj, numbers.Number):
+    if isinstance(obj, numbers.Real | Decimal):  # not any Number: float() refuses a complex
         return float(obj)
     if isinstance(obj, dict):
         return {k: sanitize(v, f"{where}[{k!r}]") for k, v in obj.items()}

@@ -297,6 +297,11 @@ class SyncedRunningMeanStd(nn.Module):
     minibatches per epoch, checked by :func:`check_same_on_all_ranks`).
     """
 
+    # buffers (register_buffer in __init__); declared so they read as tensors, not `Tensor | Module`
+    running_mean: torch.Tensor
+    running_var: torch.Tensor
+    count: torch.Tensor
+
     def __init__(self, size: int, epsilon: float = 1e-5, norm_only: bool = False) -> None:
         super().__init__()
         self.epsilon = float(epsilon)
@@ -306,7 +311,7 @@ class SyncedRunningMeanStd(nn.Module):
         self.register_buffer("count", torch.ones((), dtype=torch.float64))
 
     @classmethod
-    def from_rl_games(cls, norm: nn.Module) -> SyncedRunningMeanStd:
+    def from_rl_games(cls, norm: Any) -> SyncedRunningMeanStd:
         """Copy of an rl-games ``RunningMeanStd`` (plain or TorchScript), statistics and training flag included."""
         if not hasattr(norm, "running_mean") or bool(getattr(norm, "per_channel", False)):
             raise NotImplementedError(

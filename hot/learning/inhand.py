@@ -232,7 +232,7 @@ class StudentPolicy:
     """
 
     def __init__(
-        self, model: torch.nn.Module, adapt: torch.nn.Module, hist_norm: RunningNorm, priv: slice | None
+        self, model: adapter.RlGamesModel, adapt: torch.nn.Module, hist_norm: RunningNorm, priv: slice | None
     ) -> None:
         self.model, self.adapt, self.hist_norm, self.priv = model.eval(), adapt.eval(), hist_norm.eval(), priv
 
@@ -265,7 +265,7 @@ def _teacher_checkpoint(cfg: InhandCfg) -> Path:
     return c
 
 
-def _load_teacher_model(path: Path, env: InhandEnv) -> torch.nn.Module:
+def _load_teacher_model(path: Path, env: InhandEnv) -> adapter.RlGamesModel:
     register_inhand()
     pol = adapter.load_policy(path, env)
     if not isinstance(pol.model.a2c_network, HoraTeacherNet):
@@ -545,21 +545,31 @@ def evaluate(
     env = InhandEnv(cfg.env, n, mode="rotate", seed=cfg.algo.seed + 1, sim=cfg.sim)
     env.fixed_dr_level = 1.0  # evaluation: the full randomisation ranges, whatever the curriculum
     env.priv_pos_noise = 0.0  # a training-only regulariser
+    act: Callable[[torch.Tensor], torch.Tensor]
+    path = checkpoint
     if cfg.algo_name == "hora_distill":
-        path = checkpoint or max(
-            (run / "nn").glob("student_ep_*.pth"), key=lambda p: int(p.stem.rsplit("_", 1)[1]), default=None
-        )
         if path is None:
-            raise ConfigError(f"hot eval: run {run} has no student checkpoint in {run / 'nn'}")
+            assert run is not None  # hot eval passes a checkpoint or a run
+            path = max(
+                (run / "nn").glob("student_ep_*.pth"),
+                key=lambda p: int(p.stem.rsplit("_", 1)[1]),
+                default=None,
+            )
+            if path is None:
+                raise ConfigError(f"hot eval: run {run} has no student checkpoint in {run / 'nn'}")
         student = load_student(path, env)
 
-        def act(obs: torch.Tensor) -> torch.Tensor:
+        def student_act(obs: torch.Tensor) -> torch.Tensor:
             return student(obs, env.proprio_hist)
+
+        act = student_act
     else:
         register_inhand()
-        path = checkpoint or adapter.latest_checkpoint(run)
         if path is None:
-            raise ConfigError(f"hot eval: run {run} has no checkpoint in {run / 'nn'}")
+            assert run is not None  # hot eval passes a checkpoint or a run
+            path = adapter.latest_checkpoint(run)
+            if path is None:
+                raise ConfigError(f"hot eval: run {run} has no checkpoint in {run / 'nn'}")
         act = adapter.load_policy(path, env)
     t0 = time.perf_counter()
     metrics = rollout_metrics(env, act, n)

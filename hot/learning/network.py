@@ -103,6 +103,10 @@ class DenseObjActorCritic(NetworkBuilder.BaseNetwork):
     model expects.
     """
 
+    # buffers (register_buffer in __init__); declared so they read as tensors, not `Tensor | Module`
+    other_idx: torch.Tensor
+    log_std: torch.Tensor
+
     def __init__(
         self,
         obs_layout: Any,

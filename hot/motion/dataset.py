@@ -137,6 +137,20 @@ class MotionLibrary:
         contact: (C, Tmax) rounded ``contact1``.
     """
 
+    # the padded per-frame fields, set with setattr at the end of __init__
+    dof_pos: torch.Tensor
+    dof_vel: torch.Tensor
+    key_pos: torch.Tensor
+    key_vel: torch.Tensor
+    obj_pos: torch.Tensor
+    obj_rot: torch.Tensor
+    obj_lin_vel: torch.Tensor
+    obj_ang_vel: torch.Tensor
+    obj_ang_vel_b: torch.Tensor
+    root_pos: torch.Tensor
+    root_rot: torch.Tensor
+    contact: torch.Tensor
+
     def __init__(
         self,
         clips: Sequence[MotionClip],

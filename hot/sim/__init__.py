@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import importlib.util
-from typing import Any
+from typing import Any, Literal
 
 from hot.sim.base import SimBackend
 
@@ -31,7 +31,7 @@ def mjwarp_missing() -> str | None:
     )
 
 
-def pick_backend(requested: str, device: Any = None) -> tuple[str, str]:
+def pick_backend(requested: str, device: Any = None) -> tuple[Literal["mujoco", "mjwarp"], str]:
     """Resolve a backend request to ``(backend, why)``; ``why`` says in words how it was chosen.
 
     ``"mujoco"`` / ``"mjwarp"`` are kept as they are. ``"auto"`` gives ``"mjwarp"`` when the run's

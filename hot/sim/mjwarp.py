@@ -120,14 +120,15 @@ class BufferOverflowError(RuntimeError):
 
 
 # ---------------------------------------------------------------------------------------- kernels
+# Warp's kernel syntax annotates arguments with calls (wp.array(dtype=...)), which a type checker refuses
 @wp.kernel
 def _record_peaks(
-    nacon: wp.array(dtype=wp.int32),
-    ncollision: wp.array(dtype=wp.int32),
-    nefc: wp.array(dtype=wp.int32),
-    overflow: wp.array(dtype=wp.int32),
+    nacon: wp.array(dtype=wp.int32),  # pyright: ignore[reportInvalidTypeForm]
+    ncollision: wp.array(dtype=wp.int32),  # pyright: ignore[reportInvalidTypeForm]
+    nefc: wp.array(dtype=wp.int32),  # pyright: ignore[reportInvalidTypeForm]
+    overflow: wp.array(dtype=wp.int32),  # pyright: ignore[reportInvalidTypeForm]
     buffer_bits: wp.int32,
-    peaks: wp.array(dtype=wp.int32),
+    peaks: wp.array(dtype=wp.int32),  # pyright: ignore[reportInvalidTypeForm]
 ):
     """peaks = [max nacon, max ncollision, max nefc of any world, OR of buffer overflow bits]."""
     w = wp.tid()
@@ -142,13 +143,13 @@ def _record_peaks(
 
 @wp.kernel
 def _guard_worlds(
-    qpos0: wp.array2d(dtype=wp.float32),
-    qpos: wp.array2d(dtype=wp.float32),
-    qvel: wp.array2d(dtype=wp.float32),
-    qacc_warmstart: wp.array2d(dtype=wp.float32),
-    sensordata: wp.array2d(dtype=wp.float32),
+    qpos0: wp.array2d(dtype=wp.float32),  # pyright: ignore[reportInvalidTypeForm]
+    qpos: wp.array2d(dtype=wp.float32),  # pyright: ignore[reportInvalidTypeForm]
+    qvel: wp.array2d(dtype=wp.float32),  # pyright: ignore[reportInvalidTypeForm]
+    qacc_warmstart: wp.array2d(dtype=wp.float32),  # pyright: ignore[reportInvalidTypeForm]
+    sensordata: wp.array2d(dtype=wp.float32),  # pyright: ignore[reportInvalidTypeForm]
     maxval: wp.float32,
-    bad: wp.array(dtype=wp.int32),
+    bad: wp.array(dtype=wp.int32),  # pyright: ignore[reportInvalidTypeForm]
 ):
     """A world with a non-finite or huge qpos/qvel is put back at qpos0 at rest and flagged, as
     C MuJoCo's mj_checkPos/Vel/Acc do (warning + mj_resetData), so NaNs never reach observations."""
@@ -368,7 +369,7 @@ def init_warp(quiet: bool = True) -> None:
         if hasattr(wp, "LOG_WARNING"):
             wp.config.log_level = max(wp.config.log_level, wp.LOG_WARNING)
         else:
-            wp.config.quiet = True
+            wp.config.quiet = True  # pyright: ignore[reportAttributeAccessIssue]  # older Warp only
     wp.init()
 
 
@@ -402,6 +403,7 @@ def run_cached(graphs: dict, warmed: set, use_graph: bool, key: object, work, *a
         with wp.ScopedCapture() as capture:
             work(*args)
         captured = graphs[key] = capture.graph
+        assert captured is not None  # set when the capture block exits
         wp.capture_launch(captured)
 
 
@@ -548,7 +550,7 @@ class MjWarpSim(SimBackend):
         self._wdev = wp.get_device(warp_device)
         self._cuda = self._wdev.is_cuda
         self._torch_dev = torch.device(wp.device_to_torch(self._wdev))
-        self._torch_streams: dict[int, object] = {}
+        self._torch_streams: dict[int, wp.Stream] = {}
         if cuda_graph and not self._cuda:
             raise ValueError(
                 "cuda_graph=True needs a CUDA warp_device (graphs do not exist on Warp's CPU device)"
@@ -671,7 +673,7 @@ class MjWarpSim(SimBackend):
         return torch.as_tensor(self._scales, dtype=torch.float32, device=self._device)
 
     # ---- torch <-> warp stream order (CUDA only; Warp's CPU launches are synchronous) --------------
-    def _torch_stream(self):
+    def _torch_stream(self) -> wp.Stream | None:
         """Torch's current stream as a Warp stream, or None for the legacy default stream, which
         already orders itself against Warp's (blocking) streams."""
         ts = torch.cuda.current_stream(self._torch_dev)

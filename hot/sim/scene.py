@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal, Protocol, cast
 
 import mujoco
 import numpy as np
@@ -85,13 +85,19 @@ def contact_force_sensor(body: str) -> str:
 
 
 class ObjectLike(Protocol):
-    """What the scene needs from ``hot.assets.objects.ObjectAsset`` (duck-typed)."""
+    """What the scene needs from ``hot.assets.objects.ObjectAsset`` (duck-typed; read only, so a frozen
+    dataclass matches)."""
 
-    name: str
-    hull_paths: Sequence[Path]
-    mass: float
-    friction: float
-    damping: float
+    @property
+    def name(self) -> str: ...
+    @property
+    def hull_paths(self) -> Sequence[Path]: ...
+    @property
+    def mass(self) -> float: ...
+    @property
+    def friction(self) -> float: ...
+    @property
+    def damping(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -188,7 +194,8 @@ def _load_hull(path: Path) -> tuple[np.ndarray, np.ndarray, float]:
     import trimesh
 
     try:
-        mesh = trimesh.load(str(path), force="mesh", process=True)
+        # force="mesh" returns a Trimesh (trimesh annotates load() with the Geometry base class)
+        mesh = cast(trimesh.Trimesh, trimesh.load(str(path), force="mesh", process=True))
     except Exception as exc:  # trimesh raises many types for unreadable files
         raise ValueError(f"{path}: cannot read convex hull mesh ({exc})") from exc
     if len(mesh.vertices) < 4:

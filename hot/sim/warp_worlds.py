@@ -120,8 +120,9 @@ def derived_fields(model: mujoco.MjModel, expand: list[str]) -> list[str]:
     return out
 
 
+# Warp's kernel syntax annotates arguments with calls (wp.array(dtype=...)), which a type checker refuses
 @wp.kernel
-def _clear_flags(mask: wp.array(dtype=wp.bool), bad: wp.array(dtype=wp.int32)):
+def _clear_flags(mask: wp.array(dtype=wp.bool), bad: wp.array(dtype=wp.int32)):  # pyright: ignore[reportInvalidTypeForm]
     """Clear the divergence flag of the worlds being reset."""
     w = wp.tid()
     if mask[w]:
@@ -134,6 +135,7 @@ class _Mirror:
 
     def __init__(self, dev: wp.array) -> None:
         self.dev = dev
+        assert dev.device is not None  # an allocated array has a device
         self.host = dev if dev.device.is_cpu else wp.empty_like(dev, device="cpu", pinned=True)
         if self.host is not dev:
             wp.copy(self.host, dev)

@@ -80,7 +80,9 @@ def bench_render(
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m hot.viz.bench", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m hot.viz.bench", description=(__doc__ or "").partition("\n")[0]
+    )
     p.add_argument("--hand", default="mano", choices=["mano", "shadow", "allegro"])
     p.add_argument("--size", default="640x480", help="tile size WxH")
     p.add_argument("--frames", type=int, default=60, help="frames to time after the first one")

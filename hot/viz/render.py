@@ -256,6 +256,7 @@ class RenderModel:
             view.ref_obj_pos is not None and view.ref_obj_rot is not None and np.any(view.ref_obj_rot)
         )
         if show_ghost:
+            assert view.ref_obj_rot is not None  # show_ghost checked it
             d.mocap_pos[self.ghost_mocap] = view.ref_obj_pos
             d.mocap_quat[self.ghost_mocap] = _unit(view.ref_obj_rot)
         m.geom_rgba[self.ghost_geoms, 3] = GHOST_RGBA[3] if show_ghost else 0.0

@@ -8,6 +8,7 @@ under the requested name. :func:`read_video` decodes a file back (tests, checks)
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ class VideoWriter:
         self.frames = 0
         self.size: tuple[int, int] | None = None  # (width, height) as written
         self._tmp = self.path.with_name(f".{self.path.stem}.tmp.mp4")
-        self._gen = None
+        self._gen: Generator[None, np.ndarray | None, None] | None = None
 
     def _open(self, width: int, height: int) -> None:
         try:
@@ -49,19 +50,19 @@ class VideoWriter:
             raise RuntimeError("writing videos needs imageio-ffmpeg: pip install imageio-ffmpeg") from exc
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.size = (width + width % 2, height + height % 2)
-        self._gen = imageio_ffmpeg.write_frames(
+        self._gen = gen = imageio_ffmpeg.write_frames(
             str(self._tmp),
             self.size,
-            fps=self.fps,
+            fps=self.fps,  # pyright: ignore[reportArgumentType]  # a float is fine; untyped, inferred from the default 16
             codec="libx264",
             pix_fmt_in="rgb24",
             pix_fmt_out="yuv420p",
-            quality=None,
+            quality=None,  # pyright: ignore[reportArgumentType]  # None (use output_params' -crf) is documented; untyped, inferred from the default 5
             macro_block_size=1,
             output_params=["-crf", str(self.crf), "-preset", "medium", "-movflags", "+faststart"],
             ffmpeg_log_level="error",
         )
-        self._gen.send(None)
+        gen.send(None)
 
     def write(self, frame: np.ndarray) -> None:
         """Append one ``(H, W, 3) uint8`` frame."""
@@ -71,7 +72,7 @@ class VideoWriter:
         h, w = frame.shape[:2]
         if self._gen is None:
             self._open(w, h)
-        assert self.size is not None
+        assert self.size is not None and self._gen is not None  # _open set both
         if (w + w % 2, h + h % 2) != self.size:
             raise ValueError(f"frame {self.frames} is {w}x{h} but the video is {self.size[0]}x{self.size[1]}")
         if w % 2 or h % 2:

@@ -101,3 +101,15 @@ def test_distill_section_is_strict():
         load_distill_cfg(
             {"params": {"distill": {"beta_start_epoch": 9, "beta_end_epoch": 3, "teacher_dir": "x"}}}, "skill"
         )
+
+
+def test_expert_phase_without_expert_loss_is_refused():
+    # found by the type check: with expert_loss_coef 0 every weight of the expert-only phase is 0, so the
+    # student's loss was the int 0 and the first update failed; the config now refuses it up front
+    w = loss_weights(1, CriticGate(DistillCfg()), DistillCfg(expert_loss_coef=1e-9), 1.0, 1.0)
+    assert w.phase == "expert" and (w.actor, w.critic, w.bounds) == (0.0, 0.0, 0.0)  # expert is all there is
+    with pytest.raises(ValueError, match="expert_loss_coef is 0"):
+        DistillCfg(expert_loss_coef=0.0)
+    with pytest.raises(ConfigError, match="expert_loss_coef is 0"):
+        load_distill_cfg({"params": {"distill": {"expert_loss_coef": 0.0, "teacher_dir": "x"}}}, "skill")
+    assert DistillCfg(expert_only_until=0, expert_loss_coef=0.0).expert_loss_coef == 0.0  # no expert phase

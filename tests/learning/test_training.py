@@ -7,8 +7,11 @@ import os
 import pickle
 import subprocess
 import sys
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
@@ -346,3 +349,13 @@ def test_checkpoints_record_their_training_cost(two_epochs, tmp_path):
     res = _train(tmp_path / "resumed", 3, seed=7, resume_from=first["checkpoint"], save_frequency=1)
     t2 = ckpt.load_checkpoint(res["checkpoint"])["meta"]["training"]
     assert t2["env_steps"] == 3 * 32 * 16 and t2["wall_s"] > t1["wall_s"]
+
+
+def test_sanitize_names_the_key_of_a_complex_number():
+    # found by the type check: a complex number is a numbers.Number, and float() of it failed with
+    # Python's own message instead of the one naming the key path
+    assert ckpt.sanitize({"a": [np.float32(1.5), 2, Fraction(1, 4), Decimal("0.5")]}) == {
+        "a": [1.5, 2, 0.25, 0.5]
+    }
+    with pytest.raises(TypeError, match=r"checkpoint meta\['x'\]: cannot store a complex"):
+        ckpt.sanitize({"x": 1 + 2j}, "meta")

@@ -30,7 +30,9 @@ def export_hand(hand: str, out: Path) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hot.assets.hands", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m hot.assets.hands", description=(__doc__ or "").partition("\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     exp = sub.add_parser("export", help="write a hand's compiled MJCF")
     exp.add_argument("--hand", required=True, type=str.lower, choices=HAND_NAMES, help="hand name")

@@ -61,6 +61,7 @@ def new_hand_spec(model_name: str, spec: mujoco.MjSpec | None = None) -> tuple[m
     """
     if spec is None:
         spec = mujoco.MjSpec()
+        assert spec is not None  # mujoco's stub types MjSpec() as Any, which does not narrow `MjSpec | None`
         spec.compiler.degree = False
     spec.modelname = model_name
     base = spec.worldbody.add_body(name=HAND_BASE_BODY, pos=list(BASE_POS), quat=[1.0, 0.0, 0.0, 0.0])

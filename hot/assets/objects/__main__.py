@@ -98,7 +98,9 @@ def _check_not_shadowing(name: str, root: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hot.assets.objects", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m hot.assets.objects", description=(__doc__ or "").partition("\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p_build = sub.add_parser("build", help="regenerate the shipped procedural objects")

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import trimesh
@@ -366,7 +367,7 @@ def convex_decompose(
     coacd.set_log_level("error")
     try:
         parts = coacd.run_coacd(
-            coacd.Mesh(np.asarray(mesh.vertices, dtype=np.float64), np.asarray(mesh.faces, dtype=np.int64)),
+            coacd.Mesh(np.asarray(mesh.vertices, dtype=np.float64), np.asarray(mesh.faces, dtype=np.int32)),
             threshold=threshold,
             max_convex_hull=max_hulls,
             seed=COACD_SEED,
@@ -475,7 +476,8 @@ def write_object(
         log(f"[{name}] sampling keypoints ({NUM_DENSE_SURFACE}+{NUM_SPARSE} dense, {NUM_SPARSE} sparse)")
         keypoints = compute_keypoints(stored)
         with open(tmp / "keypoints.npz", "wb") as f:
-            np.savez(f, **keypoints)
+            # Any values: a dict[str, ndarray] splat could otherwise also fill savez's `allow_pickle: bool`
+            np.savez(f, **cast("dict[str, Any]", keypoints))
 
         log(f"[{name}] writing object.yaml (mass {mass:.3f} kg)")
         atomic_write_text(tmp / "object.yaml", object_yaml_text(name, mass, source, license, centre_offset))
@@ -485,7 +487,7 @@ def write_object(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     log(f"[{name}] done: {final}")
-    extents = tuple(float(e) for e in stored.extents)
+    extents = (float(stored.extents[0]), float(stored.extents[1]), float(stored.extents[2]))
     hull_volume = float(sum(h.volume for h in hulls))
     return PrepReport(
         name, final, extents, float(mass), len(stored.faces), len(hulls), coacd_seconds, hull_volume

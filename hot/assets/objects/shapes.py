@@ -67,7 +67,7 @@ def _move(mesh: trimesh.Trimesh, rotation: np.ndarray | None = None, translation
 
 def _rot(axis: str, degrees: float) -> np.ndarray:
     vec = {"x": [1, 0, 0], "y": [0, 1, 0], "z": [0, 0, 1]}[axis]
-    return trimesh.transformations.rotation_matrix(np.radians(degrees), vec)[:3, :3]
+    return np.asarray(trimesh.transformations.rotation_matrix(np.radians(degrees), vec))[:3, :3]
 
 
 # --------------------------------------------------------------------------- objects

@@ -308,7 +308,7 @@ class InhandEnv:
         lv = self.dr_level
         ob, ct = self.cfg.object, self.cfg.control
         if dr.randomize_mass:
-            mass = self._rng.uniform(*ramp(ob.mass, *dr.mass_range, lv), size=m)
+            mass = self._rng.uniform(*ramp(ob.mass, dr.mass_range[0], dr.mass_range[1], lv), size=m)
             base_i = bk.model.body_inertia[ix.obj_body] / bk.model.body_mass[ix.obj_body]
             f["body_mass"][local, ix.obj_body] = mass
             f["body_inertia"][local, ix.obj_body] = mass[:, None] * base_i
@@ -320,13 +320,13 @@ class InhandEnv:
             self.com[glob] = torch.as_tensor(com, dtype=torch.float32)
             const = True
         if dr.randomize_friction:
-            mu = self._rng.uniform(*ramp(ob.friction, *dr.friction_range, lv), size=m)
+            mu = self._rng.uniform(*ramp(ob.friction, dr.friction_range[0], dr.friction_range[1], lv), size=m)
             geoms = np.concatenate([ix.hand_geoms, [ix.obj_geom]])
             f["geom_friction"][local[:, None], geoms[None, :], 0] = mu[:, None]
             self.friction[glob] = torch.as_tensor(mu, dtype=torch.float32)
         if dr.randomize_pd_gains:
-            kp = self._rng.uniform(*ramp(ct.kp, *dr.kp_range, lv), size=(m, C.NUM_JOINTS))
-            kd = self._rng.uniform(*ramp(ct.kd, *dr.kd_range, lv), size=(m, C.NUM_JOINTS))
+            kp = self._rng.uniform(*ramp(ct.kp, dr.kp_range[0], dr.kp_range[1], lv), size=(m, C.NUM_JOINTS))
+            kd = self._rng.uniform(*ramp(ct.kd, dr.kd_range[0], dr.kd_range[1], lv), size=(m, C.NUM_JOINTS))
             a = ix.actuators[None, :]
             f["actuator_gainprm"][local[:, None], a, 0] = kp
             f["actuator_biasprm"][local[:, None], a, 1] = -kp

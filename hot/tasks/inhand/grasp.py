@@ -12,6 +12,7 @@ from __future__ import annotations
 import signal
 import time
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
@@ -111,7 +112,7 @@ def collect_grasps(
     seed: int = 0,
     progress: bool = True,
     max_seconds: float | None = None,
-    sim: str = "mujoco",
+    sim: Literal["mujoco", "mjwarp"] = "mujoco",
 ) -> dict:
     """Run the grasp task until every scale of ``env_cfg.domain_rand.scale_list`` has
     ``env_cfg.grasp_collection_target`` rows (or ``max_seconds`` passed, or Ctrl-C / SIGTERM), on the

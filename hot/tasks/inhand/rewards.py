@@ -6,6 +6,8 @@ come from :class:`hot.tasks.inhand.config.RewardCfg` (signed: penalties have neg
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 
 from hot.tasks.inhand.config import RewardCfg
@@ -107,7 +109,9 @@ def compute_reward(
         "torque": torque_penalty(torque),
         "work": work_penalty(torque, qd),
     }
-    total = sum(getattr(cfg, name) * value for name, value in terms.items())
+    total = cast(
+        torch.Tensor, sum(getattr(cfg, name) * value for name, value in terms.items())
+    )  # 5 tensor terms
     if cfg.scale_by_dt:
         total = total * dt
     return total, terms

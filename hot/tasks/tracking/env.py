@@ -524,6 +524,7 @@ class TrackingEnv:
         obs = compute_observations(state, ref_next, self.keypoints_o, self.obs_layout, freemove_mask=mask)
         self.teacher_obs = obs
         if self.refined_as_obs:
+            assert self.refined is not None  # __init__ refuses refined_as_obs without refined data
             ref_obs = self._ref_frames(self.refined, ep.clip, frames)
             obs = compute_observations(state, ref_obs, self.keypoints_o, self.obs_layout, freemove_mask=mask)
         self.last_state = state
@@ -603,6 +604,7 @@ class TrackingEnv:
 
     def _draw_ref_offsets(self, env_ids: torch.Tensor) -> None:
         """New constant hand-reference offsets for the envs being reset (zero with probability 1 - prob)."""
+        assert self.ref_offset is not None  # only called with reference noise on
         rn = self.cfg.env.ref_noise
         d = self.ref_offset.shape[1]
         bound = torch.full((d,), rn.fingers, device=self.device)

@@ -148,6 +148,7 @@ def evaluate(
                 act = policy(obs)
             obs, rew, done, info = env.step(act)
             s, errs = env.last_state, env.last_errors
+            assert s is not None and errs is not None  # env.step sets both
             step = int(env.ep.progress.max())
             mstate = {
                 "obj_pos": s.obj_pos,

@@ -241,6 +241,7 @@ def compute_obs_blocks(
         dim=-1,
     )
     if "obj_keypoints" in layout:
+        assert keypoints_o is not None  # _check_shapes refuses None with this block
         kp_w = object_points_world(keypoints_o, sim.obj_pos, sim.obj_rot)
         b["obj_keypoints"] = _rot_h(h, clip_norm(kp_w - wrist_pos.unsqueeze(1), CLIP_NORM_M)).reshape(n, -1)
     b["target_obj_pos"] = _rot_h(h, ref.obj_pos - wrist_pos)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Literal
 
 from hot.config.resolve import resolve_path
 from hot.config.strict import from_dict, to_dict
@@ -12,7 +13,7 @@ from hot.tasks.tracking.config import TrackingCfg, load_env_config
 __all__ = ["resolve_env_config"]
 
 
-def _resolve_backend(args: argparse.Namespace, from_yaml: str) -> str:
+def _resolve_backend(args: argparse.Namespace, from_yaml: str) -> Literal["mujoco", "mjwarp"]:
     """``--sim`` if given, else the env YAML's ``sim.backend``; ``auto`` resolved for ``--device``. Prints the choice."""
     from hot.sim import pick_backend  # torch and mujoco: imported only once a run is set up
 

@@ -44,7 +44,9 @@ def segment_geometry(rest_pose: ArrayLike | None = None) -> dict[str, np.ndarray
         ``{finger: (4, 3) array}``: joint 1, joint 2, joint 3 and fingertip positions, metres,
         relative to the wrist joint centre, in the hand frame.
     """
-    lengths = {f: (float(np.linalg.norm(C.BASE_OFFSETS[f])), *C.SEGMENT_LENGTHS[f]) for f in C.FINGERS}
+    lengths: dict[str, tuple[float, ...]] = {
+        f: (float(np.linalg.norm(C.BASE_OFFSETS[f])), *C.SEGMENT_LENGTHS[f]) for f in C.FINGERS
+    }
     if rest_pose is not None:
         rp = np.asarray(rest_pose, dtype=np.float64)
         if rp.shape != (21, 3) or not np.all(np.isfinite(rp)):

@@ -129,6 +129,7 @@ class SkillMetric:
 
     def _L(self) -> int | torch.Tensor:
         L = self.episode_length
+        assert L is not None  # only rules with needs_episode_length call this; __init__ checked it
         return L.to(self.device) if isinstance(L, torch.Tensor) else int(L)
 
 
