@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from hot.config.strict import (
     ConfigError,
@@ -22,7 +22,9 @@ from hot.config.strict import (
     from_dict,
     load_yaml,
 )
-from hot.sim.scene import SceneOptions
+
+if TYPE_CHECKING:
+    from hot.sim.scene import SceneOptions
 
 __all__ = [
     "RewardWeightsCfg",
@@ -130,6 +132,10 @@ class SimCfg:
 
     def scene_options(self) -> SceneOptions:
         """These settings as the simulator layer's scene options (the rest at their defaults)."""
+        from hot.sim.scene import (
+            SceneOptions,  # lazy: importing mujoco here would fix the GL backend too early
+        )
+
         return SceneOptions(
             timestep=self.dt,
             iterations=self.iterations,
