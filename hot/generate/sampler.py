@@ -22,6 +22,7 @@ from hot.generate.features import encode_clip, feature_dim, hand_init_dim, hand_
 from hot.generate.flow import sample_flow
 from hot.generate.postprocess import decode_clip
 from hot.motion.fk import KeyBodyFK
+from hot.motion.io import REQUIRED_KEYS
 from hot.motion.schema import MotionClip
 
 __all__ = [
@@ -59,20 +60,7 @@ def start_from_clip(clip: MotionClip, frame: int = 0) -> Start:
     """The state of ``clip`` at ``frame`` (negative counts from the end) as a :class:`Start`."""
     f = frame % clip.num_frames
     one = clip.replace(
-        **{
-            k: getattr(clip, k)[f : f + 1]
-            for k in (
-                "root_pos",
-                "root_rot",
-                "wrist_dof",
-                "fingers_dof",
-                "body_pos",
-                "obj_pos",
-                "obj_rot",
-                "contact1",
-                "contact2",
-            )
-        },
+        **{k: getattr(clip, k)[f : f + 1] for k in REQUIRED_KEYS},
         obj_pos_vel=None,
     )
     knots, origin = encode_clip(one, 1)
