@@ -85,7 +85,8 @@ def build_inhand_spec(cfg: InhandEnvCfg, scale: float = 1.0) -> mujoco.MjSpec:
     spec = load_menagerie_hand(allegro.XML_PATH, fuse_jointless=True)
     spec.modelname = "allegro_inhand"
     ctl = cfg.control
-    apply_options(spec, scene_options(cfg))
+    opts = scene_options(cfg)
+    apply_options(spec, opts)
 
     palm = spec.body(C.PALM_BODY)
     palm.pos = list(cfg.hand_pos)
@@ -97,7 +98,7 @@ def build_inhand_spec(cfg: InhandEnvCfg, scale: float = 1.0) -> mujoco.MjSpec:
                 geom.group = 1
             else:
                 geom.contype, geom.conaffinity = HAND_CONTYPE, HAND_CONAFFINITY
-                geom.friction = [cfg.object.friction, scene_options(cfg).object_torsional_friction, 0.0001]
+                geom.friction = [cfg.object.friction, opts.object_torsional_friction, 0.0001]
     for name in C.JOINT_NAMES:
         joint = spec.joint(name)
         if joint is None:
@@ -136,7 +137,7 @@ def build_inhand_spec(cfg: InhandEnvCfg, scale: float = 1.0) -> mujoco.MjSpec:
         contype=OBJECT_CONTYPE,
         conaffinity=OBJECT_CONAFFINITY,
         condim=4,
-        friction=[cfg.object.friction, scene_options(cfg).object_torsional_friction, 0.0001],
+        friction=[cfg.object.friction, opts.object_torsional_friction, 0.0001],
         rgba=[0.9, 0.5, 0.1, 1.0],
     )
     for tip in C.FINGERTIP_BODIES:
