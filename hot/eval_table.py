@@ -53,8 +53,8 @@ COLUMNS = [
 def run_table(args: argparse.Namespace) -> list[dict]:
     import torch
 
-    from hot.app import build_test_policy
-    from hot.cli_args import parse_args
+    from hot.cli.tracking import build_test_policy
+    from hot.cli.upstream_args import parse_args
     from hot.tasks.tracking.evaluate import evaluate
     from hot.tasks.tracking.resolve import resolve_env_config
 

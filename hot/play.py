@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__)
         return 0
     extra, rest = _play_parser().parse_known_args(argv)
-    from hot.cli_args import parse_args
+    from hot.cli.upstream_args import parse_args
 
     args = parse_args(rest)
     try:
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from hot.app import build_env, build_test_policy, pick_device
+    from hot.cli.tracking import build_env, build_test_policy, pick_device
     from hot.config.strict import ConfigError
     from hot.learning.checkpoint import CheckpointError
     from hot.motion.schema import MotionFormatError

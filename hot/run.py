@@ -18,9 +18,9 @@ if __package__ in (None, ""):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from hot.app import run_from_args
     from hot.assets.objects.registry import ObjectAssetError
-    from hot.cli_args import parse_args
+    from hot.cli.tracking import run_from_args
+    from hot.cli.upstream_args import parse_args
     from hot.config.strict import ConfigError
     from hot.learning.checkpoint import CheckpointError
     from hot.motion.schema import MotionFormatError

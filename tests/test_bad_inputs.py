@@ -102,6 +102,22 @@ ROWS = [
     ("reward_weight_negative", "run", TEST + " --cg1 -2", "--cg1"),
     ("unknown_object", "run", TEST.replace("--objnames Bottle", "--objnames Teapot"), "Teapot"),
     ("bad_device", "run", TEST + " --device foo", "--device foo"),
+    (
+        "load_run_no_runs",
+        "run",
+        TEST.replace(f"--checkpoint {CKPT}", "--load_run -1 --output_path {dir}"),
+        "no runs",
+    ),
+    ("load_run_and_checkpoint", "run", TEST + " --load_run -1", "not both"),
+    ("load_run_without_test", "run", TRAIN + " --load_run -1", "add --test"),
+    (
+        "shipped_missing_hand_object",
+        "run",
+        TEST.replace(f"--checkpoint {CKPT}", "--checkpoint shipped").replace(
+            "--objnames Bottle", "--objnames Knife"
+        ),
+        "no shipped mano policy",
+    ),
     ("random_bytes_checkpoint", "run", TEST.replace(CKPT, "{bytes}"), "random.pth"),
     ("checkpoint_without_model", "run", TEST.replace(CKPT, "{nomodel}"), "nomodel.pth"),
     ("checkpoint_with_nan_weights", "run", TEST.replace(CKPT, "{nan}"), "non-finite"),

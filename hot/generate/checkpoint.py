@@ -18,12 +18,13 @@ from hot.generate.conditions import Normalizer
 from hot.generate.config import GenerateConfig
 from hot.generate.features import OBJ_INIT_DIM, feature_dim, hand_init_dim
 from hot.generate.model import FlowDiT
+from hot.learning import shipped
 from hot.utils.files import atomic_torch_save
 
 __all__ = ["FORMAT", "DEFAULT_CHECKPOINT", "Generator", "build_model", "save_generator", "load_generator"]
 
 FORMAT = "hot-generate-v1"
-DEFAULT_CHECKPOINT = Path(__file__).resolve().parents[2] / "checkpoint" / "generate" / "mano_flow.pt"
+DEFAULT_CHECKPOINT = shipped.GENERATOR
 """The shipped MANO generator."""
 
 

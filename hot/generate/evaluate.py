@@ -52,13 +52,14 @@ from hot.generate.sampler import (
     sample_chain,
     start_from_clip,
 )
+from hot.learning import shipped
 from hot.motion.fk import KeyBodyFK
 from hot.motion.io import load_folder, save_clip
 from hot.utils.files import atomic_write_text
 
 __all__ = ["main"]
 
-TEACHER = "checkpoint/mano/mano_bottle_grasp-move-place.pth"
+TEACHER = str(shipped.CHECKPOINT_DIR / "mano" / "mano_bottle_grasp-move-place.pth")
 
 
 def _tracking(

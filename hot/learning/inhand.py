@@ -24,8 +24,9 @@ import torch
 import yaml
 from rl_games.algos_torch import model_builder
 
+from hot.config.resolve import REPO_ROOT
 from hot.config.strict import ConfigError, apply_overrides, from_dict, load_yaml, to_dict
-from hot.learning import adapter
+from hot.learning import adapter, runs, shipped
 from hot.learning import checkpoint as ckpt
 from hot.learning.inhand_networks import (
     NETWORK_NAME,
@@ -64,11 +65,11 @@ TASK_LOG_NAMES = {
 }
 RUN_CONFIG = "run_config.yaml"
 STUDENT_FORMAT = "hora-student-v1"
-SHIPPED_DIR = Path(__file__).resolve().parents[1] / "data" / "inhand"
+SHIPPED_DIR = shipped.INHAND_DIR
 """Package data of the in-hand tasks: small grasp caches and the shipped teacher / student checkpoints."""
 SHIPPED_CACHE_PREFIX = "hot/data/inhand/allegro_grasp"
 """Grasp-cache prefix written into shipped checkpoints (found under the package root from anywhere)."""
-SHIPPED_CHECKPOINTS = {"ppo": "allegro_teacher.pth", "hora_distill": "allegro_student.pth"}
+SHIPPED_CHECKPOINTS = {algo: path.name for algo, path in shipped.INHAND.items()}
 """``hot eval --checkpoint shipped``: the file under :data:`SHIPPED_DIR` for each ``--algo``."""
 
 
@@ -87,15 +88,9 @@ def task_dir(cfg: InhandCfg, algo: str | None = None) -> Path:
 
 
 def new_run_dir(cfg: InhandCfg) -> Path:
-    """A fresh run folder with the resolved config written into it."""
+    """A fresh run folder ``<logdir>/<algo>/<TaskName>/<timestamp>_<sim>`` with the resolved config in it."""
     stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    base = task_dir(cfg)
-    run = base / f"{stamp}_{cfg.sim}"
-    k = 1
-    while run.exists():
-        run = base / f"{stamp}-{k}_{cfg.sim}"
-        k += 1
-    run.mkdir(parents=True)
+    run = runs.create_run_dir(task_dir(cfg), f"{stamp}_{cfg.sim}", flag="training.logdir")
     atomic_write_text(run / RUN_CONFIG, yaml.safe_dump(to_dict(cfg), sort_keys=False))
     return run
 
@@ -103,29 +98,7 @@ def new_run_dir(cfg: InhandCfg) -> Path:
 def find_run(cfg: InhandCfg, load_run: str, algo: str | None = None) -> Path:
     """The run folder ``load_run`` names: ``-1`` = newest under ``<logdir>/<algo>/<TaskName>``, a run id,
     or a path to a run folder. Errors name what was looked for."""
-    base = task_dir(cfg, algo)
-    load_run = str(load_run).strip()
-    if load_run in ("-1", ""):
-        runs = (
-            sorted(p for p in base.glob("*") if p.is_dir() and (p / RUN_CONFIG).is_file())
-            if base.is_dir()
-            else []
-        )
-        if not runs:
-            raise ConfigError(f"--load-run -1: no runs under {base} (train one first)")
-        return runs[-1]
-    p = Path(load_run)
-    if p.is_dir() and (p / RUN_CONFIG).is_file():
-        return p
-    if "/" in load_run or "\\" in load_run:
-        raise ConfigError(f"--load-run {load_run!r}: not a run folder (no {RUN_CONFIG} in it)")
-    run = base / load_run
-    if not (run / RUN_CONFIG).is_file():
-        have = sorted(q.name for q in base.glob("*")) if base.is_dir() else []
-        raise ConfigError(
-            f"--load-run {load_run!r}: no run {run}; runs there: {', '.join(have[-5:]) or 'none'}"
-        )
-    return run
+    return runs.find_run(task_dir(cfg, algo), load_run, RUN_CONFIG)
 
 
 def load_run_config(run: Path, overrides: list[str] | None = None) -> InhandCfg:
@@ -470,16 +443,14 @@ def _summary(ep: dict[str, torch.Tensor]) -> dict:
 
 
 def resolve_checkpoint(ref: str, algo: str) -> Path:
-    """``hot eval --checkpoint``: ``shipped`` = the checkpoint shipped for ``algo`` under :data:`SHIPPED_DIR`,
-    otherwise a file path (relative paths also looked up from the package root)."""
+    """``hot eval --checkpoint``: ``shipped`` = the checkpoint shipped for ``algo``
+    (:func:`hot.learning.shipped.inhand_checkpoint`), otherwise a file path (relative paths also looked up
+    from the package root)."""
     if ref == "shipped":
-        path = SHIPPED_DIR / SHIPPED_CHECKPOINTS[algo]
-        if not path.is_file():
-            raise ConfigError(f"--checkpoint shipped: {path} is not there (no shipped {algo} checkpoint)")
-        return path
+        return shipped.inhand_checkpoint(algo)
     p = Path(ref).expanduser()
-    if not p.is_file() and not p.is_absolute() and (SHIPPED_DIR.parents[1] / p).is_file():
-        p = SHIPPED_DIR.parents[1] / p
+    if not p.is_file() and not p.is_absolute() and (REPO_ROOT / p).is_file():
+        p = REPO_ROOT / p
     if not p.is_file():
         raise ConfigError(f"--checkpoint {ref}: no such file")
     return p

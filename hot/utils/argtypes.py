@@ -10,7 +10,7 @@ import argparse
 import math
 from collections.abc import Callable
 
-__all__ = ["int_at_least", "positive_float"]
+__all__ = ["int_at_least", "positive_float", "parse_size"]
 
 
 def int_at_least(low: int) -> Callable[[str], int]:
@@ -38,3 +38,14 @@ def positive_float(text: str) -> float:
     if not (math.isfinite(v) and v > 0):
         raise argparse.ArgumentTypeError(f"{text} is not > 0")
     return v
+
+
+def parse_size(text: str, flag: str = "--video_size", prog: str = "hot/run.py") -> tuple[int, int]:
+    """``"640x480"`` -> (640, 480); SystemExit naming ``flag`` for anything else (sides in [16, 4096])."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise SystemExit(f"{prog}: error: {flag} {text!r}: expected WIDTHxHEIGHT, e.g. 640x480") from None
+    if not (16 <= w <= 4096 and 16 <= h <= 4096):
+        raise SystemExit(f"{prog}: error: {flag} {text!r}: width and height must be in [16, 4096]")
+    return w, h

@@ -88,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--frames", type=int, default=60, help="frames to time after the first one")
     p.add_argument("--no_shadows", action="store_true", help="render without shadows")
     args = p.parse_args(argv)
-    from hot.cli_args import parse_size
+    from hot.utils.argtypes import parse_size
 
-    w, h = parse_size(args.size)
+    w, h = parse_size(args.size, "--size", "python -m hot.viz.bench")
     r = bench_render(args.hand, w, h, args.frames, shadows=not args.no_shadows)
     print(
         f"[hot] render {r.hand} + Bottle at {r.width}x{r.height} (MUJOCO_GL={r.backend}, "

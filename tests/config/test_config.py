@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from hot.cli_args import MEANINGLESS_FLAGS, parse_args
+from hot.cli.upstream_args import MEANINGLESS_FLAGS, parse_args
 from hot.config.resolve import REPO_ROOT
 from hot.config.strict import ConfigError, apply_overrides, from_dict, to_dict
 from hot.tasks.tracking.config import EnvCfg, TrackingCfg, load_env_config
@@ -200,7 +200,7 @@ def test_schema_default_is_auto_and_make_sim_resolves_it(hardware, monkeypatch):
 
 def test_blank_arguments_are_ignored():
     """Upstream's README has `--episode_length 180 \\ ` (a space after the backslash): argv gets ' '."""
-    from hot.cli_args import parse_args
+    from hot.cli.upstream_args import parse_args
 
     args = parse_args(["--test", "--episode_length", "180", " ", "--objnames", "Bottle", ""])
     assert args.episode_length == 180 and args.objnames == ["Bottle"]
@@ -211,8 +211,8 @@ def test_cpu_run_with_gpu_scale_envs_gets_one_warning_with_time_and_the_cpu_comm
 
     import torch
 
-    from hot.app import CPU_ENV_STEPS_PER_CORE, cpu_scale_warning
-    from hot.cli_args import parse_args
+    from hot.cli.tracking import CPU_ENV_STEPS_PER_CORE, cpu_scale_warning
+    from hot.cli.upstream_args import parse_args
     from hot.learning.adapter import load_train_cfg
 
     args = parse_args(["--cfg_train", "hot/data/cfg/train/rlg/skillmimic_denseobj.yaml"])
@@ -226,8 +226,8 @@ def test_cpu_run_with_gpu_scale_envs_gets_one_warning_with_time_and_the_cpu_comm
 
 
 def test_test_mode_takes_action_and_observation_settings_from_the_checkpoint(capsys):
-    from hot.app import apply_checkpoint_settings
-    from hot.cli_args import parse_args
+    from hot.cli.tracking import apply_checkpoint_settings
+    from hot.cli.upstream_args import parse_args
     from hot.tasks.tracking.resolve import resolve_env_config
 
     ckpt = REPO_ROOT / "checkpoint/mano/mano_bottle_grasp-move-place.pth"

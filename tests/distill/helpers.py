@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from hot.cli_args import parse_args
+from hot.cli.upstream_args import parse_args
 from hot.learning import adapter
 from hot.learning import checkpoint as ckpt
 from hot.tasks.tracking.env import TrackingEnv

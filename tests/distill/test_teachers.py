@@ -103,7 +103,7 @@ def test_slim_checkpoint_keeps_the_policy_not_the_optimizer(tmp_path):
 def test_residual_teachers_drive_a_delta_student_through_the_same_pd_targets(tmp_path):
     """Upstream's distillation commands say --use_delta_action; the shipped teachers are residual. The
     teacher's action is converted to the student's action that sets the same PD targets."""
-    from hot.cli_args import parse_args
+    from hot.cli.upstream_args import parse_args
     from hot.tasks.tracking.actions import action_to_targets
     from hot.tasks.tracking.env import TrackingEnv
     from hot.tasks.tracking.resolve import resolve_env_config

@@ -15,7 +15,7 @@ import pytest
 import torch
 from rl_games.algos_torch.running_mean_std import RunningMeanStd
 
-from hot.cli_args import parse_args
+from hot.cli.upstream_args import parse_args
 from hot.learning import adapter, distributed
 from hot.learning import checkpoint as ckpt
 from tests.learning.helpers import REPO, toy_cfg

@@ -197,7 +197,7 @@ def test_run_folders_are_created_exclusively(tmp_path):
     """Runs started in the same second with the same names get their own folders (was one shared folder)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from hot.app import make_run_dir
+    from hot.cli.tracking import make_run_dir
 
     with ThreadPoolExecutor(8) as pool:
         dirs = list(pool.map(lambda _: make_run_dir(tmp_path, "same"), range(8)))
@@ -339,6 +339,12 @@ def test_ctrl_c_saves_a_checkpoint_and_says_where(tmp_path):
     assert len(saved) == 1 and str(saved[0]) in err
     assert "Traceback" not in err
     assert ckpt.load_checkpoint(saved[0])["rlg"]["model"]
+    # hot eval --load_run -1: that run's newest checkpoint, on the clips and object it was trained on
+    from hot.run import main
+
+    rc = main(["--test", "--load_run", "-1", "--output_path", str(tmp_path), "--num_envs", "2",
+               "--episode_length", "10", "--state_init", "2"])  # fmt: skip
+    assert rc == 0
 
 
 def test_checkpoints_record_their_training_cost(two_epochs, tmp_path):

@@ -70,7 +70,7 @@ def test_entry_points_do_not_import_mujoco_before_choosing_a_backend():
     (importing it binds the GL backend: the bug behind a README video command that failed)."""
     code = (
         "import sys\n"
-        "import hot.run, hot.app, hot.cli, hot.cli_args\n"
+        "import hot.run, hot.cli.tracking, hot.cli, hot.cli.upstream_args\n"
         "from hot.config.strict import ConfigError\n"
         "from hot.learning.checkpoint import CheckpointError\n"
         "from hot.motion.schema import MotionFormatError\n"

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from hot.cli_args import parse_args
+from hot.cli.upstream_args import parse_args
 from tests.viz.conftest import CHECKPOINT, GRASP_CLIPS
 
 COMMON = [
@@ -173,7 +173,7 @@ def test_play_viewer_loop(repo_root, monkeypatch, with_policy):
         return made[-1]
 
     monkeypatch.setattr(mujoco.viewer, "launch_passive", launch)
-    from hot.app import build_env, build_test_policy
+    from hot.cli.tracking import build_env, build_test_policy
     from hot.tasks.tracking.resolve import resolve_env_config
 
     args = parse_args(COMMON + (TEST if with_policy else []))

@@ -102,26 +102,63 @@ def cpu_scale_warning(
 
 
 def make_run_dir(output_path: Path, experiment: str) -> Path:
-    """Create ``<output_path>/<experiment>_<YYYYmmdd-HHMMSS>`` exclusively (``_2``, ``_3``, ... on a clash).
+    """Create ``<output_path>/<experiment>_<YYYYmmdd-HHMMSS>`` exclusively (``_2``, ``_3``, ... on a clash;
+    :func:`hot.learning.runs.create_run_dir`, the scheme every task shares).
 
     Two runs started in the same second with the same names get two folders, never one shared one.
     Under torchrun only rank 0 creates it (the others receive rank 0's path in training).
     """
-    from hot.learning import distributed
+    from hot.learning import distributed, runs
 
-    base = output_path / f"{experiment}_{time.strftime('%Y%m%d-%H%M%S')}"
+    name = f"{experiment}_{time.strftime('%Y%m%d-%H%M%S')}"
     world = distributed.from_env()
     if world is not None and not world.is_writer:
-        return base
-    output_path.mkdir(parents=True, exist_ok=True)
-    for k in range(1, 1000):
-        path = base if k == 1 else base.with_name(f"{base.name}_{k}")
-        try:
-            path.mkdir()
-            return path
-        except FileExistsError:
-            continue
-    raise ConfigError(f"--output_path {output_path}: 999 runs named {base.name} exist")
+        return output_path / name
+    return runs.create_run_dir(output_path, name)
+
+
+RUN_MARKER = "config.yaml"
+"""What makes a folder under ``--output_path`` a tracking run (written when training starts)."""
+
+
+def resolve_test_checkpoint(args: argparse.Namespace) -> None:
+    """``--test``: turn ``--load_run`` and ``--checkpoint shipped`` / ``--checkpoint RUN_DIR`` into a file in
+    ``args.checkpoint``, then fill ``--motion_file``, ``--objnames`` and ``--hand_model`` from the
+    checkpoint's saved env config when the command line leaves them out."""
+    from hot.learning import runs, shipped
+
+    if args.load_run is not None:
+        if args.checkpoint:
+            raise ConfigError("--test: give --checkpoint or --load_run, not both")
+        prefix = "" if args.experiment == "Base" else f"{args.experiment}_"
+        run = runs.find_run(
+            resolve_path(args.output_path, "--output_path"), args.load_run, RUN_MARKER, prefix, "--load_run"
+        )
+        args.checkpoint = str(runs.newest_checkpoint(run, "--load_run"))
+        print(f"[hot] --load_run {args.load_run}: testing {args.checkpoint}")
+    elif args.checkpoint == "shipped":
+        hand = args.hand_model or "mano"
+        args.checkpoint = str(shipped.tracking_checkpoint(hand, list(args.objnames or ["Bottle"]), args.task))
+        print(f"[hot] --checkpoint shipped: {args.checkpoint}")
+    elif args.checkpoint and Path(args.checkpoint).is_dir():
+        args.checkpoint = str(runs.newest_checkpoint(Path(args.checkpoint), "--checkpoint"))
+    if not args.checkpoint or (args.motion_file and args.objnames and args.hand_model):
+        return
+    from hot.learning.checkpoint import load_checkpoint
+
+    ckpt = resolve_path(args.checkpoint, "--checkpoint")
+    saved = load_checkpoint(ckpt, map_location="cpu")["meta"].get("config", {}).get("env", {}).get("env", {})
+    filled = []
+    for flag, key in (
+        ("motion_file", "motion_file"),
+        ("objnames", "object_names"),
+        ("hand_model", "hand_model"),
+    ):
+        if not getattr(args, flag) and saved.get(key):
+            setattr(args, flag, saved[key])
+            filled.append(f"--{flag} {saved[key] if isinstance(saved[key], str) else ' '.join(saved[key])}")
+    if filled:
+        print(f"[hot] --test: from the checkpoint's training config: {'; '.join(filled)}")
 
 
 def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device) -> int:
@@ -415,6 +452,8 @@ def run_from_args(args: argparse.Namespace) -> int:
         raise ConfigError(
             "--postproc_hopdata: use `python -m hot.motion.fk --path DIR --hand HAND` (writes DIR_kp)"
         )
+    if args.test and args.task != "OpenLoop":
+        resolve_test_checkpoint(args)
     cfg = resolve_env_config(args)
     if len(cfg.env.object_names) > 1 and args.task not in MULTI_OBJECT_TASKS and not args.play_dataset:
         raise ConfigError(
@@ -434,4 +473,8 @@ def run_from_args(args: argparse.Namespace) -> int:
         return play_dataset_mode(args, cfg, device)
     if args.test or args.task == "OpenLoop":
         return test_mode(args, cfg, device)
+    if args.load_run is not None:
+        raise ConfigError(
+            "--load_run picks a run to test: add --test (training continues a run with --resume_from)"
+        )
     return train_mode(args, cfg, device)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hot.utils.argtypes import parse_size
+
 __all__ = ["build_parser", "parse_args", "parse_size", "check_ranges", "RANGES", "MEANINGLESS_FLAGS", "TASKS"]
 
 TASKS = (
@@ -101,10 +103,18 @@ def build_parser() -> argparse.ArgumentParser:
     a(
         "--checkpoint",
         default="",
-        help="policy checkpoint for --test; in training: start from its weights at "
-        "epoch 0 (fine-tuning; --resume_from continues a run)",
+        help="policy checkpoint for --test (a file, a run folder, or 'shipped': the shipped policy for "
+        "--hand_model / --objnames); in training: start from its weights at epoch 0 (fine-tuning; "
+        "--resume_from continues a run)",
     )
     a("--resume_from", default="", help="resume training from this checkpoint")
+    a(
+        "--load_run",
+        "--load-run",
+        default=None,
+        help="test: the newest checkpoint of a run under --output_path: -1 (newest run; with --experiment, "
+        "newest of that name), a run name or a run folder",
+    )
     a(
         "--max_iterations",
         type=int,
@@ -160,19 +170,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="test with --results: per-episode tracking-error plots for this many episodes",
     )
     return p
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """``"640x480"`` -> (640, 480); SystemExit with a message for anything else."""
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise SystemExit(
-            f"hot/run.py: error: --video_size {text!r}: expected WIDTHxHEIGHT, e.g. 640x480"
-        ) from None
-    if not (16 <= w <= 4096 and 16 <= h <= 4096):
-        raise SystemExit(f"hot/run.py: error: --video_size {text!r}: width and height must be in [16, 4096]")
-    return w, h
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
