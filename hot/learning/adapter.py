@@ -562,13 +562,9 @@ def check_same_network(
 
 def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
     """The periodic/final checkpoint with the highest epoch in ``run_dir/nn`` (None if there is none)."""
-    best: tuple[int, float, Path] | None = None
-    for p in (Path(run_dir) / "nn").glob("*.pth"):
-        m = re.search(r"_ep_(\d+)", p.name)
-        key = (int(m.group(1)) if m else -1, p.stat().st_mtime, p)
-        if best is None or key[:2] > best[:2]:
-            best = key
-    return None if best is None else best[2]
+    from hot.learning.runs import latest_checkpoint as latest
+
+    return latest(run_dir)
 
 
 # ------------------------------------------------------------------------------------------ inference

@@ -35,6 +35,7 @@ from hot.learning.inhand_networks import (
     RunningNorm,
     build_adapt,
 )
+from hot.learning.train_config import PpoConfig
 from hot.tasks.inhand import constants as C
 from hot.tasks.inhand.config import InhandCfg
 from hot.tasks.inhand.env import InhandEnv
@@ -136,36 +137,29 @@ def ppo_train_cfg(cfg: InhandCfg) -> dict:
             "algo": {"name": adapter.ALGO_NAME},
             "model": {"name": adapter.MODEL_NAME},
             "network": network,
-            "config": {
-                "name": TASK_LOG_NAMES[cfg.task],
-                "ppo": True,
-                "normalize_input": True,
-                "normalize_value": True,
-                "normalize_advantage": True,
-                "value_bootstrap": True,
-                "reward_shaper": {"scale_value": 1.0},
-                "gamma": p.gamma,
-                "tau": p.tau,
-                "learning_rate": p.learning_rate,
-                "lr_schedule": "adaptive",
-                "kl_threshold": p.kl_threshold,
-                "horizon_length": p.horizon_length,
-                "minibatch_size": p.minibatch_size,
-                "mini_epochs": p.mini_epochs,
-                "e_clip": p.e_clip,
-                "clip_value": True,
-                "critic_coef": p.critic_coef,
-                "entropy_coef": p.entropy_coef,
-                "bounds_loss_coef": p.bounds_loss_coef,
-                "grad_norm": p.grad_norm,
-                "truncate_grads": True,
-                "max_epochs": cfg.algo.max_iterations,
-                "save_frequency": p.save_frequency,
-                "save_best_after": 10**9,
-                "games_to_track": 100,
-                "print_stats": False,
-                "torch_compile": False,
-            },
+            "config": to_dict(
+                PpoConfig(  # the tracking train YAML's typed PPO section, HORA's values
+                    name=TASK_LOG_NAMES[cfg.task],
+                    gamma=p.gamma,
+                    tau=p.tau,
+                    learning_rate=p.learning_rate,
+                    lr_schedule="adaptive",
+                    kl_threshold=p.kl_threshold,
+                    horizon_length=p.horizon_length,
+                    minibatch_size=p.minibatch_size,
+                    mini_epochs=p.mini_epochs,
+                    e_clip=p.e_clip,
+                    clip_value=True,
+                    critic_coef=p.critic_coef,
+                    entropy_coef=p.entropy_coef,
+                    bounds_loss_coef=p.bounds_loss_coef,
+                    grad_norm=p.grad_norm,
+                    truncate_grads=True,
+                    max_epochs=cfg.algo.max_iterations,
+                    save_frequency=p.save_frequency,
+                    save_best_after=10**9,
+                )
+            ),
         }
     }
 

@@ -10,11 +10,13 @@ folder (its newest checkpoint) or ``shipped`` (:mod:`hot.learning.shipped`).
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 from hot.config.strict import ConfigError
 
-__all__ = ["create_run_dir", "list_runs", "find_run", "newest_checkpoint"]
+__all__ = ["create_run_dir", "list_runs", "find_run", "latest_checkpoint", "newest_checkpoint"]
 
 MAX_CLASHES = 999
 """Runs with one name started in the same second before ``create_run_dir`` gives up."""
@@ -67,9 +69,22 @@ def find_run(parent: Path, load_run: str, marker: str, prefix: str = "", flag: s
     return run
 
 
+def latest_checkpoint(run: str | os.PathLike) -> Path | None:
+    """The checkpoint in ``run/nn`` with the highest epoch (``*_ep_<N>*.pth``; files without one rank lowest,
+    ties go to the newest written); None when there is none."""
+    best: tuple[int, float, Path] | None = None
+    for p in (Path(run) / "nn").glob("*.pth"):
+        m = re.search(r"_ep_(\d+)", p.name)
+        key = (int(m.group(1)) if m else -1, p.stat().st_mtime, p)
+        if best is None or key[:2] > best[:2]:
+            best = key
+    return None if best is None else best[2]
+
+
 def newest_checkpoint(run: Path, flag: str = "--load-run") -> Path:
-    """The checkpoint of ``run`` a test should load: the newest ``nn/*.pth`` by write time."""
-    files = sorted((run / "nn").glob("*.pth"), key=lambda p: (p.stat().st_mtime, p.name))
-    if not files:
+    """The checkpoint of ``run`` a test should load (:func:`latest_checkpoint`); an error naming ``flag`` when
+    the run saved none."""
+    path = latest_checkpoint(run)
+    if path is None:
         raise ConfigError(f"{flag} {run}: no checkpoint in {run / 'nn'} (the run saved none yet)")
-    return files[-1]
+    return path

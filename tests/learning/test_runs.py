@@ -51,16 +51,18 @@ def test_find_run_newest_by_name_and_by_path(tmp_path):
         runs.find_run(tmp_path, "-1", "config.yaml", prefix="c_")
 
 
-def test_newest_checkpoint_is_the_last_written(tmp_path):
+def test_newest_checkpoint_is_the_highest_epoch(tmp_path):
     run = _run(tmp_path, "r")
     with pytest.raises(ConfigError, match="no checkpoint"):
         runs.newest_checkpoint(run)
     (run / "nn").mkdir()
-    for i, name in enumerate(["ep_20.pth", "ep_10.pth", "best.pth"]):
+    (run / "nn" / "best.pth").write_bytes(b"x")
+    assert runs.newest_checkpoint(run).name == "best.pth"  # the only one
+    for i, name in enumerate(["last_x_ep_20.pth", "last_x_ep_10.pth", "best2.pth"]):
         (run / "nn" / name).write_bytes(b"x")
         t = 1_000_000 + i
         os.utime(run / "nn" / name, (t, t))
-    assert runs.newest_checkpoint(run).name == "best.pth"
+    assert runs.newest_checkpoint(run).name == "last_x_ep_20.pth"  # the highest epoch, not the newest file
 
 
 @pytest.mark.shipped_data
