@@ -28,11 +28,11 @@ from hot.datagen.closing import hand_frame, sweep_close
 from hot.datagen.grasp import VALIDATION_OBJECT_POS, GraspConfig, GraspProblem, GraspSet, synthesize_grasps
 from hot.datagen.ik import WristChain, wrist_ik
 from hot.datagen.wrap import (
+    ContactProbe,
     WrapConfig,
     _approaches,
     _empty,
     _meta,
-    _Probe,
     _wrist_in_object_frame,
     squeeze_and_hold,
 )
@@ -69,7 +69,7 @@ def generate_fc_grasps(
     frame = hand_frame(hand)
     model, index = compile_scene(hand, obj, scale)
     chain = WristChain(model)
-    probe = _Probe(model, index, hand)
+    probe = ContactProbe(model, index, hand)
     meta = {**_meta(hand, obj, scale, seed, wcfg, "fc"), "grasp_config": asdict(prob.cfg)}
     wrist0 = _approaches(hand, obj, scale, frame, probe, chain, num_candidates, rng, wcfg)
     g = len(wrist0)

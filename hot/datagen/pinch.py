@@ -51,7 +51,7 @@ from hot.datagen.closing import HandFrame, _finger_groups, _tip_points, hand_fra
 from hot.datagen.grasp import GraspSet
 from hot.datagen.ik import WristChain, wrist_ik
 from hot.datagen.sdf import ObjectSDF
-from hot.datagen.wrap import WrapConfig, _empty, _meta, _Probe, squeeze_and_hold
+from hot.datagen.wrap import ContactProbe, WrapConfig, _empty, _meta, squeeze_and_hold
 from hot.sim.scene import compile_scene
 from hot.utils.rotations import quat_from_matrix
 
@@ -335,7 +335,7 @@ def generate_pinch_grasps(
     shapes = pinch_shapes(hand, cfg, frame)
     model, index = compile_scene(hand, obj, scale)
     chain = WristChain(model)
-    probe = _Probe(model, index, hand)
+    probe = ContactProbe(model, index, hand)
     sdf = ObjectSDF.from_hull_paths(obj.hull_paths, scale)
     meta = _meta(hand, obj, scale, seed, cfg, "pinch")
     max_gap = max(float(sh.gap.max()) for sh in shapes) - cfg.pregap
@@ -427,7 +427,7 @@ def generate_pinch_grasps(
     return gs
 
 
-def _place(sh: PinchShape, a, u, width, back, probe: _Probe, chain, groups, lim, cfg: PinchConfig):
+def _place(sh: PinchShape, a, u, width, back, probe: ContactProbe, chain, groups, lim, cfg: PinchConfig):
     """Wrist DoFs and closed fingers of one pinch placement (thumb pad at ``a``, fingertips along ``u``,
     palm towards ``back``), or the reason it is rejected (a key of the sampler's ``rejected`` counts)."""
     s_w, s_pre = sh.at_gap(width), sh.at_gap(width + cfg.pregap)

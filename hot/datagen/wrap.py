@@ -122,7 +122,7 @@ def _random_rot(rng: np.random.Generator, max_angle: float) -> np.ndarray:
     return np.eye(3) + math.sin(a) * k + (1 - math.cos(a)) * k @ k
 
 
-def _approaches(hand, obj, scale, frame: HandFrame, probe: _Probe, chain, n, rng, cfg: WrapConfig):
+def _approaches(hand, obj, scale, frame: HandFrame, probe: ContactProbe, chain, n, rng, cfg: WrapConfig):
     """Wrist DoFs of ``n`` open-hand poses resting 2 mm off the object (object at the validation pose)."""
     axes, lo, hi, ok = wrap_axes(obj, scale, _MAX_WRAP.get(hand.name, 0.10))
     cand = np.nonzero(ok)[0]
@@ -209,7 +209,7 @@ def _thumb_samples(
     return q, cen[:, order], radii
 
 
-class _Probe:
+class ContactProbe:
     """Kinematic contact queries on one MjData: hand pose in, hand-object contacts out."""
 
     def __init__(self, model, index, hand: HandModel):
@@ -271,7 +271,7 @@ def generate_wrap_grasps(
     frame = hand_frame(hand)
     model, index = compile_scene(hand, obj, scale)
     chain = WristChain(model)
-    probe = _Probe(model, index, hand)
+    probe = ContactProbe(model, index, hand)
     wrist = _approaches(hand, obj, scale, frame, probe, chain, num_candidates, rng, cfg)
     g = len(wrist)
     if progress:

@@ -136,6 +136,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         default_start,
         hull_vertices,
         make_depenetrator,
+        make_refiner,
         sample_chain,
         start_from_clip,
     )
@@ -163,7 +164,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     keypoints = torch.from_numpy(asset.keypoints(dense=False))
     t0 = time.perf_counter()
     depen = make_depenetrator(gen, hand, asset.hull_paths)
-    clips, per_clip = sample_chain(gen, fk, skills, keypoints, starts, seed, depen, hull_vertices(asset))
+    refiner = make_refiner(gen, hand, asset)
+    clips, per_clip = sample_chain(
+        gen, fk, skills, keypoints, starts, seed, depen, hull_vertices(asset), refiner
+    )
+    if refiner is not None:
+        print(f"[hot generate] {refiner.stats.line()}")
     out = Path(args.out)
     written = []
     for skill, row in zip(skills, clips, strict=True):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from hot.config.strict import NonNegFloat, PosFloat, PosInt, Range, UnitFloat
+from hot.config.strict import NonNegFloat, NonNegInt, PosFloat, PosInt, Range, UnitFloat
 
 
 @dataclass
@@ -75,6 +75,12 @@ class SampleConfig:
     depen_margin: Annotated[float, Range(ge=0.0, le=0.05)] = 0.006
     """Penetration (m) left alone: the training grasps squeeze the object (about 6 mm deep by
     ``hot.generate.metrics.hand_object_distance`` on the held-out Bottle grasps)."""
+    grip_refine: bool = True
+    """With ``rigid_hold``: replace each held run's grip by the nearest one that passes datagen's
+    squeeze-and-hold test (``hot.generate.grip``); runs that start at a given initial hand are kept."""
+    grip_dwell: NonNegInt = 24
+    """With ``grip_refine``: frames inserted before each lift from a resting object in which the hand holds
+    still at the grip and the fingers close (datagen's grasp clips close for about 25 frames); 0: none."""
     init_blend_knots: NonNegFloat = 6.0
     """Given an initial state, the gap between it and the generated first frame is removed with a weight
     decaying over this many knots (0: only the first frame is replaced)."""

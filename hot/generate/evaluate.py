@@ -49,6 +49,7 @@ from hot.generate.sampler import (
     default_start,
     hull_vertices,
     make_depenetrator,
+    make_refiner,
     sample_chain,
     start_from_clip,
 )
@@ -132,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sdfs = {asset.name: ObjectSDF.from_hull_paths(asset.hull_paths)}
 
     depen = make_depenetrator(gen, hand, asset.hull_paths)
+    refiner = make_refiner(gen, hand, asset)
     rows: list[dict] = []
     times: list[float] = []
     for skill in args.skills:
@@ -140,7 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         starts = [start_from_clip(c) for c in held.clips]
         by_seed = []
         for seed in args.seeds:
-            clips, per_clip = sample_chain(gen, fk, [skill], kp, starts, seed, depen, hull_vertices(asset))
+            clips, per_clip = sample_chain(
+                gen, fk, [skill], kp, starts, seed, depen, hull_vertices(asset), refiner
+            )
             times.append(per_clip)
             by_seed.append(clips[0])
             for i, c in enumerate(clips[0]):
@@ -224,6 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             0,
             make_depenetrator(gen, hand, a.hull_paths),
             hull_vertices(a),
+            make_refiner(gen, hand, a),
         )
         times.append(per_clip)
         for skill, clips in zip(["grasp", "place"], chains, strict=True):

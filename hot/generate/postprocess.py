@@ -330,6 +330,7 @@ def decode_clip(
     wrist_start: torch.Tensor | None = None,
     depenetrate: Callable[..., torch.Tensor] | None = None,
     support_points: torch.Tensor | None = None,
+    refine_grip: Callable[..., tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]] | None = None,
 ) -> MotionClip:
     """A valid clip from generated raw knots.
 
@@ -345,6 +346,11 @@ def decode_clip(
             (``hot.generate.contact.Depenetrator``), applied after the rigid-object step.
         support_points: (V, 3) object-frame points (the hull vertices): with the rigid-object step, resting
             runs are put on the platform (:func:`settle_on_support`); None skips that.
+        refine_grip: optional ``(wrist_pos, wrist_rot, fingers, obj_pos, obj_rot, contact, keep_start, dwell)
+            -> (wrist_pos, wrist_rot, fingers, obj_pos, obj_rot, contact, refined)``
+            (``hot.generate.grip.GripRefiner``), applied after the rigid-object step; it may lengthen the clip
+            (a closing dwell of ``cfg.grip_dwell`` frames before each lift); the runs it refined are left out
+            of ``depenetrate`` (their grip is physical).
     """
     nf = fk.hand.num_finger_dofs
     lay = layout(nf)
@@ -380,20 +386,33 @@ def decode_clip(
                 wrist_pos, obj_pos, obj_rot, contact, support_points, SUPPORT_TOP, obj_init is not None
             )
 
+    depen_contact = contact
+    fingers = x[:, lay["fingers"]]
+    if refine_grip is not None and cfg.rigid_hold:
+        wrist_pos, wrist_rot, fingers, obj_pos, obj_rot, contact, refined = refine_grip(
+            wrist_pos,
+            wrist_rot,
+            fingers,
+            obj_pos,
+            obj_rot,
+            contact,
+            hand_init is not None,
+            0 if skill in BALLISTIC_SKILLS else cfg.grip_dwell,
+        )
+        t_len = len(contact)
+        depen_contact = torch.where(refined, torch.zeros_like(contact), contact)
     if depenetrate is not None:
         wrist_pos = depenetrate(
             wrist_pos,
             wrist_rot,
-            x[:, lay["fingers"]],
+            fingers,
             obj_pos,
             obj_rot,
-            contact,
+            depen_contact,
             keep_start=hand_init is not None,
         )
     angles = wrist_angles(wrist_rot, wrist_start)
-    dof = torch.cat(
-        [wrist_pos - torch.tensor(BASE_POS, dtype=torch.float64), angles, x[:, lay["fingers"]]], dim=-1
-    )
+    dof = torch.cat([wrist_pos - torch.tensor(BASE_POS, dtype=torch.float64), angles, fingers], dim=-1)
     lo, hi = joint_ranges(fk)
     dof = torch.maximum(torch.minimum(dof, hi.double()), lo.double()).float()
     obj_quat = quat_sign_continuity(quat_from_matrix(obj_rot).float())

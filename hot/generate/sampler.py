@@ -20,6 +20,7 @@ from hot.generate.contact import Depenetrator
 from hot.generate.data import RESTING_START
 from hot.generate.features import encode_clip, feature_dim, hand_init_dim, hand_init_of, obj_init_of
 from hot.generate.flow import sample_flow
+from hot.generate.grip import GripRefiner
 from hot.generate.postprocess import decode_clip
 from hot.motion.fk import KeyBodyFK
 from hot.motion.io import REQUIRED_KEYS
@@ -27,6 +28,7 @@ from hot.motion.schema import MotionClip
 
 __all__ = [
     "make_depenetrator",
+    "make_refiner",
     "Start",
     "start_from_clip",
     "default_start",
@@ -114,6 +116,7 @@ def sample_skill(
     generator: torch.Generator,
     depenetrator: Depenetrator | None = None,
     support_points: torch.Tensor | None = None,
+    refiner: GripRefiner | None = None,
 ) -> list[MotionClip]:
     """One clip of ``skill`` per start (sampled as one batch, decoded one by one).
 
@@ -150,6 +153,7 @@ def sample_skill(
             s.wrist_angles,
             depenetrator,
             support_points,
+            refiner,
         )
         for i, s in enumerate(starts)
     ]
@@ -164,17 +168,19 @@ def sample_chain(
     seed: int,
     depenetrator: Depenetrator | None = None,
     support_points: torch.Tensor | None = None,
+    refiner: GripRefiner | None = None,
 ) -> tuple[list[list[MotionClip]], float]:
     """Clips for a skill sequence: ``out[k][i]`` is skill ``k`` of chain ``i``; chain ``i`` starts at
     ``starts[i]`` and each later skill at the last frame of the previous clip. Returns the clips and the
     wall-clock seconds per clip. ``depenetrator`` (:func:`make_depenetrator`) removes hand-object
-    penetration on held runs; ``support_points`` (:func:`hull_vertices`) put resting objects on the platform."""
+    penetration on held runs; ``support_points`` (:func:`hull_vertices`) put resting objects on the platform;
+    ``refiner`` (:func:`make_refiner`) makes held grips pass the hold test."""
     g = torch.Generator().manual_seed(seed)
     out: list[list[MotionClip]] = []
     t0 = time.perf_counter()
     cur = starts
     for skill in skills:
-        clips = sample_skill(gen, fk, skill, keypoints, cur, g, depenetrator, support_points)
+        clips = sample_skill(gen, fk, skill, keypoints, cur, g, depenetrator, support_points, refiner)
         out.append(clips)
         cur = [start_from_clip(c, -1) for c in clips]
     per_clip = (time.perf_counter() - t0) / max(1, len(skills) * len(starts))
@@ -186,6 +192,13 @@ def make_depenetrator(gen: Generator, hand, hull_paths) -> Depenetrator | None:
     if not gen.cfg.sample.depenetrate:
         return None
     return Depenetrator(hand, hull_paths, margin=gen.cfg.sample.depen_margin)
+
+
+def make_refiner(gen: Generator, hand, asset, scale: float = 1.0) -> GripRefiner | None:
+    """The grip refinement of ``gen``'s sampling config for one object (None when it is off)."""
+    if not (gen.cfg.sample.grip_refine and gen.cfg.sample.rigid_hold):
+        return None
+    return GripRefiner(hand, asset, scale)
 
 
 def hull_vertices(asset) -> torch.Tensor:
