@@ -63,6 +63,13 @@ def _parser(cmd: str) -> argparse.ArgumentParser:
             help="evaluate this checkpoint file instead of a run ('shipped': the packaged one)",
         )
         p.add_argument("--eval-out", dest="eval_out", default=None, help="write the metrics JSON here")
+        p.add_argument(
+            "--save-video", "--save_video", dest="save_video", default=None, metavar="PATH.mp4",
+            help="also write a video of the rollout (the first --video-envs envs, tiled)",
+        )  # fmt: skip
+        p.add_argument(
+            "--video-envs", "--video_envs", dest="video_envs", type=int, default=1, help="envs in the video"
+        )
     p.add_argument("overrides", nargs="*", help="dotted config overrides key.path=value")
     return p
 
@@ -76,12 +83,17 @@ def _check_sim(sim: str) -> None:
 
 def main(cmd: str, argv: list[str]) -> int:
     """Run ``hot <cmd> argv`` for the in-hand tasks; returns the exit status."""
+    args = _parser(cmd).parse_intermixed_args(argv)  # options may follow the key=value overrides
+    if getattr(args, "save_video", None):
+        from hot.viz.gl import select_gl_backend
+
+        select_gl_backend()  # first: mujoco binds its GL backend when it is imported (below)
     from hot.learning import inhand as learning
     from hot.learning.checkpoint import CheckpointError
     from hot.tasks.inhand.cache import GraspCacheError
     from hot.tasks.inhand.config import load_inhand_config
+    from hot.viz.gl import GLUnavailableError
 
-    args = _parser(cmd).parse_intermixed_args(argv)  # options may follow the key=value overrides
     bad = [o for o in args.overrides if "=" not in o]
     if bad:
         print(
@@ -91,6 +103,14 @@ def main(cmd: str, argv: list[str]) -> int:
         return 2
     overrides = list(args.overrides)
     sim = args.sim or "mujoco"
+    video = getattr(args, "save_video", None)
+    if video is not None:
+        if not str(video).lower().endswith(".mp4"):
+            print(f"hot {cmd}: error: --save-video {video}: the file name must end in .mp4", file=sys.stderr)
+            return 2
+        if not 1 <= args.video_envs <= 64:
+            print(f"hot {cmd}: error: --video-envs {args.video_envs}: must be in [1, 64]", file=sys.stderr)
+            return 2
     try:
         if cmd == "eval":
             from pathlib import Path
@@ -102,13 +122,15 @@ def main(cmd: str, argv: list[str]) -> int:
                     raise ConfigError("hot eval: give --checkpoint or --load-run, not both")
                 path = learning.resolve_checkpoint(args.checkpoint, args.algo)
                 cfg = learning.config_from_checkpoint(base, path, overrides + ["training.play_only=true"])
-                metrics = learning.evaluate(cfg, None, checkpoint=path, out=out)
+                metrics = learning.evaluate(
+                    cfg, None, checkpoint=path, out=out, video=video, video_envs=args.video_envs
+                )
             else:
                 run = learning.find_run(base, args.load_run if args.load_run is not None else "-1")
                 sim_ov = [f"sim={args.sim}"] if args.sim else []  # else the run's own backend
                 cfg = learning.load_run_config(run, overrides + sim_ov + ["training.play_only=true"])
                 _check_sim(cfg.sim)
-                metrics = learning.evaluate(cfg, run, out=out)
+                metrics = learning.evaluate(cfg, run, out=out, video=video, video_envs=args.video_envs)
             print(learning.format_metrics(metrics))
             print(json.dumps({k: v for k, v in metrics.items() if k != "per_scale"}))
             return 0
@@ -118,6 +140,6 @@ def main(cmd: str, argv: list[str]) -> int:
         res = learning.train(cfg, overrides)
         print(json.dumps(res, indent=2, default=str))
         return 0
-    except (ConfigError, GraspCacheError, CheckpointError) as e:
+    except (ConfigError, GraspCacheError, CheckpointError, GLUnavailableError) as e:
         print(f"hot {cmd}: error: {e}", file=sys.stderr)
         return 2

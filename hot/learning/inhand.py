@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import torch
 import yaml
 from rl_games.algos_torch import model_builder
@@ -391,13 +392,18 @@ def load_student(path: Path, env: InhandEnv) -> StudentPolicy:
 
 
 # -------------------------------------------------------------------------------------------------- eval
-def rollout_metrics(env: InhandEnv, act: Callable[[torch.Tensor], torch.Tensor], episodes: int) -> dict:
+def rollout_metrics(
+    env: InhandEnv,
+    act: Callable[[torch.Tensor], torch.Tensor],
+    episodes: int,
+    on_step: Callable[[InhandEnv, int], None] | None = None,
+) -> dict:
     """Run ``act(obs) -> actions`` and average over the first episode of each of ``episodes`` envs.
 
     ``env.num_envs`` must equal ``episodes``: every env contributes exactly its first episode, so short
     (dropped) episodes are not over-counted. Returns mean rotation speed about the reward axis (rad/s),
     drop rate, time to fall (mean episode length in s; a full episode counts its length), return, and
-    the same per object scale.
+    the same per object scale. ``on_step(env, t)`` is called after the reset (t = 0) and every step (a video).
     """
     if env.num_envs != episodes:
         raise ValueError("rollout_metrics: env.num_envs must equal episodes")
@@ -405,8 +411,12 @@ def rollout_metrics(env: InhandEnv, act: Callable[[torch.Tensor], torch.Tensor],
     seen = torch.zeros(env.num_envs, dtype=torch.bool)
     store = {k: torch.zeros(env.num_envs) for k in ("return", "length_s", "dropped", "rot_speed", "scale")}
     obs = env.reset()
-    for _ in range(env.max_steps + 1):
+    if on_step is not None:
+        on_step(env, 0)
+    for t in range(env.max_steps + 1):
         obs, _, done, info = env.step(act(obs))
+        if on_step is not None:
+            on_step(env, t + 1)
         if done.any():
             ids = done.nonzero().squeeze(-1)
             new = ~seen[ids]
@@ -494,10 +504,16 @@ def ship_checkpoint(
 
 
 def evaluate(
-    cfg: InhandCfg, run: Path | None, checkpoint: Path | None = None, out: Path | None = None
+    cfg: InhandCfg,
+    run: Path | None,
+    checkpoint: Path | None = None,
+    out: Path | None = None,
+    video: Path | None = None,
+    video_envs: int = 1,
 ) -> dict:
     """``hot eval``: roll out a run's newest checkpoint, or ``checkpoint`` (teacher or student), and return
-    the metrics; they are written to ``out`` (default ``<run>/eval.json``; none when both are None)."""
+    the metrics; they are written to ``out`` (default ``<run>/eval.json``; none when both are None).
+    ``video``: an ``.mp4`` of the first ``video_envs`` envs (:class:`hot.viz.worlds_video.WorldsRecorder`)."""
     if cfg.task != "allegro_inhand":
         raise ConfigError(f"hot eval: task {cfg.task} has no policy to evaluate (use allegro_inhand)")
     n_scales = len(cfg.env.domain_rand.scale_list)
@@ -537,7 +553,31 @@ def evaluate(
                 raise ConfigError(f"hot eval: run {run} has no checkpoint in {run / 'nn'}")
         act = adapter.load_policy(path, env)
     t0 = time.perf_counter()
-    metrics = rollout_metrics(env, act, n)
+    recorder = None
+    if video is not None:
+        from hot.viz.worlds_video import WorldsRecorder
+
+        recorder = WorldsRecorder(
+            env.buckets,
+            video,
+            video_envs,
+            fps=cfg.env.physics.control_hz,
+            lookat=np.add(cfg.env.hand_pos, cfg.env.object_offset),
+        )
+
+    def frame(e: InhandEnv, t: int) -> None:
+        assert recorder is not None
+        scales = e.env_scale.tolist()
+        recorder.capture([f"env {i} scale {scales[i]:g} step {t}" for i in recorder.env_ids])
+
+    try:
+        metrics = rollout_metrics(env, act, n, frame if recorder is not None else None)
+    except BaseException:
+        if recorder is not None:
+            recorder.abort()
+        raise
+    if recorder is not None:
+        print(f"[hot] video: {recorder.close()}")
     metrics.update({"checkpoint": str(path), "run": str(run) if run else None,
                     "wall_s": time.perf_counter() - t0, "episode_s": cfg.env.episode_s,
                     "scales": list(cfg.env.domain_rand.scale_list)})  # fmt: skip
