@@ -81,6 +81,9 @@ class SampleConfig:
     grip_dwell: NonNegInt = 24
     """With ``grip_refine``: frames inserted before each lift from a resting object in which the hand holds
     still at the grip and the fingers close (datagen's grasp clips close for about 25 frames); 0: none."""
+    max_step: Annotated[float, Range(ge=0.0, le=0.1)] = 0.012
+    """Slow the clip down where the wrist or the object moves more than this (m) in a frame (the bound of
+    datagen's clips); catch and throw flights are left alone; 0: off (``postprocess.limit_speed``)."""
     init_blend_knots: NonNegFloat = 6.0
     """Given an initial state, the gap between it and the generated first frame is removed with a weight
     decaying over this many knots (0: only the first frame is replaced)."""

@@ -39,7 +39,7 @@ from hot.generate.config import SampleConfig
 from hot.generate.features import layout, resample
 from hot.motion.fk import KeyBodyFK
 from hot.motion.schema import MotionClip
-from hot.utils.rotations import quat_from_matrix, quat_sign_continuity
+from hot.utils.rotations import quat_from_matrix, quat_sign_continuity, quat_to_matrix
 
 __all__ = [
     "FPS",
@@ -318,6 +318,58 @@ def joint_ranges(fk: KeyBodyFK) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.tensor(lo), torch.tensor(hi)
 
 
+def limit_speed(
+    wrist_pos: torch.Tensor,
+    wrist_rot: torch.Tensor,
+    fingers: torch.Tensor,
+    obj_pos: torch.Tensor,
+    obj_rot: torch.Tensor,
+    labels: list[torch.Tensor],
+    cap: float,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, list[torch.Tensor]]:
+    """Slow the clip down where the wrist or the object moves more than ``cap`` m in a frame: each such frame
+    step is split into ``ceil(step / cap)`` steps (positions and fingers interpolated linearly, rotations
+    along their relative rotation, ``labels`` (T,) taken from the nearer frame). The path is unchanged; only
+    its timing is, so the clip gets longer. Datagen's clips keep the wrist under 12 mm per frame
+    (``SkillConfig.max_wrist_step``); generated ones may not, and a tracker drops what it shakes."""
+    t_len = len(wrist_pos)
+    if t_len < 2 or not cap > 0:
+        return wrist_pos, wrist_rot, fingers, obj_pos, obj_rot, labels
+    step = torch.maximum(
+        (wrist_pos[1:] - wrist_pos[:-1]).norm(dim=-1), (obj_pos[1:] - obj_pos[:-1]).norm(dim=-1)
+    )
+    parts = torch.clamp(torch.ceil(step / cap), min=1).long().tolist()
+    if max(parts) == 1:
+        return wrist_pos, wrist_rot, fingers, obj_pos, obj_rot, labels
+    src = [(t, k / n) for t, n in enumerate(parts) for k in range(n)] + [(t_len - 1, 0.0)]
+    idx = torch.tensor([t for t, _ in src])
+    nxt = torch.clamp(idx + 1, max=t_len - 1)
+    u = torch.tensor([w for _, w in src], dtype=wrist_pos.dtype)[:, None]
+
+    def lerp(x: torch.Tensor) -> torch.Tensor:
+        return x[idx] + u * (x[nxt] - x[idx])
+
+    def slerp(r: torch.Tensor) -> torch.Tensor:
+        rel = r[nxt] @ r[idx].transpose(-1, -2)
+        q = quat_from_matrix(rel)
+        q = torch.where(q[:, :1] < 0, -q, q)
+        angle = 2 * torch.atan2(q[:, 1:].norm(dim=-1), q[:, 0])
+        axis = torch.nn.functional.normalize(q[:, 1:], dim=-1)
+        half = 0.5 * u[:, 0] * angle
+        part = quat_to_matrix(torch.cat([torch.cos(half)[:, None], torch.sin(half)[:, None] * axis], dim=-1))
+        return part.to(r.dtype) @ r[idx]
+
+    near = torch.where(u[:, 0] < 0.5, idx, nxt)
+    return (
+        lerp(wrist_pos),
+        slerp(wrist_rot),
+        lerp(fingers),
+        lerp(obj_pos),
+        slerp(obj_rot),
+        [lab[near] for lab in labels],
+    )
+
+
 def decode_clip(
     knots: torch.Tensor,
     origin: torch.Tensor,
@@ -399,8 +451,12 @@ def decode_clip(
             hand_init is not None,
             0 if skill in BALLISTIC_SKILLS else cfg.grip_dwell,
         )
-        t_len = len(contact)
         depen_contact = torch.where(refined, torch.zeros_like(contact), contact)
+    if skill not in BALLISTIC_SKILLS and cfg.max_step > 0:
+        wrist_pos, wrist_rot, fingers, obj_pos, obj_rot, (contact, depen_contact) = limit_speed(
+            wrist_pos, wrist_rot, fingers, obj_pos, obj_rot, [contact, depen_contact], cfg.max_step
+        )
+    t_len = len(contact)
     if depenetrate is not None:
         wrist_pos = depenetrate(
             wrist_pos,
