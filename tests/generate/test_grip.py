@@ -111,3 +111,25 @@ def test_a_refined_lift_gets_an_approach_and_a_closing_dwell(refiner, monkeypatc
         wrist_pos, wrist_rot, fingers, obj_pos, obj_rot, torch.ones(t, dtype=torch.float64), True, dwell
     )
     assert len(out[0]) == t and torch.equal(out[0], wrist_pos)
+
+
+def test_limit_speed_keeps_the_path_and_slows_the_fast_steps():
+    from hot.generate.postprocess import limit_speed
+
+    t = 5
+    wp = torch.zeros(t, 3, dtype=torch.float64)
+    wp[:, 0] = torch.tensor([0.0, 0.01, 0.02, 0.07, 0.08])  # one 50 mm step
+    op = wp + torch.tensor([0.1, 0.0, 0.0], dtype=torch.float64)
+    rot = torch.eye(3, dtype=torch.float64).expand(t, 3, 3).clone()
+    c = torch.tensor([0, 0, 1, 1, 1.0])
+    out = limit_speed(wp, rot, torch.zeros(t, 2, dtype=torch.float64), op, rot.clone(), [c], 0.012)
+    w2, r2, f2, o2, _, (c2,) = out
+    assert len(w2) == t + 4  # the 50 mm step becomes 5 steps of 10 mm
+    steps = (w2[1:] - w2[:-1]).norm(dim=-1)
+    assert float(steps.max()) <= 0.012 + 1e-12
+    assert torch.equal(w2[0], wp[0]) and torch.equal(w2[-1], wp[-1])  # same start and end
+    assert torch.allclose(o2 - w2, op[0] - wp[0])  # the object keeps its offset
+    assert c2.tolist() == [0, 0, 1, 1, 1, 1, 1, 1, 1] and len(r2) == len(f2) == t + 4
+    # slow clips are returned as they are
+    same = limit_speed(wp[:3], rot[:3], f2[:3], op[:3], rot[:3], [c[:3]], 0.012)
+    assert same[0] is wp[:3] or torch.equal(same[0], wp[:3])
