@@ -154,10 +154,10 @@ def write_table(rows: list[dict], out: str | os.PathLike) -> list[Path]:
     clips_path = out.with_name(out.name + "_clips.csv")
     with atomic_write(clips_path, newline="") as f:
         w = csv.writer(f)
-        w.writerow(["object", "skill", "clip", "success"])
+        w.writerow(["object", "skill", "clip", "success", "why"])
         for r in rows:
             for c in r.get("clips", []):
-                w.writerow([r["object"], r["skill"], c["clip"], int(c["success"])])
+                w.writerow([r["object"], r["skill"], c["clip"], int(c["success"]), c.get("why", "")])
     return [csv_path, md_path, clips_path]
 
 
@@ -254,8 +254,37 @@ def write_policy_table(rows: list[dict], policies: list[str], out: str | os.Path
     for pol in policies:
         if pol != "openloop":
             lines.append(f"| `{pol}` | {training_cost(pol)} |")
+    why_path = out.with_name(out.name + "_failures.csv")
+    counts: dict[tuple[str, str], int] = {}
+    with atomic_write(why_path, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["hand", "object", "skill", "policy", "clip", "success", "why"])
+        for r in rows:
+            for c in r.get("clips", []):
+                w.writerow(
+                    [
+                        r["hand"],
+                        r["object"],
+                        r["skill"],
+                        r["policy"],
+                        c["clip"],
+                        int(c["success"]),
+                        c.get("why", ""),
+                    ]
+                )
+                if not c["success"]:
+                    key = (r["policy"], c.get("why", "") or "unknown")
+                    counts[key] = counts.get(key, 0) + 1
+    if counts:
+        from hot.tasks.tracking.evaluate import FAILURE_REASONS
+
+        lines += ["", "Why the failed episodes failed (per clip: `" + why_path.name + "`):", "",
+                  "| policy | reason | episodes |", "|---|---|---:|"]  # fmt: skip
+        for (pol, why), k in sorted(counts.items(), key=lambda kv: (kv[0][0], -kv[1])):
+            name = "open loop" if pol == "openloop" else f"`{Path(pol).name}`"
+            lines.append(f"| {name} | {FAILURE_REASONS.get(why, why)} | {k} |")
     atomic_write_text(md_path, "\n".join(lines) + "\n")
-    return [csv_path, md_path]
+    return [csv_path, md_path, why_path]
 
 
 def objects_with_clips(dataset: str, skills: list[str]) -> list[str]:

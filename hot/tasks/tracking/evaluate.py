@@ -138,6 +138,7 @@ def evaluate(
             d: make_metric(d, n, episode_length=env.ep.length.clone(), device=env.device) for d in groups
         }
         alive = torch.ones(n, dtype=torch.bool, device=env.device)
+        trace: list[tuple[torch.Tensor, ...]] = []  # per step: sim / reference object position, label, alive
         rec = _Recorder(env) if save_refined else None
         if rec is not None:
             rec.add(env.last_state)
@@ -183,6 +184,14 @@ def evaluate(
                         a.pen_max = max(a.pen_max, float(pen.max()))
                         a.rew_sum += float(rew[sel_alive].sum())
                         a.rew_n += ka
+            if clip_results is not None and env.last_ref is not None:
+                ref = env.last_ref
+                trace.append(  # copies: alive is updated in place below
+                    tuple(
+                        x.detach().to("cpu", copy=True)
+                        for x in (s.obj_pos, ref.obj_pos, ref.contact * ref.valid, alive)
+                    )
+                )
             if rec is not None:
                 rec.add(s)
             if observers:
@@ -207,11 +216,13 @@ def evaluate(
             paths = env.lib.paths
             for i in counted.nonzero().squeeze(-1).tolist():
                 c = int(clips[i])
+                ok = bool(success[i])
                 clip_results.append(
                     {
                         "clip": paths[c].name if paths else str(c),
                         "skill_dir": env_dirs[i],
-                        "success": bool(success[i]),
+                        "success": ok,
+                        "why": "" if ok or not trace else failure_reason(trace, i),
                     }
                 )
         if rec is not None:
@@ -220,6 +231,41 @@ def evaluate(
     rows = [accs[d].row(d) for d in sorted(accs)]
     rows.append(total.row("all"))
     return rows
+
+
+FAILURE_REASONS = {
+    "knocked": "object pushed before the grasp (moved > 3 cm before the reference touches it)",
+    "not_lifted": "grasp did not hold: the object never rose 1 cm while the reference lifts it",
+    "dropped": "slipped while held: tracked, then > 5 cm below the reference during contact",
+    "placement": "held throughout, off target after the release (place)",
+    "off_track": "no drop: position or rotation error past the success rule",
+}
+"""Why a failed test episode failed (:func:`failure_reason`), as ``eval_table`` reports it."""
+
+
+def failure_reason(trace: list[tuple[torch.Tensor, ...]], i: int) -> str:
+    """Classify env ``i``'s failed episode from per-step ``(sim obj pos, ref obj pos, ref label, alive)``:
+    one key of :data:`FAILURE_REASONS`, first match in that order."""
+    steps = [t for t in trace if bool(t[3][i])]
+    if not steps:
+        return "off_track"
+    p = torch.stack([t[0][i] for t in steps]).double()
+    pr = torch.stack([t[1][i] for t in steps]).double()
+    lab = torch.stack([t[2][i] for t in steps]).double()
+    held = lab > 0.5
+    first_touch = int(held.nonzero()[0]) if held.any() else len(p)
+    if first_touch > 0 and float((p[:first_touch, :2] - p[0, :2]).norm(dim=-1).max()) > 0.03:
+        return "knocked"
+    if float((pr[:, 2] - pr[0, 2]).max()) > 0.02 and float((p[:, 2] - p[0, 2]).max()) < 0.01:
+        return "not_lifted"
+    close = (p - pr).norm(dim=-1) < 0.03
+    below = (pr[:, 2] - p[:, 2]) > 0.05
+    tracked_before = torch.cummax(close.long(), dim=0).values.bool()
+    if bool((held & below & tracked_before).any()):
+        return "dropped"
+    if held.any() and not bool(held[-1]) and int(held.nonzero()[-1]) < len(held) - 1:
+        return "placement"
+    return "off_track"
 
 
 class _Recorder:
