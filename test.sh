@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Object x skill evaluation (upstream test.sh, without grepping logs): runs --test for every object/skill
 # folder of DATASET and writes ${OUT}.{csv,md} (default output/test_table); missing data or a missing
-# checkpoint is reported in the table. With no settings it tabulates the shipped MANO student over every object
-# that has held-out clips in DATASET (OBJECTS=all):
+# checkpoint is reported in the table. With no settings it tabulates the shipped 15-object MANO student over the
+# 19 objects with held-out clips in hot/data/motions/dexgrasp_heldout_mano_20obj (OBJECTS=all; about 3 min):
 #   bash test.sh
 #   CHECKPOINT_PATH=checkpoint/mano/mano_bottle_grasp-move-place.pth OBJECTS="Bottle Box" bash test.sh
 # With POLICIES, several policies on the same clips in one table (hand x object x skill x policy), with each
@@ -14,8 +14,8 @@ cd "$(dirname "$0")"
 # the project's venv (scripts/setup.sh) when there is one, else the python on PATH
 if [ -z "${PYTHON:-}" ] && [ -x .venv/bin/python ]; then PYTHON=.venv/bin/python; fi
 PY=${PYTHON:-python}
-CHECKPOINT_PATH=${CHECKPOINT_PATH:-checkpoint/mano/mano_3obj_student.pth}
-DATASET=${DATASET:-hot/data/motions/dexgrasp_train_mano}
+CHECKPOINT_PATH=${CHECKPOINT_PATH:-checkpoint/mano/mano_15obj_student.pth}
+DATASET=${DATASET:-hot/data/motions/dexgrasp_heldout_mano_20obj}
 OBJECTS=${OBJECTS:-all}
 SKILLS=${SKILLS:-grasp move place}
 if [ -n "${POLICIES:-}" ]; then

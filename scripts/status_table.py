@@ -34,6 +34,28 @@ POLICIES = [
         "Bottle",
         {"*": "teacher_mano_bottle_heldout_seed1.csv"},  # the 150-epoch teacher shipped since December
     ),
+    # the 15-object student on dexgrasp_heldout_mano_20obj (seed 101), objects pooled by
+    # scripts/aggregate_tables.py --group trained=... --group unseen=... (docs/DISTILLATION.md)
+    (
+        "MANO student `checkpoint/mano/mano_15obj_student.pth`",
+        "trained (14 objects with held-out clips)",
+        {"*": "student_15obj_summary.csv"},
+    ),
+    (
+        "MANO student `checkpoint/mano/mano_15obj_student.pth`",
+        "unseen (Duck, Mug, Phone, Stapler, Sword)",
+        {"*": "student_15obj_summary.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy)",
+        "trained (the same 14 objects)",
+        {"*": "openloop_15obj_summary.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy)",
+        "unseen (the same 5 objects)",
+        {"*": "openloop_15obj_summary.csv"},
+    ),
     ("MANO student `checkpoint/mano/mano_3obj_student.pth`", "Bottle", {"*": "student_3obj_heldout.csv"}),
     ("MANO student `checkpoint/mano/mano_3obj_student.pth`", "Box", {"*": "student_3obj_heldout.csv"}),
     ("MANO student `checkpoint/mano/mano_3obj_student.pth`", "Hammer", {"*": "student_3obj_heldout.csv"}),

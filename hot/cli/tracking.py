@@ -121,6 +121,14 @@ RUN_MARKER = "config.yaml"
 """What makes a folder under ``--output_path`` a tracking run (written when training starts)."""
 
 
+def _exists(path: str) -> bool:
+    try:
+        resolve_path(path, "--motion_file")
+    except ConfigError:
+        return False
+    return True
+
+
 def resolve_test_checkpoint(args: argparse.Namespace) -> None:
     """``--test``: turn ``--load_run`` and ``--checkpoint shipped`` / ``--checkpoint RUN_DIR`` into a file in
     ``args.checkpoint``, then fill ``--motion_file``, ``--objnames`` and ``--hand_model`` from the
@@ -155,6 +163,8 @@ def resolve_test_checkpoint(args: argparse.Namespace) -> None:
         ("hand_model", "hand_model"),
     ):
         if not getattr(args, flag) and saved.get(key):
+            if flag == "motion_file" and not _exists(saved[key]):
+                continue  # trained on another machine's path: no default here
             setattr(args, flag, saved[key])
             filled.append(f"--{flag} {saved[key] if isinstance(saved[key], str) else ' '.join(saved[key])}")
     if filled:

@@ -64,5 +64,7 @@ def test_shipped_motions_are_packed() -> None:
     unpacked = [str(f.relative_to(REPO)) for f in files if not is_packed(f)]
     assert not unpacked, f"run `python -m hot.motion.pack hot/data/motions`: {unpacked[:5]}"
     total = sum(os.path.getsize(f) for f in files)
-    # budget raised from 40 to 45 MB for the regenerated Allegro grasp/move/place set (102 clips, +1.3 MB)
-    assert total < 45e6, f"shipped motions are {total / 1e6:.1f} MB, over the 45 MB budget"
+    # budget raised from 40 to 45 MB for the regenerated Allegro grasp/move/place set (102 clips, +1.3 MB),
+    # then to 50 MB for the 20-object sets: training clips of 12 objects (3.2 MB) and held-out clips of 19
+    # objects (4.5 MB), so that test.sh tabulates every object out of the box
+    assert total < 50e6, f"shipped motions are {total / 1e6:.1f} MB, over the 50 MB budget"
