@@ -19,7 +19,9 @@ import logging
 import os
 import random
 import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -144,6 +146,17 @@ class HotA2CAgent(a2c_continuous.A2CAgent):
         self.last_saved_path: Path | None = None
         self._t0 = time.perf_counter()
         super().__init__(base_name, params)
+
+    stop_requested: bool = False
+    """Set by the first Ctrl-C (:func:`train`): the run stops at the start of the next epoch."""
+
+    def train_epoch(self):
+        # Ctrl-C stops here, between epochs: a KeyboardInterrupt raised at an arbitrary point (inside a
+        # checkpoint write, the tensorboard writer's queue or MuJoCo's worker threads) could leave the process
+        # unable to exit, which the Ctrl-C test saw under load
+        if self.stop_requested:
+            raise KeyboardInterrupt
+        return super().train_epoch()
 
     def save(self, fn: str) -> None:
         state = self.get_full_state_weights()
@@ -493,6 +506,20 @@ def train(
         agent.model.load_state_dict(init_payload["rlg"]["model"])
     if params["config"]["torch_compile"]:
         agent.model = torch.compile(agent.model)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+
+        def on_sigint(signum, frame) -> None:
+            if agent.stop_requested:  # a second Ctrl-C: stop now
+                raise KeyboardInterrupt
+            agent.stop_requested = True
+            print(
+                "\n[hot] Ctrl-C: stopping after this epoch (Ctrl-C again to stop now)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         agent.train()
     except KeyboardInterrupt:
@@ -506,6 +533,8 @@ def train(
             )
         raise
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
         observer.close()
         if agent.writer is not None:
             agent.writer.flush()
