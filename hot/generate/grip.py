@@ -38,26 +38,14 @@ from hot.datagen.ik import WristChain, wrist_ik
 from hot.datagen.kinematics import HandKinematics
 from hot.datagen.pinch import generate_pinch_grasps
 from hot.datagen.wrap import ContactProbe, WrapConfig, generate_wrap_grasps, squeeze_and_hold
+from hot.generate.postprocess import held_runs, partial_rotation
 from hot.sim.scene import compile_scene
 from hot.utils.rotations import quat_from_matrix, quat_to_matrix
 
-__all__ = ["GripRefiner", "GripStats", "held_runs"]
+__all__ = ["GripRefiner", "GripStats"]
 
 _BANKS: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 """Grasp banks made in this process, by (hand, object, scale, candidates, seed): one synthesis per object."""
-
-
-def held_runs(contact: torch.Tensor) -> list[tuple[int, int]]:
-    """``[a, b]`` (inclusive) of every run of contact-1 frames."""
-    held = (contact > 0.5).tolist()
-    runs, a = [], None
-    for t, h in enumerate(held + [False]):
-        if h and a is None:
-            a = t
-        elif not h and a is not None:
-            runs.append((a, t - 1))
-            a = None
-    return runs
 
 
 @dataclass
@@ -296,7 +284,7 @@ class GripRefiner:
                 if close or f < 0 or contact[f] > 0.5:
                     break
                 wp[f] = wp[f] + w * d_pos
-                wr[f] = _partial_rotation(d_rot, w) @ wr[f]
+                wr[f] = partial_rotation(d_rot, w) @ wr[f]
                 fg[f] = w * targets + (1 - w) * fg[f]
             for j in range(1, self.ramp + 1):  # and after it, back again
                 f, w = b + j, 1 - j / (self.ramp + 1)
@@ -304,7 +292,7 @@ class GripRefiner:
                     break
                 d_end = new_wp[-1] - wrist_pos[b]
                 wp[f] = wp[f] + w * d_end
-                wr[f] = _partial_rotation(new_wr[-1] @ wrist_rot[b].T, w) @ wr[f]
+                wr[f] = partial_rotation(new_wr[-1] @ wrist_rot[b].T, w) @ wr[f]
                 fg[f] = w * targets + (1 - w) * fg[f]
             if close:
                 dwells.append((a, new_pos, new_rot, targets))
@@ -349,7 +337,7 @@ class GripRefiner:
             if k < half:  # to the pre-grasp, turning to the grip's rotation
                 u = (k + 1) / half
                 wp[f] = w0 + u * (pre - w0)
-                wr[f] = _partial_rotation(d_rot, u) @ r0
+                wr[f] = partial_rotation(d_rot, u) @ r0
             else:  # straight in
                 u = (k - half + 1) / (n - half)
                 wp[f] = pre + u * (grip_p - pre)
@@ -382,15 +370,3 @@ class GripRefiner:
             torch.ones(k, dtype=torch.bool),
         )
         return tuple(torch.cat([x[:a], y, x[a:]]) for x, y in zip(seqs, ins, strict=True))
-
-
-def _partial_rotation(r: torch.Tensor, w: float) -> torch.Tensor:
-    """``r`` scaled to fraction ``w`` of its angle (same axis)."""
-    q = quat_from_matrix(r)
-    q = q if q[0] >= 0 else -q
-    angle = 2 * torch.atan2(q[1:].norm(), q[0])
-    if float(angle) < 1e-9:
-        return torch.eye(3, dtype=r.dtype)
-    axis = q[1:] / q[1:].norm()
-    half = 0.5 * w * angle
-    return quat_to_matrix(torch.cat([torch.cos(half)[None], torch.sin(half) * axis])).to(r.dtype)

@@ -51,6 +51,9 @@ __all__ = [
     "rigid_object_track",
     "settle_on_support",
     "hold_fingers",
+    "held_runs",
+    "partial_rotation",
+    "limit_speed",
     "wrist_angles",
     "joint_ranges",
     "decode_clip",
@@ -109,6 +112,23 @@ def blend_initial(x: torch.Tensor, target: torch.Tensor, cols: torch.Tensor, fra
     w = (1 - n / frames).clamp(min=0) if frames > 0 else (n == 0).to(x.dtype)
     out[:, cols] = x[:, cols] + w[:, None] * (target - x[0, cols])[None]
     return out
+
+
+def partial_rotation(rel: torch.Tensor, w: torch.Tensor | float) -> torch.Tensor:
+    """``rel (..., 3, 3)`` turned by the fraction ``w`` (broadcast to ``rel``'s batch) of its angle, same axis."""
+    q = quat_from_matrix(rel)
+    q = torch.where(q[..., :1] < 0, -q, q)
+    angle = 2 * torch.atan2(q[..., 1:].norm(dim=-1), q[..., 0])
+    axis = torch.nn.functional.normalize(q[..., 1:], dim=-1)
+    half = 0.5 * torch.as_tensor(w, dtype=rel.dtype) * angle
+    return quat_to_matrix(
+        torch.cat([torch.cos(half)[..., None], torch.sin(half)[..., None] * axis], dim=-1)
+    ).to(rel.dtype)
+
+
+def held_runs(contact: torch.Tensor) -> list[tuple[int, int]]:
+    """``[a, b]`` (inclusive) of every run of contact-1 frames."""
+    return [(a, b) for a, b, h in _runs(contact > 0.5) if h]
 
 
 def _runs(held: torch.Tensor) -> list[tuple[int, int, bool]]:
@@ -350,14 +370,7 @@ def limit_speed(
         return x[idx] + u * (x[nxt] - x[idx])
 
     def slerp(r: torch.Tensor) -> torch.Tensor:
-        rel = r[nxt] @ r[idx].transpose(-1, -2)
-        q = quat_from_matrix(rel)
-        q = torch.where(q[:, :1] < 0, -q, q)
-        angle = 2 * torch.atan2(q[:, 1:].norm(dim=-1), q[:, 0])
-        axis = torch.nn.functional.normalize(q[:, 1:], dim=-1)
-        half = 0.5 * u[:, 0] * angle
-        part = quat_to_matrix(torch.cat([torch.cos(half)[:, None], torch.sin(half)[:, None] * axis], dim=-1))
-        return part.to(r.dtype) @ r[idx]
+        return partial_rotation(r[nxt] @ r[idx].transpose(-1, -2), u[:, 0]) @ r[idx]
 
     near = torch.where(u[:, 0] < 0.5, idx, nxt)
     return (

@@ -10,7 +10,8 @@ import torch
 from hot.assets.hands import get_hand
 from hot.assets.objects import get_object
 from hot.config.resolve import REPO_ROOT
-from hot.generate.grip import GripRefiner, held_runs
+from hot.generate.grip import GripRefiner
+from hot.generate.postprocess import held_runs, partial_rotation
 from hot.motion.io import load_clip
 from hot.utils.rotations import quat_to_matrix
 
@@ -26,6 +27,18 @@ def test_held_runs():
     c = torch.tensor([0, 1, 1, 0, 0, 1, 0, 1, 1, 1.0])
     assert held_runs(c) == [(1, 2), (5, 5), (7, 9)]
     assert held_runs(torch.zeros(4)) == []
+
+
+def test_partial_rotation_turns_part_of_the_angle():
+    from hot.utils.rotations import quat_to_matrix
+
+    half = torch.tensor(0.6)  # 1.2 rad about z
+    r = quat_to_matrix(torch.tensor([torch.cos(half), 0.0, 0.0, torch.sin(half)], dtype=torch.float64))
+    p = partial_rotation(r, 0.25)
+    assert abs(float(torch.atan2(p[1, 0], p[0, 0])) - 0.3) < 1e-6
+    assert torch.allclose(partial_rotation(r, 1.0), r) and torch.allclose(
+        partial_rotation(r, 0.0), torch.eye(3, dtype=r.dtype)
+    )
 
 
 def _grip(refiner: GripRefiner, path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
