@@ -562,7 +562,7 @@ def evaluate(
             video,
             video_envs,
             fps=cfg.env.physics.control_hz,
-            lookat=np.add(cfg.env.hand_pos, cfg.env.object_offset),
+            lookat=[float(v) for v in np.add(cfg.env.hand_pos, cfg.env.object_offset)],
         )
 
     def frame(e: InhandEnv, t: int) -> None:
