@@ -21,7 +21,7 @@ from hot.datagen.skills import REJECT_REASONS, SKILLS, SkillConfig
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m hot.datagen", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m hot.datagen", description=(__doc__ or "").split("\n")[0])
     p.add_argument("--hand", required=True, help="mano, shadow or allegro")
     p.add_argument(
         "--objects",

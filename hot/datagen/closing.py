@@ -326,7 +326,7 @@ def generate_closing_grasps(
         squeezed = gs.fingers.copy()
         for k, gi in enumerate(groups):
             t = np.array(touched)[:, k]
-            squeezed[np.ix_(t, gi)] += squeeze * span[gi]
+            squeezed[np.ix_(t, np.asarray(gi))] += squeeze * span[gi]
         squeezed = np.clip(squeezed, lim[:, 0], lim[:, 1])
         gs.meta["squeeze_targets"] = squeezed.tolist()
         _validate(model, index, chain, gs, nthread, targets=squeezed)

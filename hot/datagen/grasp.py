@@ -46,6 +46,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import torch
@@ -312,7 +313,8 @@ class GraspProblem:
         import trimesh
 
         return [
-            np.asarray(trimesh.load(str(p), force="mesh", process=True).vertices) * self.scale
+            np.asarray(cast(trimesh.Trimesh, trimesh.load(str(p), force="mesh", process=True)).vertices)
+            * self.scale
             for p in self.obj.hull_paths
         ]
 

@@ -13,6 +13,7 @@ penetration) and into spheres (for self-penetration), all stored in their body's
 from __future__ import annotations
 
 import math
+from typing import TypedDict
 
 import mujoco
 import numpy as np
@@ -21,6 +22,13 @@ import torch
 from hot.assets.hands.base import WRIST_DOF_NAMES, HandModel
 
 __all__ = ["HandKinematics", "rot6d_to_matrix", "matrix_to_rot6d"]
+
+
+class _TensorKw(TypedDict):
+    """``dtype`` / ``device`` keyword arguments for torch tensor factories."""
+
+    dtype: torch.dtype
+    device: str | torch.device
 
 
 def rot6d_to_matrix(r6: torch.Tensor) -> torch.Tensor:
@@ -198,7 +206,7 @@ class HandKinematics:
         self.body_ids = body_ids
         local = {b: i for i, b in enumerate(body_ids)}
         self.parent = [-1] + [local[int(m.body_parentid[b])] for b in body_ids[1:]]
-        tt = dict(dtype=dtype, device=device)
+        tt: _TensorKw = {"dtype": dtype, "device": device}
         self.body_pos = torch.tensor(np.array([m.body_pos[b] for b in body_ids]), **tt)
         self.body_rot = torch.tensor(np.array([_quat_to_mat_np(m.body_quat[b]) for b in body_ids]), **tt)
         finger_jid = {}

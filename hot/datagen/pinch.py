@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import mujoco
 import numpy as np
@@ -431,6 +432,7 @@ def _place(sh: PinchShape, a, u, width, back, probe: ContactProbe, chain, groups
     """Wrist DoFs and closed fingers of one pinch placement (thumb pad at ``a``, fingertips along ``u``,
     palm towards ``back``), or the reason it is rejected (a key of the sampler's ``rejected`` counts)."""
     s_w, s_pre = sh.at_gap(width), sh.at_gap(width + cfg.pregap)
+    assert s_w is not None and s_pre is not None  # the caller only picks shapes that reach both gaps
     j = int(np.clip(np.searchsorted(sh.s, s_w), 0, len(sh.s) - 1))
     # hand frame at s_w -> object frame: pads' axis -> u, pinch-to-palm direction -> back
     r = _frame_from(u, back) @ _frame_from(sh.axis[j], sh.back[j]).T
@@ -487,7 +489,8 @@ def _hulls(obj, scale: float) -> list[np.ndarray]:
     import trimesh
 
     return [
-        np.asarray(trimesh.load(str(p), force="mesh", process=True).vertices) * scale for p in obj.hull_paths
+        np.asarray(cast(trimesh.Trimesh, trimesh.load(str(p), force="mesh", process=True)).vertices) * scale
+        for p in obj.hull_paths
     ]
 
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -52,6 +53,19 @@ from hot.motion.io import save_clip
 from hot.utils.files import atomic_write
 
 __all__ = ["DatagenConfig", "explain_no_clips", "grasp_failures", "run_object", "run", "sampler_open_pose"]
+
+
+class ProgressBar(Protocol):
+    """The part of a progress bar (e.g. ``tqdm``) that the generation loops use."""
+
+    total: int
+
+    def update(self, n: int = 1) -> object: ...
+
+    def refresh(self) -> object: ...
+
+    def close(self) -> object: ...
+
 
 STABLE_SKILLS = ("grasp", "place", "regrasp", "freemove", "long")
 """Skills that start from a stable pose on the platform (the file's ``<stable>`` field)."""
@@ -167,7 +181,7 @@ def explain_no_clips(report: dict, cfg: DatagenConfig) -> dict[str, str]:
             continue
         if report.get("valid", 0) == 0:
             reasons = report.get("grasp_failures") or {}
-            top = max(reasons, key=reasons.get) if reasons else "no_approach"
+            top = max(reasons, key=reasons.__getitem__) if reasons else "no_approach"
             words = GRASP_REASONS.get(top, top)
             asked = report.get("candidates", 0) + reasons.get("no_approach", 0)
             out[skill] = (
@@ -185,7 +199,7 @@ def explain_no_clips(report: dict, cfg: DatagenConfig) -> dict[str, str]:
         if not reasons:
             out[skill] = "no clip jobs ran"
             continue
-        top = max(reasons, key=reasons.get)
+        top = max(reasons, key=reasons.__getitem__)
         total = sum(reasons.values())
         words = f"{reasons[top]} of {total} jobs: {REJECT_REASONS.get(top, top)}"
         if top in PLATFORM_REASONS:
@@ -266,7 +280,7 @@ def run_object(
     obj,
     out: str | os.PathLike,
     cfg: DatagenConfig,
-    bar: Callable[..., object] | None = None,
+    bar: Callable[..., ProgressBar] | None = None,
     log: Callable[[str], None] = print,
 ) -> dict:
     """Generate everything for one object; returns a report dict (counts, timings)."""
@@ -456,7 +470,7 @@ def run_object(
         if clip is None:
             failed[skill] += 1
             # a failed job counts once, under the reason most of its attempts failed for
-            top = max(why, key=why.get) if why else "planner"
+            top = max(why, key=why.__getitem__) if why else "planner"
             reasons[skill][top] = reasons[skill].get(top, 0) + 1
         else:
             save_clip(path, clip)
@@ -484,7 +498,7 @@ def run(
     objects: Sequence,
     out: str | os.PathLike,
     cfg: DatagenConfig,
-    bar: Callable[..., object] | None = None,
+    bar: Callable[..., ProgressBar] | None = None,
     log: Callable[[str], None] = print,
 ) -> list[dict]:
     """:func:`run_object` for every object, in order; an object that fails to generate is reported."""

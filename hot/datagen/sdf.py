@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal, cast, overload
 
 import numpy as np
 import torch
@@ -80,7 +81,7 @@ class ObjectSDF:
         hulls = []
         for p in paths:
             try:
-                mesh = trimesh.load(str(p), force="mesh", process=True)
+                mesh = cast(trimesh.Trimesh, trimesh.load(str(p), force="mesh", process=True))
             except Exception as exc:  # trimesh raises many types for unreadable files
                 raise ValueError(f"{p}: cannot read convex hull mesh ({exc})") from exc
             hulls.append(np.asarray(mesh.vertices, dtype=np.float64) * scale)
@@ -96,6 +97,7 @@ class ObjectSDF:
             for n, d in ps:
                 v = (x @ n.T - d).max(-1).values
                 best = v if best is None else torch.minimum(best, v)
+            assert best is not None, "no hull planes"
             out[s : s + chunk] = best
         return out
 
@@ -104,6 +106,14 @@ class ObjectSDF:
         flat = pts.detach().to("cpu", torch.float64).reshape(-1, 3)
         return self._exact(flat, self.planes).reshape(pts.shape[:-1])
 
+    @overload
+    def query(
+        self, pts: torch.Tensor, normals: Literal[True] = True
+    ) -> tuple[torch.Tensor, torch.Tensor]: ...
+    @overload
+    def query(self, pts: torch.Tensor, normals: Literal[False]) -> tuple[torch.Tensor, None]: ...
+    @overload
+    def query(self, pts: torch.Tensor, normals: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]: ...
     def query(self, pts: torch.Tensor, normals: bool = True) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Signed distance ``(...)`` and unit outward normal ``(..., 3)`` at ``pts (..., 3)`` (object frame).
 

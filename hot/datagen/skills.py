@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -58,6 +59,9 @@ from hot.utils.rotations import (
     quat_to_exp_map,
     quat_to_matrix,
 )
+
+if TYPE_CHECKING:
+    from hot.motion.fk import KeyBodyFK
 
 __all__ = ["SKILLS", "SkillConfig", "SkillContext", "Plan", "make_clip", "reverse_plan", "plan_to_clip"]
 
@@ -175,7 +179,7 @@ class SkillContext:
     poses: StablePoses
     platform_top: float
     cfg: SkillConfig = field(default_factory=SkillConfig)
-    key_fk: object = None
+    key_fk: KeyBodyFK | None = None
     open_pose: np.ndarray | None = None
     """Finger angles of the open hand (F,); None: zeros within the joint limits. The pipeline passes
     the grasp sampler's own open pose (``closing.hand_frame``: fingers straight, thumb tucked behind
@@ -801,6 +805,7 @@ def make_clip(
         p = fn(ctx, g, s, rng)
         reason = (ctx.rejected or "planner") if p is None else check_plan(ctx, p)
         if reason is None:
+            assert p is not None  # check_plan ran, so the planner returned a plan
             clip = plan_to_clip(ctx, p)
             if clip is not None:
                 return p, clip, tries

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import math
+from typing import cast
 
 import mujoco
 import numpy as np
@@ -104,7 +105,7 @@ def wrap_axes(obj, scale: float, max_wrap: float) -> tuple[np.ndarray, np.ndarra
     Returns ``(axes (3, 3) rows, lo (3,), hi (3,), wrappable (3,) bool)``: ``lo``/``hi`` are the
     vertex projections' range on each axis (object frame, scaled).
     """
-    mesh = trimesh.load(obj.mesh_path, force="mesh", process=False)
+    mesh = cast(trimesh.Trimesh, trimesh.load(obj.mesh_path, force="mesh", process=False))
     v = np.asarray(mesh.vertices, dtype=np.float64) * scale
     axes = np.asarray(mesh.principal_inertia_vectors, dtype=np.float64)
     proj = v @ axes.T
@@ -459,6 +460,7 @@ def _settle(
     if goal is None:
         ctrl[:, f_act] = np.where(flex, frame.closed, fingers)
     else:
+        assert drive is not None, "goal comes with drive"
         ctrl[:, f_act] = np.where(drive, goal, fingers)
     sim.forward()
     try:

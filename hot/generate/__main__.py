@@ -104,6 +104,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             raise UsageError(f"--prompt names {prompt.object} but --object is {obj_name}")
         obj_name = obj_name or prompt.object
     else:
+        assert args.skills is not None  # one of --prompt / --skills is given (checked above)
         skills = list(args.skills)
         bad = [s for s in skills if s not in SKILLS]
         if bad:

@@ -38,7 +38,7 @@ from hot.datagen.ik import WristChain, wrist_ik
 from hot.datagen.kinematics import HandKinematics
 from hot.datagen.pinch import generate_pinch_grasps
 from hot.datagen.wrap import ContactProbe, WrapConfig, generate_wrap_grasps, squeeze_and_hold
-from hot.generate.postprocess import held_runs, partial_rotation
+from hot.generate.postprocess import GripRefined, held_runs, partial_rotation
 from hot.sim.scene import compile_scene
 from hot.utils.rotations import quat_from_matrix, quat_to_matrix
 
@@ -247,7 +247,7 @@ class GripRefiner:
         contact: torch.Tensor,
         keep_start: bool = False,
         dwell: int = 0,
-    ) -> tuple[torch.Tensor, ...]:
+    ) -> GripRefined:
         """Returns ``(wrist_pos, wrist_rot, fingers, obj_pos, obj_rot, contact, refined)``, longer by ``dwell``
         frames per refined run that starts from a resting object (see :meth:`_insert_dwell`)."""
         wp, wr, fg = wrist_pos.clone(), wrist_rot.clone(), fingers.clone()

@@ -90,6 +90,8 @@ class FlowDiT(nn.Module):
         feat_dim: D; hand_dim: 9 + F; obj_dim: 7; num_skills: size of the skill table.
     """
 
+    pos: torch.Tensor  # knot position embedding (N, d), a non-persistent buffer
+
     def __init__(self, cfg: ModelConfig, feat_dim: int, hand_dim: int, obj_dim: int, num_skills: int):
         super().__init__()
         if cfg.width % cfg.heads:

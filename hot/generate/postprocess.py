@@ -66,6 +66,10 @@ SUPPORT_TOP = 0.105
 """Platform top (m): ``hot.sim.scene.SceneOptions`` platform_z 0.1 + half its 0.01 thickness."""
 HOLD_INSET = 6
 """Frames into a held run (at most a quarter of it) where the in-hand transform is read next to a rest."""
+GripRefined = tuple[
+    torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor
+]
+"""What a grip refiner returns: ``(wrist_pos, wrist_rot, fingers, obj_pos, obj_rot, contact, refined)``."""
 
 
 def clip_length(knots: torch.Tensor, log_len: slice, lo: int, hi: int) -> int:
@@ -315,8 +319,9 @@ def wrist_angles(rot: torch.Tensor, start: torch.Tensor | None = None) -> torch.
         if prev is None:
             best = cands[0]
         else:
-            cands = [c + 2 * math.pi * torch.round((prev - c) / (2 * math.pi)) for c in cands]
-            best = min(cands, key=lambda c: float((c - prev).abs().sum()))
+            ref = prev
+            cands = [c + 2 * math.pi * torch.round((ref - c) / (2 * math.pi)) for c in cands]
+            best = min(cands, key=lambda c: float((c - ref).abs().sum()))
         out[t] = best
         prev = best
     return out
@@ -395,7 +400,7 @@ def decode_clip(
     wrist_start: torch.Tensor | None = None,
     depenetrate: Callable[..., torch.Tensor] | None = None,
     support_points: torch.Tensor | None = None,
-    refine_grip: Callable[..., tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]] | None = None,
+    refine_grip: Callable[..., GripRefined] | None = None,
 ) -> MotionClip:
     """A valid clip from generated raw knots.
 
