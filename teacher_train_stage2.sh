@@ -13,9 +13,9 @@ else
   : "${NUM_ENVS:=256}" "${CFG_TRAIN:=hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml}"
   echo "[$(basename "$0")] no CUDA: $NUM_ENVS envs with $CFG_TRAIN (~5 s per epoch on 2 cores; set NUM_ENVS / CFG_TRAIN to override)" >&2
 fi
-LATEST=$(ls -t output/mano_stage1_*/nn/*.pth 2>/dev/null | head -n 1 || true)
+LATEST=$(ls -t output/ppo/SkillMimicHandRand/*_mano_stage1*/nn/*.pth 2>/dev/null | head -n 1 || true)
 if [ -z "${RESUME:-$LATEST}" ]; then
-  echo "teacher_train_stage2.sh: no stage-1 checkpoint under output/mano_stage1_*/nn/; run teacher_train_stage1.sh first or set RESUME=PATH" >&2
+  echo "teacher_train_stage2.sh: no stage-1 checkpoint under output/ppo/SkillMimicHandRand/*_mano_stage1*/nn/; run teacher_train_stage1.sh first or set RESUME=PATH" >&2
   exit 2
 fi
 $PY hot/run.py --task SkillMimicHandRand \

@@ -47,14 +47,14 @@ if has teachers; then
       --enable_obj_keypoints --enable_ig_scale --use_res_action --enable_dof_obs --enable_early_termination \
       --hand_model mano --objnames "$o" --headless --max_iterations 20 --output_path "$OUT/runs" \
       --experiment "mano_${l}_gmp" --checkpoint checkpoint/mano/mano_bottle_grasp-move-place.pth
-    run=$(ls -td "$OUT/runs/mano_${l}_gmp_"* | head -1)
+    run=$(ls -td "$OUT/runs/ppo/SkillMimicHandRand/"*"_mano_${l}_gmp"* | head -1)
     "$PY" -c "import sys; from hot.learning.runs import newest_checkpoint; from pathlib import Path; \
 print(newest_checkpoint(Path(sys.argv[1])))" "$run" | xargs -I{} cp {} "$dst"
   done
 fi
 
 if has student; then
-  last=$(ls -td "$OUT/runs/mano_15obj_student_"* 2>/dev/null | head -1 || true)
+  last=$(ls -td "$OUT/runs/distill/MultiObjDistill/"*_mano_15obj_student* 2>/dev/null | head -1 || true)
   resume=()
   [ -n "$last" ] && ck=$("$PY" -c "import sys; from hot.learning.runs import latest_checkpoint; \
 print(latest_checkpoint(sys.argv[1]) or '')" "$last") && [ -n "$ck" ] && resume=(--resume_from "$ck")
@@ -78,7 +78,7 @@ if has heldout; then
 fi
 
 if has eval; then
-  CKPT=${CKPT:-$(ls -t "$(ls -td "$OUT/runs/mano_15obj_student_"* | head -1)"/nn/*.pth | head -1)}
+  CKPT=${CKPT:-$(ls -t "$(ls -td "$OUT/runs/distill/MultiObjDistill/"*_mano_15obj_student* | head -1)"/nn/*.pth | head -1)}
   "$PY" -m hot.eval_table --policies openloop "$CKPT" --dataset "$OUT/heldout101" --objects all \
     --skills grasp move place --hand_model mano --num_envs 16 --out "$OUT/student_heldout101"
 fi

@@ -101,20 +101,28 @@ def cpu_scale_warning(
     )
 
 
-def make_run_dir(output_path: Path, experiment: str) -> Path:
-    """Create ``<output_path>/<experiment>_<YYYYmmdd-HHMMSS>`` exclusively (``_2``, ``_3``, ... on a clash;
-    :func:`hot.learning.runs.create_run_dir`, the scheme every task shares).
+DISTILL_TASKS = ("Distill", "MultiObjDistill")
+
+
+def run_algo(task: str) -> str:
+    """The ``<algo>`` part of a tracking run's folder: ``distill`` for the distillation tasks, else ``ppo``."""
+    return "distill" if task in DISTILL_TASKS else "ppo"
+
+
+def make_run_dir(output_path: Path, task: str, sim: str, experiment: str = "Base") -> Path:
+    """Create ``<output_path>/<ppo|distill>/<task>/<timestamp>_<sim>[_<experiment>]`` exclusively (the scheme
+    every task shares, :func:`hot.learning.runs.new_run`; ``Base``, the default experiment, adds no name).
 
     Two runs started in the same second with the same names get two folders, never one shared one.
     Under torchrun only rank 0 creates it (the others receive rank 0's path in training).
     """
     from hot.learning import distributed, runs
 
-    name = f"{experiment}_{time.strftime('%Y%m%d-%H%M%S')}"
+    name = "" if experiment == "Base" else experiment
     world = distributed.from_env()
     if world is not None and not world.is_writer:
-        return output_path / name
-    return runs.create_run_dir(output_path, name)
+        return runs.task_dir(output_path, run_algo(task), task) / runs.run_name(sim, name)
+    return runs.new_run(output_path, run_algo(task), task, sim, name)
 
 
 RUN_MARKER = "config.yaml"
@@ -138,10 +146,10 @@ def resolve_test_checkpoint(args: argparse.Namespace) -> None:
     if args.load_run is not None:
         if args.checkpoint:
             raise ConfigError("--test: give --checkpoint or --load_run, not both")
-        prefix = "" if args.experiment == "Base" else f"{args.experiment}_"
-        run = runs.find_run(
-            resolve_path(args.output_path, "--output_path"), args.load_run, RUN_MARKER, prefix, "--load_run"
-        )
+        root = resolve_path(args.output_path, "--output_path")
+        parent = runs.task_dir(root, run_algo(args.task), args.task)
+        suffix = "" if args.experiment == "Base" else f"_{args.experiment}"
+        run = runs.find_run(parent, args.load_run, RUN_MARKER, suffix, "--load_run")
         args.checkpoint = str(runs.newest_checkpoint(run, "--load_run"))
         print(f"[hot] --load_run {args.load_run}: testing {args.checkpoint}")
     elif args.checkpoint == "shipped":
@@ -191,7 +199,10 @@ def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device)
             "--checkpoint (start from its weights at epoch 0) and --resume_from (continue its run) "
             "exclude each other: give one"
         )
-    run_dir = make_run_dir(Path(args.output_path), args.experiment)
+    from hot.sim import pick_backend
+
+    sim = pick_backend(cfg.sim.backend, device)[0]
+    run_dir = make_run_dir(Path(args.output_path), args.task, sim, args.experiment)
     print(
         f"[hot] training {cfg.env.hand_model} on {cfg.env.object_names} with {env.lib.num_clips} clips, "
         f"{env.num_envs} envs, obs {env.num_obs}, actions {env.num_actions}, device {device}; run dir {run_dir}"
@@ -199,7 +210,7 @@ def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device)
     max_epochs = args.max_iterations
     started = time.perf_counter()
     try:
-        if args.task in ("Distill", "MultiObjDistill"):
+        if args.task in DISTILL_TASKS:
             from hot.distill.train import ROUTE_BY_TASK, train_distill
 
             out = train_distill(
@@ -228,8 +239,9 @@ def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device)
                 seed=args.seed,
             )
     except BaseException:
-        if run_dir.is_dir() and not any(run_dir.iterdir()):
-            run_dir.rmdir()  # a failed start leaves no empty run folder
+        from hot.learning.runs import remove_if_empty
+
+        remove_if_empty(run_dir, Path(args.output_path))  # a failed start leaves no empty run folder
         raise
     cost = out["agent"].hot_meta.get("training", {})
     print(

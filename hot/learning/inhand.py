@@ -13,7 +13,6 @@ Run folders: ``<training.logdir>/<algo>/<TaskName>/<YYYY-mm-dd_HH-MM-SS>_<sim>/`
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 import json
 import os
 import time
@@ -86,13 +85,14 @@ def register_inhand() -> None:
 
 def task_dir(cfg: InhandCfg, algo: str | None = None) -> Path:
     """``<logdir>/<algo>/<TaskName>``."""
-    return Path(cfg.training.logdir) / (algo or cfg.algo_name) / TASK_LOG_NAMES[cfg.task]
+    return runs.task_dir(cfg.training.logdir, algo or cfg.algo_name, TASK_LOG_NAMES[cfg.task])
 
 
 def new_run_dir(cfg: InhandCfg) -> Path:
     """A fresh run folder ``<logdir>/<algo>/<TaskName>/<timestamp>_<sim>`` with the resolved config in it."""
-    stamp = _dt.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
-    run = runs.create_run_dir(task_dir(cfg), f"{stamp}_{cfg.sim}", flag="training.logdir")
+    run = runs.new_run(
+        cfg.training.logdir, cfg.algo_name, TASK_LOG_NAMES[cfg.task], cfg.sim, flag="training.logdir"
+    )
     atomic_write_text(run / RUN_CONFIG, yaml.safe_dump(to_dict(cfg), sort_keys=False))
     return run
 

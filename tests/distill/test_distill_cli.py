@@ -54,7 +54,7 @@ def _run(args, timeout=300, **env_extra):
 
 
 def _log(run_root):
-    (path,) = run_root.glob("*/distill_log.csv")
+    (path,) = run_root.glob("distill/*/*/distill_log.csv")
     with open(path) as f:
         return list(csv.DictReader(f))
 
@@ -96,7 +96,7 @@ def student(tmp_path_factory):
     )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "distilling 1 teacher(s) by skill" in r.stdout
-    ckpts = sorted((tmp / "runs").glob("student_*/nn/*.pth"))
+    ckpts = sorted((tmp / "runs").glob("distill/*/*_student/nn/*.pth"))
     assert ckpts, r.stdout[-2000:]
     return tmp, ckpts[-1]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import os
+import re
 import shutil
 import time
 from argparse import Namespace
@@ -34,21 +36,34 @@ def test_create_run_dir_never_shares_a_folder(tmp_path):
     ]
 
 
+def test_new_run_is_root_algo_task_stamp_sim_name(tmp_path):
+    when = datetime.datetime(2026, 12, 5, 18, 30, 1)
+    assert runs.run_name("mujoco", when=when) == "2026-12-05_18-30-01_mujoco"
+    assert runs.run_name("mjwarp", "exp", when=when) == "2026-12-05_18-30-01_mjwarp_exp"
+    run = runs.new_run(tmp_path / "logs", "ppo", "SkillMimicHandRand", "mujoco", "exp")
+    assert run.parent == tmp_path / "logs" / "ppo" / "SkillMimicHandRand" and run.is_dir()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d_mujoco_exp", run.name)
+    with pytest.raises(ConfigError, match="task '../x' is not a plain folder name"):
+        runs.new_run(tmp_path, "ppo", "../x", "mujoco")
+    with pytest.raises(ConfigError, match="no slashes"):
+        runs.new_run(tmp_path, "ppo", "T", "mujoco", "a/b")
+
+
 def test_find_run_newest_by_name_and_by_path(tmp_path):
-    old = _run(tmp_path, "a_1", age=100)
-    new = _run(tmp_path, "b_2", age=10)
-    other = _run(tmp_path, "a_3", age=50)
+    old = _run(tmp_path, "s1_mujoco_a", age=100)
+    new = _run(tmp_path, "s2_mujoco_b", age=10)
+    other = _run(tmp_path, "s3_mujoco_a_2", age=50)  # a clash number after the name
     (tmp_path / "not_a_run").mkdir()  # no marker: ignored
     assert runs.find_run(tmp_path, "-1", "config.yaml") == new
-    assert runs.find_run(tmp_path, "-1", "config.yaml", prefix="a_") == other
-    assert runs.find_run(tmp_path, "a_1", "config.yaml") == old
+    assert runs.find_run(tmp_path, "-1", "config.yaml", suffix="_a") == other
+    assert runs.find_run(tmp_path, "s1_mujoco_a", "config.yaml") == old
     assert runs.find_run(tmp_path, str(old), "config.yaml") == old
-    with pytest.raises(ConfigError, match="no run .*runs there: a_1, a_3, b_2"):
+    with pytest.raises(ConfigError, match="no run .*runs there: s1_mujoco_a, s3_mujoco_a_2, s2_mujoco_b"):
         runs.find_run(tmp_path, "zz", "config.yaml")
     with pytest.raises(ConfigError, match="not a run folder"):
         runs.find_run(tmp_path, str(tmp_path / "not_a_run"), "config.yaml")
-    with pytest.raises(ConfigError, match=r"no runs named c_\* under"):
-        runs.find_run(tmp_path, "-1", "config.yaml", prefix="c_")
+    with pytest.raises(ConfigError, match=r"no runs named \*_c under"):
+        runs.find_run(tmp_path, "-1", "config.yaml", suffix="_c")
 
 
 def test_newest_checkpoint_is_the_highest_epoch(tmp_path):
@@ -105,8 +120,9 @@ def test_tracking_load_run_tests_the_newest_checkpoint_with_its_own_data(tmp_pat
 
     ckpt = REPO_ROOT / "checkpoint/mano/mano_box_grasp-move-place.pth"
     saved = load_checkpoint(ckpt)["meta"]["config"]["env"]["env"]
-    older = _run(tmp_path, "mine_20261201-000000", age=100)
-    newer = _run(tmp_path, "other_20261202-000000", age=10)
+    parent = tmp_path / "ppo" / "SkillMimicHandRand"
+    older = _run(parent, "2026-12-01_00-00-00_mujoco_mine", age=100)
+    newer = _run(parent, "2026-12-02_00-00-00_mujoco_other", age=10)
     for run in (older, newer):
         (run / "nn").mkdir()
         shutil.copy(ckpt, run / "nn" / "last.pth")

@@ -200,8 +200,12 @@ def test_run_folders_are_created_exclusively(tmp_path):
     from hot.cli.tracking import make_run_dir
 
     with ThreadPoolExecutor(8) as pool:
-        dirs = list(pool.map(lambda _: make_run_dir(tmp_path, "same"), range(8)))
-    assert len(set(dirs)) == 8 and all(d.is_dir() and d.parent == tmp_path for d in dirs)
+        dirs = list(
+            pool.map(lambda _: make_run_dir(tmp_path, "SkillMimicHandRand", "mujoco", "same"), range(8))
+        )
+    parent = tmp_path / "ppo" / "SkillMimicHandRand"
+    assert len(set(dirs)) == 8 and all(d.is_dir() and d.parent == parent for d in dirs)
+    assert all(d.name.split("_mujoco_same")[1] in ("", *(f"_{k}" for k in range(2, 9))) for d in dirs)
 
 
 class _LrRecorder(adapter.HotA2CAgent):
@@ -329,13 +333,13 @@ def test_ctrl_c_saves_a_checkpoint_and_says_where(tmp_path):
         env=dict(os.environ, PYTHONUNBUFFERED="1"),
     )
     deadline = time.time() + 180
-    while time.time() < deadline and not list(tmp_path.glob("*/config.yaml")):
+    while time.time() < deadline and not list(tmp_path.glob("ppo/SkillMimicHandRand/*/config.yaml")):
         time.sleep(0.5)
     time.sleep(3.0)  # a few epochs in
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=120)
     assert p.returncode == 130, err[-2000:]
-    saved = list(tmp_path.glob("*/nn/interrupted_ep_*.pth"))
+    saved = list(tmp_path.glob("ppo/SkillMimicHandRand/*/nn/interrupted_ep_*.pth"))
     assert len(saved) == 1 and str(saved[0]) in err
     assert "Traceback" not in err
     assert ckpt.load_checkpoint(saved[0])["rlg"]["model"]

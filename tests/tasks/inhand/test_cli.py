@@ -86,6 +86,10 @@ def test_train_two_iterations_then_eval_newest_run(tmp_path):
     assert (run / "run_config.yaml").is_file() and list((run / "nn").glob("*_ep_2_*.pth"))
     ev = json.loads((run / "eval.json").read_text())
     assert ev["episodes"] == 4 and 0.0 <= ev["drop_rate"] <= 1.0 and 0 < ev["time_to_fall_s"] <= 1.0
+    from hot.plot_training import main as plot_main  # tracking's plot tool reads in-hand runs too
+
+    assert plot_main([str(run), "--out", str(tmp_path / "curves.png")]) == 0
+    assert (tmp_path / "curves.png").stat().st_size > 10_000
     student = next((tmp_path / "logs" / "hora_distill" / "AllegroInhandRotation").iterdir())
     assert (student / "nn" / "student_ep_2.pth").is_file()
     assert json.loads((student / "eval.json").read_text())["episodes"] == 4
