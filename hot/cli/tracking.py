@@ -111,12 +111,13 @@ def run_algo(task: str) -> str:
 
 def make_run_dir(output_path: Path, task: str, sim: str, experiment: str = "Base") -> Path:
     """Create ``<output_path>/<ppo|distill>/<task>/<timestamp>_<sim>[_<experiment>]`` exclusively (the scheme
-    every task shares, :func:`hot.learning.runs.new_run`; ``Base``, the default experiment, adds no name).
+    every task shares, :func:`hot.utils.runs.new_run`; ``Base``, the default experiment, adds no name).
 
     Two runs started in the same second with the same names get two folders, never one shared one.
     Under torchrun only rank 0 creates it (the others receive rank 0's path in training).
     """
-    from hot.learning import distributed, runs
+    from hot.learning import distributed
+    from hot.utils import runs
 
     name = "" if experiment == "Base" else experiment
     world = distributed.from_env()
@@ -141,7 +142,8 @@ def resolve_test_checkpoint(args: argparse.Namespace) -> None:
     """``--test``: turn ``--load_run`` and ``--checkpoint shipped`` / ``--checkpoint RUN_DIR`` into a file in
     ``args.checkpoint``, then fill ``--motion_file``, ``--objnames`` and ``--hand_model`` from the
     checkpoint's saved env config when the command line leaves them out."""
-    from hot.learning import runs, shipped
+    from hot.learning import shipped
+    from hot.utils import runs
 
     if args.load_run is not None:
         if args.checkpoint:
@@ -239,7 +241,7 @@ def train_mode(args: argparse.Namespace, cfg: TrackingCfg, device: torch.device)
                 seed=args.seed,
             )
     except BaseException:
-        from hot.learning.runs import remove_if_empty
+        from hot.utils.runs import remove_if_empty
 
         remove_if_empty(run_dir, Path(args.output_path))  # a failed start leaves no empty run folder
         raise

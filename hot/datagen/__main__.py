@@ -20,6 +20,21 @@ from hot.datagen.pipeline import GRASP_REASONS, DatagenConfig, run
 from hot.datagen.skills import REJECT_REASONS, SKILLS, SkillConfig
 
 
+def new_run_folder(args: argparse.Namespace, root: str | Path = "logs") -> Path:
+    """``<root>/datagen/<hand>/<timestamp>_mujoco/`` (the run-folder scheme of every ``hot`` command,
+    :mod:`hot.utils.runs`) with the command's resolved settings in ``config.yaml``."""
+    import yaml
+
+    from hot.utils.files import atomic_write_text
+    from hot.utils.runs import new_run
+
+    run = new_run(root, "datagen", args.hand, "mujoco", flag="--out")
+    settings = {k: v for k, v in sorted(vars(args).items()) if k != "out"}
+    atomic_write_text(run / "config.yaml", yaml.safe_dump({"datagen": settings}, sort_keys=False))
+    print(f"[datagen] --out not given: writing into the new run folder {run}")
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m hot.datagen", description=(__doc__ or "").split("\n")[0])
     p.add_argument("--hand", required=True, help="mano, shadow or allegro")
@@ -58,7 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--scale", type=float, default=1.0, help="object scale")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", required=True, help="dataset root, e.g. hot/data/motions/dexgrasp_train_mano")
+    p.add_argument(
+        "--out",
+        default="",
+        help="dataset root, e.g. hot/data/motions/dexgrasp_train_mano (default: a new run folder "
+        "logs/datagen/<hand>/<timestamp>_mujoco/ with the resolved settings in config.yaml)",
+    )
     p.add_argument("--no_progress", action="store_true", help="no tqdm bars")
     p.add_argument(
         "--grasp_method",
@@ -139,8 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tqdm import tqdm
 
         bar = tqdm
+    out = Path(args.out) if args.out else new_run_folder(args)
     t0 = time.perf_counter()
-    reports = run(hand, objects, args.out, cfg, bar=bar)
+    reports = run(hand, objects, out, cfg, bar=bar)
     print(f"\n[datagen] done in {time.perf_counter() - t0:.1f} s")
     for r in reports:
         times = ", ".join(f"{k}={v:.1f}" for k, v in r.get("times", {}).items())

@@ -3,7 +3,9 @@
     hot generate --object Mug --prompt "pick up the mug and put it down" --num 8 --seed 0 --out DIR
 
 writes ``DIR/<object>/<skill folder>/<code>_<Object>_s<seed>_<i>-0.pt`` (the layout ``hot/run.py
---motion_file DIR`` and ``python -m hot.eval_table --dataset DIR`` read) plus ``DIR/generate.json``.
+--motion_file DIR`` and ``python -m hot.eval_table --dataset DIR`` read) plus ``DIR/generate.json`` (the
+settings). Without ``--out``, DIR is a new run folder ``logs/generate/<Object>/<timestamp>_mujoco/``
+(:mod:`hot.utils.runs`).
 For a sequence the i-th clip of each skill continues the i-th clip of the skill before. Every clip is
 validated and written atomically. Bad input is one line on stderr naming the flag, exit status 2.
 """
@@ -51,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--num", default="8", help=f"clips per skill, 1..{MAX_NUM}")
     p.add_argument("--seed", default="0", help="random seed (same seed, same clips)")
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument(
+        "--out",
+        default="",
+        help="output folder (default: a new run folder logs/generate/<Object>/<timestamp>_mujoco/)",
+    )
     p.add_argument("--checkpoint", default=None, help="generator checkpoint (default: the shipped one)")
     p.add_argument(
         "--init_from",
@@ -171,7 +177,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     )
     if refiner is not None:
         print(f"[hot generate] {refiner.stats.line()}")
-    out = Path(args.out)
+    if args.out:
+        out = Path(args.out)
+    else:
+        from hot.utils.runs import new_run
+
+        out = new_run("logs", "generate", asset.name, "mujoco", flag="--out")
     written = []
     for skill, row in zip(skills, clips, strict=True):
         code, folder = SKILLS[skill]

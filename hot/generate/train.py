@@ -1,9 +1,12 @@
 """Training of the flow-matching generator on the project's synthetic clips.
 
-``python -m hot.generate.train --out checkpoint/generate/mano_flow.pt`` trains on
+``python -m hot.generate.train [--out FILE]`` trains on
 :data:`hot.generate.data.DEFAULT_ROOTS` (every MANO skill and object with clips), printing loss, speed
 and ETA, and writes the EMA weights atomically every ``train.ckpt_every`` steps and at the end.
 ``--set train.steps=2000`` (dotted overrides, checked by :mod:`hot.config.strict`) changes settings.
+Without ``--out`` the run gets a folder of the shared scheme (:mod:`hot.utils.runs`),
+``logs/flow/Generate/<timestamp>_torch/`` with the resolved settings in ``config.yaml`` and the weights in
+``nn/mano_flow.pt``; copy them to :data:`hot.generate.checkpoint.DEFAULT_CHECKPOINT` to ship them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import copy
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -126,9 +130,30 @@ def train(
     return gen, losses
 
 
+def new_run_checkpoint(cfg: GenerateConfig, data: Sequence[str], root: str | Path = "logs") -> Path:
+    """``<root>/flow/Generate/<timestamp>_torch/nn/mano_flow.pt`` in a new run folder whose ``config.yaml``
+    holds ``cfg`` and the dataset roots."""
+    import yaml
+
+    from hot.config.strict import to_dict
+    from hot.utils.files import atomic_write_text
+    from hot.utils.runs import new_run
+
+    run = new_run(root, "flow", "Generate", "torch", flag="--out")
+    text = yaml.safe_dump({"generate": to_dict(cfg), "data": [str(d) for d in data]}, sort_keys=False)
+    atomic_write_text(run / "config.yaml", text)
+    (run / "nn").mkdir()
+    return run / "nn" / DEFAULT_CHECKPOINT.name
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Train the flow-matching hand-object motion generator.")
-    p.add_argument("--out", default=str(DEFAULT_CHECKPOINT), help="checkpoint to write")
+    p.add_argument(
+        "--out",
+        default="",
+        help=f"checkpoint to write (default: nn/mano_flow.pt in a new run folder logs/flow/Generate/"
+        f"<timestamp>_torch/; the shipped one is {DEFAULT_CHECKPOINT})",
+    )
     p.add_argument("--data", nargs="+", default=list(DEFAULT_ROOTS), help="dataset roots (MANO clips)")
     p.add_argument("--cache", default=None, help="optional .pt cache of the encoded clips (made if missing)")
     p.add_argument(
@@ -138,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         cfg = apply_overrides(GenerateConfig, GenerateConfig(), args.set, source="--set")
     except ConfigError as e:
-        print(f"hot generate train: {e}")
+        print(f"hot generate train: {e}", file=sys.stderr)
         return 2
     from hot.assets.hands import get_hand
 
@@ -155,8 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from hot.utils.files import atomic_torch_save
 
             atomic_torch_save(vars(data), cache)
-    gen, _ = train(cfg, data, nf, out=args.out, log=lambda s: print(s, flush=True))
-    print(f"[generate] wrote {args.out} ({gen.training})")
+    out = Path(args.out) if args.out else new_run_checkpoint(cfg, args.data)
+    gen, _ = train(cfg, data, nf, out=out, log=lambda s: print(s, flush=True))
+    print(f"[generate] wrote {out} ({gen.training})")
     return 0
 
 

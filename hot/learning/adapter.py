@@ -591,7 +591,7 @@ def check_same_network(
 
 def latest_checkpoint(run_dir: str | os.PathLike) -> Path | None:
     """The periodic/final checkpoint with the highest epoch in ``run_dir/nn`` (None if there is none)."""
-    from hot.learning.runs import latest_checkpoint as latest
+    from hot.utils.runs import latest_checkpoint as latest
 
     return latest(run_dir)
 

@@ -26,7 +26,7 @@ from rl_games.algos_torch import model_builder
 
 from hot.config.resolve import REPO_ROOT
 from hot.config.strict import ConfigError, apply_overrides, from_dict, load_yaml, to_dict
-from hot.learning import adapter, runs, shipped
+from hot.learning import adapter, shipped
 from hot.learning import checkpoint as ckpt
 from hot.learning.inhand_networks import (
     NETWORK_NAME,
@@ -39,6 +39,7 @@ from hot.learning.train_config import PpoConfig
 from hot.tasks.inhand import constants as C
 from hot.tasks.inhand.config import InhandCfg
 from hot.tasks.inhand.env import InhandEnv
+from hot.utils import runs
 from hot.utils.files import atomic_write_text
 
 __all__ = [

@@ -118,3 +118,13 @@ def test_hot_command_forwards_generate(tmp_path):
         timeout=120,
     )
     assert r.returncode == 2 and "--num" in r.stderr
+
+
+def test_without_out_clips_go_to_a_new_run_folder(tmp_path, monkeypatch):
+    """``--out`` left out: ``logs/generate/<Object>/<timestamp>_mujoco/`` under the working directory."""
+    monkeypatch.chdir(tmp_path)
+    flags = ["--object", "Mug", "--skills", "grasp", "--num", "1", "--set", "sample.grip_refine=false"]
+    assert main(flags) == 0
+    (run,) = (tmp_path / "logs" / "generate" / "Mug").iterdir()
+    assert run.name.endswith("_mujoco") and (run / "generate.json").is_file()
+    assert len(find_motion_files(run)) == 1

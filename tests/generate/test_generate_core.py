@@ -254,3 +254,19 @@ def test_skill_table_is_the_datagen_one():
 
     assert SKILL_NAMES == tuple(SKILLS)
     assert build_model(_tiny_cfg(), NF, len(SKILL_NAMES)).skill.num_embeddings == len(SKILLS)
+
+
+def test_training_without_out_gets_a_run_folder(tmp_path):
+    """``python -m hot.generate.train`` never overwrites the shipped checkpoint by default: a run folder."""
+    import yaml
+
+    from hot.generate.config import GenerateConfig
+    from hot.generate.train import new_run_checkpoint
+
+    cfg = GenerateConfig()
+    path = new_run_checkpoint(cfg, ["d1"], root=tmp_path)
+    run = path.parents[1]
+    assert run.parent == tmp_path / "flow" / "Generate" and run.name.endswith("_torch")
+    assert path.name == "mano_flow.pt" and path.parent.is_dir() and not path.exists()
+    saved = yaml.safe_load((run / "config.yaml").read_text())
+    assert saved["data"] == ["d1"] and saved["generate"]["train"]["steps"] == cfg.train.steps

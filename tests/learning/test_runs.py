@@ -1,4 +1,4 @@
-"""One run-folder scheme and one table of shipped checkpoints for every task (hot.learning.runs / .shipped)."""
+"""One run-folder scheme and one table of shipped checkpoints for every task (hot.utils.runs / .shipped)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import pytest
 
 from hot.config.resolve import REPO_ROOT
 from hot.config.strict import ConfigError
-from hot.learning import runs, shipped
+from hot.learning import shipped
+from hot.utils import runs
 
 
 def _run(parent: Path, name: str, marker: str = "config.yaml", age: float = 0.0) -> Path:
