@@ -89,6 +89,8 @@ class GripRefiner:
         cfg: WrapConfig | None = None,
         nthread: int | None = None,
         bank_candidates: int = 64,
+        bank_min: int = 16,
+        bank_rounds: int = 4,
         seed: int = 0,
         platform_top: float = 0.105,
         approach: int = 24,
@@ -106,6 +108,7 @@ class GripRefiner:
         self.nthread = nthread
         self.stats = GripStats()
         self.bank_candidates, self.seed, self.platform_top = bank_candidates, seed, platform_top
+        self.bank_min, self.bank_rounds = bank_min, bank_rounds
         self.approach, self.pregrasp = approach, pregrasp
         self._bank: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self.kin = HandKinematics(hand)
@@ -169,21 +172,29 @@ class GripRefiner:
 
     def bank(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Grasps of this object that passed datagen's hold test: wrist positions ``(G, 3)`` and rotations
-        ``(G, 3, 3)`` in the object frame and finger targets ``(G, F)``; made once (power wraps, then pinches
-        when fewer than 8 wraps hold), as ``hot datagen --grasp_method auto`` makes them."""
-        key = (self.hand.name, self.obj.name, self.scale, self.bank_candidates, self.seed)
+        ``(G, 3, 3)`` in the object frame and finger targets ``(G, F)``; made once per process. Each round
+        draws ``bank_candidates`` power wraps, and as many pinches when fewer than 8 wraps hold (as ``hot
+        datagen --grasp_method auto`` does); rounds with new seeds follow until ``bank_min`` grasps hold or
+        ``bank_rounds`` rounds are drawn (thin and small objects hold few grasps per round)."""
+        key = (self.hand.name, self.obj.name, self.scale, self.bank_candidates, self.seed, self.bank_min)
         if self._bank is None and key in _BANKS:
             self._bank = _BANKS[key]
         if self._bank is None:
-            sets = [
-                generate_wrap_grasps(self.hand, self.obj, self.scale, self.bank_candidates, seed=self.seed)
-            ]
-            if int(np.asarray(sets[0].valid).sum()) < 8:
-                sets.append(
-                    generate_pinch_grasps(
-                        self.hand, self.obj, self.scale, self.bank_candidates, seed=self.seed
+            sets, held = [], 0
+            for r in range(self.bank_rounds):
+                seed = self.seed + 1000 * r
+                wraps = generate_wrap_grasps(self.hand, self.obj, self.scale, self.bank_candidates, seed=seed)
+                sets.append(wraps)
+                n_wraps = int(np.asarray(wraps.valid).sum())
+                held += n_wraps
+                if n_wraps < 8:
+                    pinches = generate_pinch_grasps(
+                        self.hand, self.obj, self.scale, self.bank_candidates, seed=seed
                     )
-                )
+                    sets.append(pinches)
+                    held += int(np.asarray(pinches.valid).sum())
+                if held >= self.bank_min:
+                    break
             pos, rot, fin = [], [], []
             for gs in sets:
                 ok = np.nonzero(np.asarray(gs.valid))[0]
