@@ -119,7 +119,7 @@ def test_upstream_command_runs_as_written(env, argv, tmp_path):
             # the shipped teacher is residual: --test takes its action mode, saying which flag it overrode
             assert "override action_mode: delta -> residual (--use_delta_action)" in r.stdout
         return
-    ckpts = sorted((tmp_path / "output").glob("*/nn/*.pth"))
+    ckpts = sorted((tmp_path / "output").glob("*/*/*/nn/*.pth"))  # output/<algo>/<Task>/<run>/nn
     assert ckpts, out[-2000:]
     from hot.learning.checkpoint import load_checkpoint
 
