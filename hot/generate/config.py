@@ -81,6 +81,15 @@ class SampleConfig:
     grip_dwell: NonNegInt = 24
     """With ``grip_refine``: frames inserted before each lift from a resting object in which the hand holds
     still at the grip and the fingers close (datagen's grasp clips close for about 25 frames); 0: none."""
+    monotone_lift: NonNegFloat = 0.03
+    """Heights (m) over which a held object leaves and reaches the support without dipping: from each lift
+    off the support until the object is this high, its height never falls, and into each set-down from
+    this high, it never rises (the hand moves with it, so the grip is unchanged; the model's raw clips lift,
+    drop back and lift again, and the physics hand loses the object); 0: off
+    (``postprocess.monotone_lift``)."""
+    ease_lift: bool = True
+    """With ``monotone_lift``: lifts start from rest with datagen's acceleration (its lift speed reached
+    over its ramp, ``hot.datagen.skills.SkillConfig``) instead of the model's sudden take-off."""
     max_step: Annotated[float, Range(ge=0.0, le=0.1)] = 0.012
     """Slow the clip down where the wrist or the object moves more than this (m) in a frame (the bound of
     datagen's clips); catch and throw flights are left alone; 0: off (``postprocess.limit_speed``)."""

@@ -129,6 +129,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     hand = get_hand(gen.cfg.hand)
     fk, kin = KeyBodyFK(hand), HandKinematics(hand)
     asset = get_object(args.object)
+    have = [s for s in args.skills if (Path(args.heldout) / asset.name.lower() / SKILLS[s][1]).is_dir()]
+    if not have:
+        print(
+            f"hot.generate.evaluate: error: --heldout {args.heldout} has no {asset.name} clips of "
+            f"{', '.join(args.skills)} (looked for {asset.name.lower()}/<skill>_higher_kp)",
+            file=sys.stderr,
+        )
+        return 2
+    if have != args.skills:
+        gone = [s for s in args.skills if s not in have]
+        print(f"[evaluate] no held-out {asset.name} clips of {', '.join(gone)}: evaluating {', '.join(have)}")
+        args.skills = have
     kp = torch.from_numpy(asset.keypoints(dense=False))
     sdfs = {asset.name: ObjectSDF.from_hull_paths(asset.hull_paths)}
 

@@ -52,6 +52,7 @@ __all__ = [
     "settle_on_support",
     "hold_fingers",
     "held_runs",
+    "monotone_lift",
     "partial_rotation",
     "limit_speed",
     "wrist_angles",
@@ -133,6 +134,56 @@ def partial_rotation(rel: torch.Tensor, w: torch.Tensor | float) -> torch.Tensor
 def held_runs(contact: torch.Tensor) -> list[tuple[int, int]]:
     """``[a, b]`` (inclusive) of every run of contact-1 frames."""
     return [(a, b) for a, b, h in _runs(contact > 0.5) if h]
+
+
+def monotone_lift(
+    wrist_pos: torch.Tensor, obj_pos: torch.Tensor, contact: torch.Tensor, rise: float, accel: float = 0.0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Lifts off and set-downs on the support without dips.
+
+    For every held run that starts after free frames (the object rested before it) and rises ``rise``
+    above its first frame, the object's height until it first is that high becomes its running maximum;
+    for every held run that ends before free frames (the object is set down after it) and is ``rise``
+    above its last frame somewhere, the height from the last such frame on becomes the maximum of what is
+    still to come. Runs that never rise that high are left alone. With ``accel`` > 0 (m per frame²) a lift
+    also starts from rest: its height stays under ``accel * t² / 2`` after the run's first frame until the
+    lifted height catches up with the clip's (the clip is followed from there; a lift that never catches up
+    ends lower). The wrist moves by the same height change, so the grip is unchanged; frames outside those spans
+    stay as they are (the spans end where the change is 0).
+
+    Args:
+        wrist_pos, obj_pos: (T, 3); contact: (T,) labels (> 0.5: held).
+
+    Returns:
+        new ``wrist_pos`` and ``obj_pos``.
+    """
+    wp, op = wrist_pos.clone(), obj_pos.clone()
+    t_len = len(contact)
+    for a, b in held_runs(contact):
+        z = op[a : b + 1, 2].clone()
+        dz = torch.zeros_like(z)
+        above = torch.nonzero(z >= z[0] + rise)
+        if a > 0 and len(above):
+            k = int(above[0])
+            dz[: k + 1] = torch.cummax(z[: k + 1], 0).values - z[: k + 1]
+            if accel > 0:
+                t = torch.arange(len(z), dtype=z.dtype)
+                cap = z[0] + 0.5 * accel * t**2
+                lifted = z + dz
+                over = torch.nonzero(cap < lifted)
+                if len(over):
+                    back = torch.nonzero((cap >= lifted) & (t > int(over[0])))
+                    end = int(back[0]) if len(back) else len(z)
+                    dz[:end] = torch.minimum(lifted[:end], cap[:end]) - z[:end]
+        above = torch.nonzero(z + dz >= z[-1] + dz[-1] + rise)
+        if b < t_len - 1 and len(above):
+            k = int(above[-1])
+            tail = (z + dz)[k:]
+            down = torch.flip(torch.cummax(torch.flip(tail, [0]), 0).values, [0])
+            dz[k:] += down - tail
+        op[a : b + 1, 2] += dz
+        wp[a : b + 1, 2] += dz
+    return wp, op
 
 
 def _runs(held: torch.Tensor) -> list[tuple[int, int, bool]]:
@@ -470,6 +521,13 @@ def decode_clip(
             0 if skill in BALLISTIC_SKILLS else cfg.grip_dwell,
         )
         depen_contact = torch.where(refined, torch.zeros_like(contact), contact)
+    if skill not in BALLISTIC_SKILLS and cfg.rigid_hold and cfg.monotone_lift > 0:
+        accel = 0.0
+        if cfg.ease_lift:
+            from hot.datagen.skills import SkillConfig
+
+            accel = SkillConfig().step / SkillConfig().ramp_frames
+        wrist_pos, obj_pos = monotone_lift(wrist_pos, obj_pos, contact, cfg.monotone_lift, accel)
     if skill not in BALLISTIC_SKILLS and cfg.max_step > 0:
         wrist_pos, wrist_rot, fingers, obj_pos, obj_rot, (contact, depen_contact) = limit_speed(
             wrist_pos, wrist_rot, fingers, obj_pos, obj_rot, [contact, depen_contact], cfg.max_step

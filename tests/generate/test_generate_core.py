@@ -178,8 +178,9 @@ def test_decode_of_encode_gives_back_the_clip_and_passes_the_validator(fk):
     clip = _line_clip()
     knots, origin = encode_clip(clip, 32)
     # the speed limit is off: this toy box rests 13 mm above the platform, and putting it down at the start
-    # of the lift is a 13 mm step that the limit would spread over two frames (tested in test_grip.py)
-    out = decode_clip(knots, origin, "grasp", (2, 600), SampleConfig(max_step=0.0), fk)
+    # of the lift is a 13 mm step that the limit would spread over two frames (tested in test_grip.py);
+    # the eased lift-off is off too: it slows this clip's sudden lift on purpose (tested above)
+    out = decode_clip(knots, origin, "grasp", (2, 600), SampleConfig(max_step=0.0, ease_lift=False), fk)
     assert out.num_frames == clip.num_frames
     validate_clip(clip_to_dict(out), num_dofs=51, num_key_bodies=16)
     assert (out.wrist_dof[:, :3] - clip.wrist_dof[:, :3]).abs().max() < 5e-3
@@ -270,3 +271,46 @@ def test_training_without_out_gets_a_run_folder(tmp_path):
     assert path.name == "mano_flow.pt" and path.parent.is_dir() and not path.exists()
     saved = yaml.safe_load((run / "config.yaml").read_text())
     assert saved["data"] == ["d1"] and saved["generate"]["train"]["steps"] == cfg.train.steps
+
+
+def test_monotone_lift_removes_dips_and_keeps_the_grip():
+    from hot.generate.postprocess import monotone_lift
+
+    z = torch.tensor([0.0, 0.0, 0.0, 0.004, 0.0003, 0.0, 0.002, 0.005, 0.02, 0.04, 0.06, 0.05, 0.06, 0.03,
+                      0.012, 0.016, 0.004, 0.0, 0.0])  # fmt: skip
+    contact = torch.tensor([0.0, 0.0] + [1.0] * 15 + [0.0, 0.0])
+    obj = torch.zeros(len(z), 3)
+    obj[:, 2] = z
+    wrist = obj + torch.tensor([0.01, -0.02, 0.05])
+    wrist[:2, 0] += 0.1  # free frames: the hand elsewhere
+    wp, op = monotone_lift(wrist, obj, contact, 0.03)
+    zz = op[:, 2]
+    assert torch.all(zz[2:10].diff() >= 0)  # the lift never dips until 3 cm up (frame 9)
+    assert torch.all(zz[13:17].diff() <= 0)  # the set-down never rises after the last frame 3 cm up
+    assert torch.equal(zz[9:14], z[9:14])  # in between: untouched (the 0.06 -> 0.05 -> 0.06 wobble stays)
+    assert torch.allclose(zz[:2], z[:2]) and torch.allclose(zz[17:], z[17:])  # free frames untouched
+    assert torch.allclose(wp - op, wrist - obj)  # the hand moves with the object: the grip is unchanged
+    assert float(zz[4]) == pytest.approx(0.004) and float(zz[14]) == pytest.approx(0.016)
+    # a held run that never rises 3 cm (sliding on the support) is left alone
+    flat = obj.clone()
+    flat[:, 2] = torch.where(contact > 0, 0.002 * torch.sin(torch.arange(len(z)).float()), 0.0)
+    assert torch.equal(monotone_lift(wrist, flat, contact, 0.03)[1], flat)
+
+
+def test_eased_lift_starts_from_rest_and_rejoins_the_clip():
+    from hot.generate.postprocess import monotone_lift
+
+    n = 40
+    contact = torch.tensor([0.0] * 5 + [1.0] * (n - 5))
+    obj = torch.zeros(n, 3)
+    obj[5:, 2] = 0.01 * torch.arange(n - 5).float()  # 1 cm per frame from the first held frame: a jump
+    wrist = obj + torch.tensor([0.0, 0.0, 0.05])
+    wp, op = monotone_lift(wrist, obj, contact, 0.03, accel=0.002)
+    zz, z = op[:, 2], obj[:, 2]
+    t = torch.arange(n - 5).float()
+    assert torch.all(zz[5:] <= 0.001 * t**2 + 1e-6)  # under the parabola from rest
+    assert torch.all(zz[5:].diff() >= 0)
+    assert torch.all(zz[5:].diff()[:5] < 0.01)  # slower than the clip's 1 cm per frame at first
+    joined = int(torch.nonzero(torch.isclose(zz[6:], z[6:]))[0]) + 6
+    assert torch.equal(zz[joined:], z[joined:]) and joined < n - 5  # then the clip itself
+    assert torch.allclose(wp - op, wrist - obj)
