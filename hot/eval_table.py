@@ -23,19 +23,9 @@ from pathlib import Path
 
 from hot.config.resolve import resolve_path
 from hot.config.strict import ConfigError
+from hot.tasks.tracking.evaluate import TEST_EPISODES as SKILL_DIRS
 from hot.utils.files import atomic_write, atomic_write_text
 
-SKILL_DIRS = {
-    "grasp": ("grasp_higher_kp", 180),
-    "move": ("move_higher_kp", 120),
-    "place": ("place_higher_kp", 220),
-    "regrasp": ("regrasp_kp", 180),
-    "rotate": ("rotate_kp", 120),
-    "catch": ("catch_kp", 100),
-    "throw": ("throw_kp", 50),
-    "freemove": ("freemove_kp", 120),
-    "long": ("long_kp", 300),
-}
 COLUMNS = [
     "object",
     "skill",

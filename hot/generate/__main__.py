@@ -144,6 +144,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         hull_vertices,
         make_depenetrator,
         make_refiner,
+        make_verifier,
         sample_chain,
         start_from_clip,
     )
@@ -172,11 +173,15 @@ def run(argv: Sequence[str] | None = None) -> int:
     t0 = time.perf_counter()
     depen = make_depenetrator(gen, hand, asset.hull_paths)
     refiner = make_refiner(gen, hand, asset)
+    verifier = make_verifier(gen, asset)
     clips, per_clip = sample_chain(
-        gen, fk, skills, keypoints, starts, seed, depen, hull_vertices(asset), refiner
-    )
+        gen, fk, skills, keypoints, starts, seed, depen, hull_vertices(asset), refiner,
+        verifier, gen.cfg.sample.verify_tries,
+    )  # fmt: skip
     if refiner is not None:
         print(f"[hot generate] {refiner.stats.line()}")
+    if verifier is not None:
+        print(f"[hot generate] {verifier.stats.line()}")
     if args.out:
         out = Path(args.out)
     else:

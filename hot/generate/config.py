@@ -87,6 +87,9 @@ class SampleConfig:
     this high, it never rises (the hand moves with it, so the grip is unchanged; the model's raw clips lift,
     drop back and lift again, and the physics hand loses the object); 0: off
     (``postprocess.monotone_lift``)."""
+    verify_tries: Annotated[int, Range(ge=0, le=32)] = 4
+    """Draws per clip for the physics check (``hot.generate.verify``): each clip is replayed open loop through
+    the hand's PD servos and drawn again while the replay fails, up to this many draws; 0 or 1: off."""
     ease_lift: bool = True
     """With ``monotone_lift``: lifts start from rest with datagen's acceleration (its lift speed reached
     over its ramp, ``hot.datagen.skills.SkillConfig``) instead of the model's sudden take-off."""

@@ -50,6 +50,7 @@ from hot.generate.sampler import (
     hull_vertices,
     make_depenetrator,
     make_refiner,
+    make_verifier,
     sample_chain,
     start_from_clip,
 )
@@ -146,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     depen = make_depenetrator(gen, hand, asset.hull_paths)
     refiner = make_refiner(gen, hand, asset)
+    verifier = make_verifier(gen, asset)
     rows: list[dict] = []
     times: list[float] = []
     for skill in args.skills:
@@ -155,8 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         by_seed = []
         for seed in args.seeds:
             clips, per_clip = sample_chain(
-                gen, fk, [skill], kp, starts, seed, depen, hull_vertices(asset), refiner
-            )
+                gen, fk, [skill], kp, starts, seed, depen, hull_vertices(asset), refiner,
+                verifier, gen.cfg.sample.verify_tries,
+            )  # fmt: skip
             times.append(per_clip)
             by_seed.append(clips[0])
             for i, c in enumerate(clips[0]):
@@ -241,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             make_depenetrator(gen, hand, a.hull_paths),
             hull_vertices(a),
             make_refiner(gen, hand, a),
+            make_verifier(gen, a),
+            gen.cfg.sample.verify_tries,
         )
         times.append(per_clip)
         for skill, clips in zip(["grasp", "place"], chains, strict=True):
@@ -287,13 +292,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     w.writeheader()
     w.writerows(rows)
     atomic_write_text(results / "generate_eval.csv", buf.getvalue())
-    md = _markdown(args, gen, rows, extra, times, track)
+    checks = [s.stats.line() for s in (refiner, verifier) if s is not None]
+    for line in checks:
+        print(f"[evaluate] {line}")
+    md = _markdown(args, gen, rows, extra, times, track, checks)
     atomic_write_text(results / "generate_eval.md", md)
     print(md)
     return 0
 
 
-def _markdown(args, gen, rows: list[dict], extra: list[dict], times: list[float], track: dict) -> str:
+def _markdown(
+    args, gen, rows: list[dict], extra: list[dict], times: list[float], track: dict, checks: list[str]
+) -> str:
     tr = gen.training
     lines = [
         "# Generator evaluation (held-out conditions)",
@@ -306,7 +316,8 @@ def _markdown(args, gen, rows: list[dict], extra: list[dict], times: list[float]
         f"Sampling: {gen.cfg.sample.ode_steps} Euler steps, smoothing sigma {gen.cfg.sample.smooth_sigma} knot, "
         f"rigid object {'on' if gen.cfg.sample.rigid_hold else 'off'}, "
         f"resting on the platform {'on' if gen.cfg.sample.settle else 'off'}, penetration removal "
-        f"{'on (margin ' + format(gen.cfg.sample.depen_margin * 1000, 'g') + ' mm)' if gen.cfg.sample.depenetrate else 'off'}.",
+        f"{'on (margin ' + format(gen.cfg.sample.depen_margin * 1000, 'g') + ' mm)' if gen.cfg.sample.depenetrate else 'off'}, "
+        f"physics check {gen.cfg.sample.verify_tries} draws per clip ({'; '.join(checks) or 'off'}).",
         "",
         "## Tracked success (teacher on generated vs datagen clips of the same conditions)",
         "",

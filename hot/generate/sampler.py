@@ -8,7 +8,9 @@ sequence is sampled as a chain: each next clip starts at the last frame of the o
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import torch
@@ -22,6 +24,7 @@ from hot.generate.features import encode_clip, feature_dim, hand_init_dim, hand_
 from hot.generate.flow import sample_flow
 from hot.generate.grip import GripRefiner
 from hot.generate.postprocess import decode_clip
+from hot.generate.verify import OpenLoopVerifier, VerifyStats
 from hot.motion.fk import KeyBodyFK
 from hot.motion.io import REQUIRED_KEYS
 from hot.motion.schema import MotionClip
@@ -29,6 +32,7 @@ from hot.motion.schema import MotionClip
 __all__ = [
     "make_depenetrator",
     "make_refiner",
+    "make_verifier",
     "Start",
     "start_from_clip",
     "default_start",
@@ -169,22 +173,69 @@ def sample_chain(
     depenetrator: Depenetrator | None = None,
     support_points: torch.Tensor | None = None,
     refiner: GripRefiner | None = None,
+    verifier: OpenLoopVerifier | None = None,
+    tries: int = 1,
 ) -> tuple[list[list[MotionClip]], float]:
     """Clips for a skill sequence: ``out[k][i]`` is skill ``k`` of chain ``i``; chain ``i`` starts at
     ``starts[i]`` and each later skill at the last frame of the previous clip. Returns the clips and the
     wall-clock seconds per clip. ``depenetrator`` (:func:`make_depenetrator`) removes hand-object
     penetration on held runs; ``support_points`` (:func:`hull_vertices`) put resting objects on the platform;
-    ``refiner`` (:func:`make_refiner`) makes held grips pass the hold test."""
+    ``refiner`` (:func:`make_refiner`) makes held grips pass the hold test; ``verifier``
+    (:func:`make_verifier`) replays each clip in physics and clips that fail are drawn again (new noise),
+    up to ``tries`` draws in all; a clip that fails every draw is kept as first drawn."""
     g = torch.Generator().manual_seed(seed)
     out: list[list[MotionClip]] = []
     t0 = time.perf_counter()
     cur = starts
     for skill in skills:
         clips = sample_skill(gen, fk, skill, keypoints, cur, g, depenetrator, support_points, refiner)
+        if verifier is not None and tries > 1:
+            redraw = partial(
+                _sample_some, gen, fk, skill, keypoints, cur, g, depenetrator, support_points, refiner
+            )
+            clips = _redraw_failures(clips, tries, partial(verifier, skill), verifier.stats, redraw)
         out.append(clips)
         cur = [start_from_clip(c, -1) for c in clips]
     per_clip = (time.perf_counter() - t0) / max(1, len(skills) * len(starts))
     return out, per_clip
+
+
+def _sample_some(gen, fk, skill, keypoints, starts, g, depenetrator, support_points, refiner, idx):
+    """:func:`sample_skill` from the starts ``idx`` only."""
+    return sample_skill(
+        gen, fk, skill, keypoints, [starts[i] for i in idx], g, depenetrator, support_points, refiner
+    )
+
+
+def _redraw_failures(
+    clips: list[MotionClip],
+    tries: int,
+    check: Callable[[list[MotionClip]], list[bool]],
+    stats: VerifyStats,
+    redraw: Callable[[list[int]], list[MotionClip]],
+) -> list[MotionClip]:
+    """Replace the clips that fail ``check`` by redrawn ones that pass, up to ``tries`` draws per clip."""
+    ok = check(clips)
+    stats.clips += len(clips)
+    stats.passed_first += sum(ok)
+    clips = list(clips)
+    for _ in range(tries - 1):
+        idx = [i for i, good in enumerate(ok) if not good]
+        if not idx:
+            break
+        new = redraw(idx)
+        for i, c, good in zip(idx, new, check(new), strict=True):
+            if good:
+                clips[i], ok[i] = c, True
+                stats.passed_later += 1
+    return clips
+
+
+def make_verifier(gen: Generator, asset) -> OpenLoopVerifier | None:
+    """The physics check of ``gen``'s sampling config for one object (None when it is off)."""
+    if gen.cfg.sample.verify_tries < 2:
+        return None
+    return OpenLoopVerifier(gen.cfg.hand, asset.name)
 
 
 def make_depenetrator(gen: Generator, hand, hull_paths) -> Depenetrator | None:

@@ -27,7 +27,28 @@ from hot.tasks.tracking.rewards.terms import object_in_contact
 from hot.utils.files import atomic_path, atomic_write
 from hot.utils.rotations import identity_quat
 
-__all__ = ["evaluate", "write_results", "format_table", "zero_policy", "RolloutObserver"]
+__all__ = [
+    "evaluate",
+    "write_results",
+    "format_table",
+    "zero_policy",
+    "open_loop_clip_success",
+    "TEST_EPISODES",
+    "RolloutObserver",
+]
+
+TEST_EPISODES: dict[str, tuple[str, int]] = {
+    "grasp": ("grasp_higher_kp", 180),
+    "move": ("move_higher_kp", 120),
+    "place": ("place_higher_kp", 220),
+    "regrasp": ("regrasp_kp", 180),
+    "rotate": ("rotate_kp", 120),
+    "catch": ("catch_kp", 100),
+    "throw": ("throw_kp", 50),
+    "freemove": ("freemove_kp", 120),
+    "long": ("long_kp", 300),
+}
+"""Per skill: the clip folder and the episode length (frames) of a test, as ``test.sh`` runs them."""
 
 Policy = Callable[[torch.Tensor], torch.Tensor]
 
@@ -359,3 +380,42 @@ def _write_csv(f, rows: list[dict]) -> None:
     w.writeheader()
     for r in rows:
         w.writerow({k: r[k] for k in COLUMNS})
+
+
+def open_loop_clip_success(
+    folder: str | os.PathLike, obj: str, hand: str, skill: str, max_envs: int = 16
+) -> dict[str, bool]:
+    """Open-loop replay (PD targets = the reference, no policy) of every clip in ``folder`` (one object's
+    clips of one skill) with the hand's stage-1 env config and the test episode length of ``skill``
+    (:data:`TEST_EPISODES`), as ``python -m hot.eval_table --open_loop`` runs them: ``{file name: success}``."""
+    from hot.config.resolve import REPO_ROOT
+    from hot.config.strict import from_dict, to_dict
+    from hot.tasks.tracking.config import TrackingCfg, load_env_config
+
+    files = sorted(Path(folder).glob("*.pt"))
+    if not files:
+        return {}
+    data = to_dict(load_env_config(REPO_ROOT / f"hot/data/cfg/{hand}/{hand}_stage1_precise_track.yaml"))
+    data["env"].update(
+        num_envs=min(max_envs, len(files)),
+        episode_length=TEST_EPISODES[skill][1],
+        hand_model=hand,
+        object_names=[obj],
+        motion_file=str(folder),
+        state_init="2",
+        enable_obj_keypoints=True,
+        enable_dof_obs=True,
+        enable_ig_scale=False,
+        enable_early_termination=False,
+        action_mode="residual",
+    )
+    data["sim"]["backend"] = "mujoco"
+    cfg = from_dict(TrackingCfg, data, source=f"open-loop replay of {folder}")
+    env = TrackingEnv(cfg, device=torch.device("cpu"), mode="test", seed=0)
+    per_clip: list[dict] = []
+    rounds = -(-len(files) // env.num_envs)
+    evaluate(
+        env, zero_policy(env.num_actions), rounds=rounds, show_progress=False, episodes=len(files),
+        clip_results=per_clip,
+    )  # fmt: skip
+    return {str(c["clip"]): bool(c["success"]) for c in per_clip}
