@@ -48,7 +48,7 @@ if has teachers; then
       --hand_model mano --objnames "$o" --headless --max_iterations 20 --output_path "$OUT/runs" \
       --experiment "mano_${l}_gmp" --checkpoint checkpoint/mano/mano_bottle_grasp-move-place.pth
     run=$(ls -td "$OUT/runs/ppo/SkillMimicHandRand/"*"_mano_${l}_gmp"* | head -1)
-    "$PY" -c "import sys; from hot.learning.runs import newest_checkpoint; from pathlib import Path; \
+    "$PY" -c "import sys; from hot.utils.runs import newest_checkpoint; from pathlib import Path; \
 print(newest_checkpoint(Path(sys.argv[1])))" "$run" | xargs -I{} cp {} "$dst"
   done
 fi
@@ -56,7 +56,7 @@ fi
 if has student; then
   last=$(ls -td "$OUT/runs/distill/MultiObjDistill/"*_mano_15obj_student* 2>/dev/null | head -1 || true)
   resume=()
-  [ -n "$last" ] && ck=$("$PY" -c "import sys; from hot.learning.runs import latest_checkpoint; \
+  [ -n "$last" ] && ck=$("$PY" -c "import sys; from hot.utils.runs import latest_checkpoint; \
 print(latest_checkpoint(sys.argv[1]) or '')" "$last") && [ -n "$ck" ] && resume=(--resume_from "$ck")
   sed "s#teacher_dir: output/mano_15obj/teachers#teacher_dir: $OUT/teachers#" \
     hot/data/cfg/train/rlg/skillmimic_15obj_distill_cpu.yaml > "$OUT/distill.yaml"
