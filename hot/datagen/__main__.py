@@ -177,6 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         fam = r.get("valid_by_family") or {}
         if fam:
             print("    usable grasps by family: " + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in fam.items()))
+        if "platform_fit" in r:
+            print(
+                f"    usable grasps that clear the platform in a resting pose used "
+                f"({r.get('stable_used')} of {r.get('stable_poses')}): {r['platform_fit']}/{r.get('valid')}"
+            )
         gfail = r.get("grasp_failures") or {}
         if gfail:
             print(

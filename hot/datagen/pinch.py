@@ -77,6 +77,8 @@ class PinchConfig(WrapConfig):
         tries_per_draw: int = 6,
         drive_past: float = 0.3,
         top_sigma: float = 0.008,
+        pad_height: float = 0.009,
+        max_axis_tilt_deg: float = 35.0,
         **wrap_kwargs,
     ):
         super().__init__(thumb_samples=thumb_samples, tilt_deg=tilt_deg, **wrap_kwargs)
@@ -91,6 +93,11 @@ class PinchConfig(WrapConfig):
         self.tries_per_draw = tries_per_draw
         self.drive_past = drive_past
         self.top_sigma = top_sigma
+        self.pad_height = pad_height
+        """With resting poses given (``up``): lowest height of a contact above the object's resting
+        bottom (m), so that fingertip pads (MANO's radius 7.8 mm) pressing there clear the platform."""
+        self.max_axis_tilt_deg = max_axis_tilt_deg
+        """With resting poses given: largest tilt of the pinch axis from the horizontal of the pose."""
 
 
 @dataclass
@@ -328,8 +335,16 @@ def generate_pinch_grasps(
     cfg: PinchConfig | None = None,
     nthread: int | None = None,
     progress=None,
+    up: np.ndarray | None = None,
 ) -> GraspSet:
-    """Sample ``num_candidates`` pinch / tripod grasps, close them and hold-test them in MuJoCo."""
+    """Sample ``num_candidates`` pinch / tripod grasps, close them and hold-test them in MuJoCo.
+
+    ``up`` (K, 3), object frame: the world's up direction in each resting pose the clips will grasp
+    from. Then each contact pair must suit one of these poses: both contacts at least
+    ``cfg.pad_height`` above the object's bottom in that pose, the pinch axis within
+    ``cfg.max_axis_tilt_deg`` of its horizontal, and the palm turned towards its up, so that the
+    fingertips come from above and stay above the platform. Without ``up`` the pads are drawn towards
+    the object's end on the palm side (``cfg.top_sigma``) whatever the pose."""
     cfg = cfg or PinchConfig()
     rng = np.random.default_rng(seed)
     frame = hand_frame(hand)
@@ -343,6 +358,18 @@ def generate_pinch_grasps(
     pts, nrm = _surface(obj, scale, sdf)
     p1, n1, p2, n2 = contact_pairs(sdf, pts, nrm, max_gap, cfg.max_normal_deg)
     verts = sdf.vertices
+    pose_ok = None
+    ups = None if up is None else np.asarray(up, dtype=np.float64).reshape(-1, 3)
+    if ups is not None and len(p1):
+        ups = ups / np.linalg.norm(ups, axis=1, keepdims=True)
+        bottom = (verts @ ups.T).min(0)  # (K,) the resting bottom along each pose's up
+        u = p2 - p1
+        u /= np.linalg.norm(u, axis=1, keepdims=True)
+        low = np.minimum(p1 @ ups.T, p2 @ ups.T) - bottom  # (P, K) the lower contact's height
+        flat = np.abs(u @ ups.T) <= math.sin(math.radians(cfg.max_axis_tilt_deg))
+        pose_ok = (low >= cfg.pad_height) & flat
+        keep = pose_ok.any(1)
+        p1, n1, p2, n2, pose_ok = p1[keep], n1[keep], p2[keep], n2[keep], pose_ok[keep]
     if len(p1):
         # pairs whose line passes near the centre of mass (the object origin) are drawn more often
         u = p2 - p1
@@ -353,6 +380,7 @@ def generate_pinch_grasps(
     groups = probe.groups
     lim = np.array([model.jnt_range[model.joint(nm).id] for nm in hand.finger_dof_names])
     wrists, fingers, opens, touched, fams, drives, goals = [], [], [], [], [], [], []
+    up_ids: list[int] = []
     draws = 0
     rejected = {"deep": 0, "width": 0, "ik": 0, "preshape_touches": 0, "no_contact": 0, "palm_touches": 0}
     while len(wrists) < num_candidates and draws < cfg.max_draws * num_candidates and len(p1):
@@ -374,10 +402,16 @@ def generate_pinch_grasps(
         e2 = np.cross(u, e1)
         phis = rng.uniform(0, 2 * math.pi) + np.arange(cfg.rolls) * 2 * math.pi / cfg.rolls
         dirs = np.cos(phis)[:, None] * e1 + np.sin(phis)[:, None] * e2
-        ext = ((verts - 0.5 * (a + b)) @ dirs.T).max(0)
-        if rng.random() > math.exp(-float(ext.min()) / cfg.top_sigma):
-            rejected["deep"] += 1  # prefer pads near the object's end on the palm side (its top at rest)
-            continue
+        k_up = None
+        if pose_ok is not None and ups is not None:
+            # palm towards the up of a resting pose this pair suits: rolls nearest to it first
+            k_up = int(rng.choice(np.nonzero(pose_ok[i])[0]))
+            ext = -(dirs @ ups[k_up])
+        else:
+            ext = ((verts - 0.5 * (a + b)) @ dirs.T).max(0)
+            if rng.random() > math.exp(-float(ext.min()) / cfg.top_sigma):
+                rejected["deep"] += 1  # prefer pads near the object's end on the palm side (its top at rest)
+                continue
         pick = np.exp(-(ext - ext.min()) / 0.01) + 1e-12
         rolls = rng.choice(cfg.rolls, size=cfg.rolls, replace=False, p=pick / pick.sum())
         tries = [(sh, k) for k in rolls[: cfg.roll_tries] for sh in rng.permutation(len(fits)).tolist()]
@@ -393,6 +427,7 @@ def generate_pinch_grasps(
             opens.append(q_pre)
             touched.append(t_full)
             fams.append(sh.family)
+            up_ids.append(-1 if k_up is None else k_up)
             drives.append(drive)
             goals.append(goal)
             if progress:
@@ -423,6 +458,8 @@ def generate_pinch_grasps(
     gs.energy = (1.0 - np.asarray(gs.meta["hold_per_dir"], dtype=float).mean(1)) + gs.penetration
     gs.meta["open_pose"] = np.array(opens).tolist()
     gs.meta["family"] = fams
+    if ups is not None:
+        gs.meta["up_index"] = up_ids  # the resting pose (row of ``up``) each grasp was placed for
     gs.meta["draws"] = draws
     gs.meta["rejected"] = rejected
     return gs

@@ -38,6 +38,7 @@ from hot.datagen.grasp import GraspConfig, GraspProblem, GraspSet
 from hot.datagen.ik import WristChain
 from hot.datagen.pinch import generate_mixed_grasps, generate_pinch_grasps
 from hot.datagen.skills import (
+    GRASP_ON_PLATFORM,
     REJECT_REASONS,
     SKILLS,
     SkillConfig,
@@ -45,6 +46,7 @@ from hot.datagen.skills import (
     check_plan,
     make_clip,
     plan_to_clip,
+    platform_fit,
     reverse_plan,
 )
 from hot.datagen.stable_poses import StablePoseConfig, load_or_find_stable_poses
@@ -132,6 +134,25 @@ def _open_poses(gs: GraspSet) -> np.ndarray | None:
     return None
 
 
+def _pose_ups(poses, pose_ids: list[int]) -> np.ndarray:
+    """(K, 3) the world's up direction in the object frame of each resting pose ``pose_ids``."""
+    from hot.utils.rotations import quat_conj, quat_rotate
+
+    q = torch.as_tensor(np.asarray(poses.quat)[pose_ids], dtype=torch.float64)
+    z = torch.tensor([[0.0, 0.0, 1.0]], dtype=torch.float64).expand(len(pose_ids), 3)
+    return quat_rotate(quat_conj(q), z).numpy()
+
+
+def _clip_grasps(gs: GraspSet) -> GraspSet:
+    """The grasps as the clips close them: for squeezed grasps the finger reference is the hold test's
+    PD target, the settled pose plus the offset tau / kp (a few mrad) that makes the servos press with
+    the settled torques."""
+    if gs.meta.get("method") in ("wrap", "fc", "pinch", "mix", "auto") and "squeeze_targets" in gs.meta:
+        gs = gs.subset(np.arange(len(gs)))
+        gs.fingers = np.asarray(gs.meta["squeeze_targets"], dtype=gs.fingers.dtype)
+    return gs
+
+
 def _usable(gs: GraspSet) -> np.ndarray:
     """Grasps the clips may use: hold-validated ones, or for kinematic approach-and-close grasps
     (which do not hold) the kinematically usable ones (see hot.datagen.closing)."""
@@ -146,7 +167,7 @@ GRASP_REASONS: dict[str, str] = {
     "penetration": "hand penetrates the object too deeply",
 }
 """Why grasp candidates are not valid (key -> words), counted by :func:`grasp_failures`."""
-PLATFORM_REASONS = ("grasp_below_platform", "no_approach", "hand below the platform")
+PLATFORM_REASONS = ("grasp_meets_platform", "grasp_below_platform", "no_approach", "hand below the platform")
 """Clip failure reasons caused by the platform in a stable pose: the grasp's wrist under it, an
 approach that can only come from below (:func:`hot.datagen.skills._pregrasp` finds starts from
 above only, so one that fails on every draw faces down), or the hand through it."""
@@ -219,6 +240,13 @@ def explain_no_clips(report: dict, cfg: DatagenConfig) -> dict[str, str]:
     return out
 
 
+CACHE_VERSION = 2
+"""Bumped when a code change alters what the same settings generate, so that completion markers and
+grasp caches of older code are not reused: 2 (2026-12-05) = grasps counted and chosen by whether they
+fit the resting poses (:func:`hot.datagen.skills.platform_fit`) and the softer re-squeeze of deep
+holds (:class:`hot.datagen.wrap.WrapConfig`). Markers and caches without a version are from 1."""
+
+
 def _stable_seed(*parts) -> list[int]:
     return [zlib.crc32(str(p).encode()) for p in parts]
 
@@ -255,6 +283,14 @@ def grasp_cache_path(work: Path, hand: HandModel, obj, cfg: DatagenConfig) -> Pa
     }
     if cfg.grasp_method == "mix":
         key["pinch_fraction"] = cfg.pinch_fraction
+    if any(s in GRASP_ON_PLATFORM for s in cfg.skills):
+        # sampling stops at num_grasps grasps that fit the resting poses used
+        key["fit"] = {
+            "version": CACHE_VERSION,
+            "poses": sorted(set(cfg.stable_ids)) or list(range(cfg.num_stable)),
+            "stable": asdict(cfg.stable),
+            "min_wrist_z": cfg.skill.min_wrist_z,
+        }
     return work / f"grasps_{hand.name}_{_digest(key)}.npz"
 
 
@@ -267,6 +303,7 @@ def stable_cache_path(work: Path, obj, cfg: DatagenConfig) -> Path:
 def _settings(hand: HandModel, cfg: DatagenConfig) -> dict:
     d = asdict(cfg)
     d["hand"] = hand.name
+    d["version"] = CACHE_VERSION
     d["skills"] = list(cfg.skills)
     if not d.get("stable_ids"):  # markers written before the option existed stay valid
         d.pop("stable_ids", None)
@@ -299,9 +336,45 @@ def run_object(
     report: dict = {"object": obj.name, "hand": hand.name, "times": {}}
     t0 = time.perf_counter()
 
-    # ---- stage 1: grasps
+    # ---- stable poses (first: the grasp stage counts the grasps that fit them)
+    spath = stable_cache_path(work, obj, cfg)
+    poses = load_or_find_stable_poses(hand, obj, spath, cfg.scale, cfg.seed, cfg.stable)
+    report["times"]["stable_poses_s"] = time.perf_counter() - t0
+    report["stable_poses"] = len(poses)
+    needs_stable = any(s in STABLE_SKILLS for s in cfg.skills)
+    if needs_stable and len(poses) == 0:
+        log(f"[datagen] {hand.name}/{obj.name}: no stable pose found; skills {STABLE_SKILLS} skipped")
+    if cfg.stable_ids:
+        bad = [i for i in cfg.stable_ids if not 0 <= i < len(poses)]
+        if bad:
+            raise ValueError(
+                f"{spath}: stable pose ids {bad} out of range; "
+                f"{obj.name} has {len(poses)} stable poses (0-{len(poses) - 1})"
+            )
+        pose_ids = sorted(set(cfg.stable_ids))
+    else:
+        pose_ids = list(range(min(cfg.num_stable, len(poses))))
+    report["stable_used"] = len(pose_ids)
+
+    # ---- grasps
     gpath = grasp_cache_path(work, hand, obj, cfg)
     prob = GraspProblem(hand, obj, cfg.scale, cfg.grasp)
+    from hot.sim.scene import SceneOptions
+
+    opts = SceneOptions()
+    platform_top = opts.platform_z + opts.platform_size[2] / 2
+    on_platform = bool(pose_ids) and any(s in GRASP_ON_PLATFORM for s in cfg.skills)
+
+    def fits(gs: GraspSet) -> np.ndarray:
+        """(G, poses) whether each grasp, as the clips close it, clears the platform in each used pose."""
+        return platform_fit(prob.kin, _clip_grasps(gs), poses, pose_ids, platform_top, cfg.skill.min_wrist_z)
+
+    def n_ready(sets: list[GraspSet]) -> int:
+        """Usable grasps for the skills asked: those that fit some used pose when clips grasp on the platform."""
+        if not on_platform:
+            return sum(int(_usable(g).sum()) for g in sets)
+        return sum(int((_usable(g) & fits(g).any(1)).sum()) for g in sets)
+
     if gpath.exists():
         grasps = GraspSet.load(gpath)
         t_g = {"synthesis_s": 0.0, "validation_s": 0.0, "cached": True}
@@ -317,14 +390,18 @@ def run_object(
             "closing": generate_closing_grasps,
             "wrap": generate_wrap_grasps,
             "fc": partial(generate_fc_grasps, problem=prob),
-            "pinch": generate_pinch_grasps,
+            # pinches for the resting poses the clips grasp from: fingertips from above, clear of the platform
+            "pinch": partial(generate_pinch_grasps, up=_pose_ups(poses, pose_ids))
+            if on_platform
+            else generate_pinch_grasps,
             "mix": partial(generate_mixed_grasps, pinch_fraction=cfg.pinch_fraction),
         }
         if cfg.grasp_method not in (*samplers, "auto"):
             raise ValueError(
                 f"unknown grasp_method {cfg.grasp_method!r}; use auto or one of {sorted(samplers)}"
             )
-        # auto: power wraps first; only when they fall short, as many pinch/tripod candidates again
+        # auto: power wraps first; only when they fall short (counting, when the clips grasp on the
+        # platform, only grasps that fit a resting pose), as many pinch/tripod candidates again
         phases = (
             [("wrap", budget), ("pinch", budget)]
             if cfg.grasp_method == "auto"
@@ -332,10 +409,11 @@ def run_object(
         )
         for k_phase, (method, phase_budget) in enumerate(phases):
             used = 0
-            if k_phase and pbar and sum(int(_usable(s).sum()) for s in sets) < cfg.num_grasps:
+            ready = n_ready(sets)
+            if k_phase and pbar and ready < cfg.num_grasps:
                 pbar.total += phase_budget
                 pbar.refresh()
-            while used < phase_budget and sum(int(_usable(s).sum()) for s in sets) < cfg.num_grasps:
+            while used < phase_budget and ready < cfg.num_grasps:
                 n = min(cfg.grasp.batch_size, phase_budget - used)
                 seed_b = (gen_seed + b) % (2**63)
                 tc = time.perf_counter()
@@ -351,6 +429,7 @@ def run_object(
                 used += n
                 done_n += n
                 b += 1
+                ready = n_ready(sets)
         if pbar:
             pbar.close()
         grasps = GraspSet.concat(sets)  # per-grasp meta lists are concatenated too
@@ -362,7 +441,9 @@ def run_object(
     report["times"]["grasp_validation_s"] = t_g["validation_s"]
     report["hold_validated"] = int(np.asarray(grasps.valid).sum())
     valid_idx = np.nonzero(_usable(grasps))[0]
-    order = valid_idx[np.argsort(grasps.energy[valid_idx], kind="stable")][: cfg.num_grasps]
+    fit = fits(grasps) if on_platform else np.ones((len(grasps), max(len(pose_ids), 1)), dtype=bool)
+    # lowest energy first, but grasps that fit a resting pose before those that fit none
+    order = valid_idx[np.lexsort((grasps.energy[valid_idx], ~fit[valid_idx].any(1)))][: cfg.num_grasps]
     report["candidates"] = len(grasps)
     report["valid"] = int(len(valid_idx))
     report["pass_rate"] = float(len(valid_idx) / max(len(grasps), 1))
@@ -377,6 +458,8 @@ def run_object(
         report["valid_by_family"] = {
             str(f): [int((usable & (fam_a == f)).sum()), int((fam_a == f).sum())] for f in sorted(set(fam))
         }
+    if on_platform:
+        report["platform_fit"] = int(fit[valid_idx].any(1).sum())
     if len(order) == 0:
         log(
             f"[datagen] {hand.name}/{obj.name}: grasp synthesis gave 0 valid grasps out of {len(grasps)}; "
@@ -387,27 +470,13 @@ def run_object(
         report["times"]["total_s"] = time.perf_counter() - t0
         _write_json(marker, {"settings": settings, "report": report})
         return report
-    used = grasps.subset(order)
-    if used.meta.get("method") in ("wrap", "fc", "pinch", "mix", "auto") and "squeeze_targets" in used.meta:
-        # the clips' finger reference is the hold test's PD target: the settled pose plus the
-        # offset tau / kp (a few mrad) that makes the servos press with the settled torques
-        used.fingers = np.asarray(used.meta["squeeze_targets"], dtype=used.fingers.dtype)
+    used = _clip_grasps(grasps.subset(order))
+    fit_used = fit[order]
 
-    # ---- stage 2: stable poses
-    t1 = time.perf_counter()
-    spath = stable_cache_path(work, obj, cfg)
-    poses = load_or_find_stable_poses(hand, obj, spath, cfg.scale, cfg.seed, cfg.stable)
-    report["times"]["stable_poses_s"] = time.perf_counter() - t1
-    report["stable_poses"] = len(poses)
-    needs_stable = any(s in STABLE_SKILLS for s in cfg.skills)
-    if needs_stable and len(poses) == 0:
-        log(f"[datagen] {hand.name}/{obj.name}: no stable pose found; skills {STABLE_SKILLS} skipped")
-
-    # ---- stage 3: clips
+    # ---- clips
     t2 = time.perf_counter()
-    from hot.sim.scene import SceneOptions, compile_scene
+    from hot.sim.scene import compile_scene
 
-    opts = SceneOptions()
     model, _ = compile_scene(hand, obj, cfg.scale)
     ctx = SkillContext(
         hand=hand,
@@ -416,23 +485,12 @@ def run_object(
         sdf=prob.sdf,
         grasps=used,
         poses=poses,
-        platform_top=opts.platform_z + opts.platform_size[2] / 2,
+        platform_top=platform_top,
         cfg=cfg.skill,
         open_pose=sampler_open_pose(hand, str(used.meta.get("method", ""))),
         open_poses=_open_poses(used),
     )
     jobs = []
-    if cfg.stable_ids:
-        bad = [i for i in cfg.stable_ids if not 0 <= i < len(poses)]
-        if bad:
-            raise ValueError(
-                f"{spath}: stable pose ids {bad} out of range; "
-                f"{obj.name} has {len(poses)} stable poses (0-{len(poses) - 1})"
-            )
-        pose_ids = sorted(set(cfg.stable_ids))
-    else:
-        pose_ids = list(range(min(cfg.num_stable, len(poses))))
-    report["stable_used"] = len(pose_ids)
     for skill in cfg.skills:
         stables = pose_ids if skill in STABLE_SKILLS else range(1)
         for s in stables:
@@ -455,7 +513,10 @@ def run_object(
         # place k is the reversal of grasp k: same generator
         key = "grasp" if skill == "place" else skill
         rng = np.random.default_rng(_stable_seed(cfg.seed, obj.name, hand.name, key, s, gid, k))
-        if key == "grasp" and (s, gid, k) in grasp_draws:  # the other of grasp/place: same draw
+        if on_platform and skill in GRASP_ON_PLATFORM and not fit_used[g, pose_ids.index(s)]:
+            # the hand closed at this grasp goes through the platform: every draw would fail
+            plan, clip, why = None, None, {"grasp_meets_platform": 1}
+        elif key == "grasp" and (s, gid, k) in grasp_draws:  # the other of grasp/place: same draw
             plan, clip, tries, why = grasp_draws.pop((s, gid, k))
         else:
             why = {}

@@ -741,6 +741,47 @@ def check_plan(ctx: SkillContext, p: Plan) -> str | None:
     return None
 
 
+GRASP_ON_PLATFORM = ("grasp", "place", "regrasp", "long")
+"""Skills whose clips hold grasp ``g`` on the object resting in stable pose ``s``: a (grasp, pose) pair
+that fails :func:`platform_fit` can give none of their clips."""
+
+
+def platform_fit(
+    kin: HandKinematics,
+    grasps: GraspSet,
+    poses: StablePoses,
+    pose_ids: list[int],
+    platform_top: float,
+    min_wrist_z: float,
+) -> np.ndarray:
+    """Which grasps can be taken from which resting poses: ``(G, len(pose_ids))`` bool.
+
+    Grasp ``g`` fits pose ``s`` when, closed on the object resting in that pose, its wrist is at least
+    ``min_wrist_z`` high and every hand surface sample lies above the platform top (with the 1 mm
+    tolerance of :func:`check_plan`). A grasp clip holds exactly this configuration for
+    ``hold_frames`` frames, so a pair that does not fit fails every draw: wraps that enclose a thin
+    object lying down put their fingers through the platform. Heading and position on the platform
+    do not change the heights, so one placement per pose decides.
+    """
+    g_n = len(grasps)
+    out = np.zeros((g_n, len(pose_ids)), dtype=bool)
+    if g_n == 0 or not pose_ids:
+        return out
+    wp_o = torch.as_tensor(np.asarray(grasps.wrist_pos_o), dtype=torch.float64)
+    wq_o = torch.as_tensor(np.asarray(grasps.wrist_quat_o), dtype=torch.float64)
+    fingers = torch.as_tensor(np.asarray(grasps.fingers), dtype=torch.float32)
+    for j, s in enumerate(pose_ids):
+        o_pos = torch.tensor([0.0, 0.0, float(poses.z[s])], dtype=torch.float64).expand(g_n, 3)
+        o_quat = torch.as_tensor(poses.quat[s], dtype=torch.float64).expand(g_n, 4)
+        w_pos, w_quat = _attach(o_pos, o_quat, wp_o, wq_o)
+        with torch.no_grad():
+            pos, brot = kin.forward(w_pos.float(), quat_to_matrix(w_quat).float(), fingers)
+            pts, _ = kin.surface(pos, brot)
+        low = pts[..., 2].amin(dim=-1).numpy()
+        out[:, j] = (w_pos[:, 2].numpy() >= min_wrist_z) & (low >= platform_top - 1e-3)
+    return out
+
+
 def plan_to_clip(ctx: SkillContext, p: Plan) -> MotionClip | None:
     """IK + key-body FK; None if any frame fails the IK check."""
     ik = wrist_ik(ctx.chain, p.wrist_pos, p.wrist_quat)
@@ -782,6 +823,7 @@ REJECT_REASONS: dict[str, str] = {
     "hand below the platform": "hand collides with the platform",
     "hand touches the object on a no-contact frame": "hand touches the object on a no-contact frame",
     "ik": "wrist IK failure",
+    "grasp_meets_platform": "the hand, closed at the grasp, meets the platform in this stable pose",
 }
 """Why a clip attempt fails (key -> words): the planners' :func:`_reject` keys, :func:`check_plan`'s
 reasons and IK. The pipeline counts failed clip jobs by their most frequent reason."""

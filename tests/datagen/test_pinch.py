@@ -130,3 +130,32 @@ def test_report_counts_by_family_and_clips_use_the_preshape(tmp_path):
     run_object(tiny_hand(), obj, out2, replace(cfg), log=lambda s: None)
     clip2 = load_clip(next(out2.rglob("001_Tall_0_0-0.pt")))
     assert np.allclose(clip2.dof_pos[0, -4:].numpy(), 0.0, atol=1e-5)
+
+
+def test_pinches_for_resting_poses_come_from_above(tmp_path):
+    """A screwdriver lying on the platform: pinches drawn for its resting poses (``up``) have the palm
+    above the object in the pose they were drawn for and their pads level; pinches drawn for the free
+    object come from any side. In the datagen pipeline (MANO, seed 0, grasp/move/place, 8 grasps) this
+    gave the Screwdriver 8 grasp clips instead of 1 (docs/dev/2026-12-05-session-14.md)."""
+    from hot.assets.objects import get_object
+    from hot.datagen.pipeline import _pose_ups
+    from hot.datagen.stable_poses import StablePoseConfig, load_or_find_stable_poses
+
+    hand, obj = get_hand("mano"), get_object("Screwdriver")
+    poses = load_or_find_stable_poses(hand, obj, tmp_path / "poses.npz", 1.0, 0, StablePoseConfig())
+    ups = _pose_ups(poses, [0, 1, 2])
+    assert np.allclose(np.linalg.norm(ups, axis=1), 1.0)
+    heights = {}
+    for mode, up in (("rest", ups), ("free", None)):
+        gs = generate_pinch_grasps(hand, obj, num_candidates=8, seed=0, cfg=FAST, up=up)
+        assert len(gs) >= 6
+        if mode == "rest":
+            k = np.asarray(gs.meta["up_index"])
+            assert len(k) == len(gs) and set(k.tolist()) <= {0, 1, 2}
+            heights[mode] = (gs.wrist_pos_o * ups[k]).sum(1)
+        else:
+            assert "up_index" not in gs.meta
+            heights[mode] = (gs.wrist_pos_o @ ups.T).max(1)  # the best of the three poses
+    # the wrist (palm) sits well above the object's centre in its pose, after the squeeze
+    assert (heights["rest"] > 0.1).all(), heights  # measured 0.112-0.126 m
+    assert (heights["free"] < 0.1).any(), heights  # 0.031-0.121 m: from the side too

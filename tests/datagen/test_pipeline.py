@@ -139,10 +139,16 @@ def test_caches_are_keyed_by_the_settings_that_made_them(tmp_path):
     obj = tiny_box(tmp_path, half=BOX_HALF, name="Tall")
     work, hand = tmp_path / "_datagen" / "Tall", tiny_hand()
     base = _cfg()
-    same = grasp_cache_path(
-        work, hand, obj, replace(base, skills=("grasp",), num_stable=2, clips_per_grasp=3)
-    )
+    same = grasp_cache_path(work, hand, obj, replace(base, skills=("grasp",), clips_per_grasp=3))
     assert same == grasp_cache_path(work, hand, obj, base)  # clip-only settings share the grasps
+    # the resting poses shape the grasps when clips grasp on the platform (sampling stops at enough
+    # grasps that fit them), and only then
+    assert grasp_cache_path(work, hand, obj, replace(base, num_stable=2)) != same
+    assert grasp_cache_path(work, hand, obj, replace(base, num_stable=5, stable_ids=(0,))) == same
+    move = replace(base, skills=("move",))
+    assert grasp_cache_path(work, hand, obj, replace(move, num_stable=2)) == grasp_cache_path(
+        work, hand, obj, move
+    )
     others = [
         replace(base, seed=5),
         replace(base, scale=1.3),
@@ -325,3 +331,65 @@ def test_auto_tries_pinches_only_when_wraps_fall_short(tmp_path, monkeypatch, wr
     assert rep["valid"] == 2 and rep["candidates"] == (4 if expect_pinch else 2)
     fam = rep.get("valid_by_family", {})
     assert fam == ({"pinch": [2, 2], "wrap": [0, 2]} if expect_pinch else {"wrap": [2, 2]})
+
+
+def _below(n=2):
+    """Grasps from under the box, palm up: in its standing pose the hand is through the platform."""
+    gs = top_grasp(n)
+    gs.wrist_pos_o[:, 2] *= -1
+    gs.wrist_quat_o[:] = [[0.0, 1.0, 0.0, 0.0], [0.0, np.sqrt(0.5), np.sqrt(0.5), 0.0]][:n]
+    return gs
+
+
+def test_platform_fit_tells_grasps_from_above_and_below(tmp_path):
+    from hot.datagen.kinematics import HandKinematics
+    from hot.datagen.skills import platform_fit
+
+    kin = HandKinematics(tiny_hand())
+    pose = standing_pose()
+    above = platform_fit(kin, top_grasp(2), pose, [0], 0.105, 0.05)
+    below = platform_fit(kin, _below(2), pose, [0], 0.105, 0.05)
+    assert above.shape == (2, 1) and above.all()
+    assert below.shape == (2, 1) and not below.any()
+    # a platform raised above the grasp's hand rejects the top grasp too
+    assert not platform_fit(kin, top_grasp(2), pose, [0], 1.0, 0.05).any()
+    assert platform_fit(kin, top_grasp(2), pose, [], 0.105, 0.05).shape == (2, 0)
+
+
+@pytest.mark.parametrize("skills,expect_pinch", [(("grasp",), True), (("move",), False)])
+def test_auto_counts_grasps_that_clear_the_platform(tmp_path, monkeypatch, skills, expect_pinch):
+    """Wraps that hold but go through the platform in every resting pose do not count for grasp clips:
+    auto adds pinches, and the clips use the ones that fit. Move clips need no platform."""
+    import hot.datagen.pipeline as pl
+
+    calls = []
+
+    def wraps(hand, obj, scale, n, seed=0, progress=None, **kw):
+        calls.append("wrap")
+        return _below(2)
+
+    def pinches(hand, obj, scale, n, seed=0, progress=None, **kw):
+        calls.append("pinch")
+        gs = top_grasp(2)
+        gs.energy[:] = 1.0  # worse than the wraps: chosen only because they fit
+        gs.meta.update(family=["pinch"] * 2, open_pose=[[0.0] * 4] * 2)
+        return gs
+
+    monkeypatch.setattr(pl, "generate_wrap_grasps", wraps)
+    monkeypatch.setattr(pl, "generate_pinch_grasps", pinches)
+    obj = tiny_box(tmp_path, half=BOX_HALF, name="Tall")
+    out = tmp_path / "out"
+    cfg = DatagenConfig(
+        skills=skills, num_grasps=2, num_stable=1, max_candidates=2, grasp_method="auto",
+        grasp=GraspConfig(batch_size=2, iters=5), stable=StablePoseConfig(num_drops=8),
+    )  # fmt: skip
+    standing_pose().save(stable_cache_path(out / "_datagen" / obj.name, obj, cfg))
+    rep = run_object(tiny_hand(), obj, out, cfg, log=lambda s: None)
+    assert calls == (["wrap", "pinch"] if expect_pinch else ["wrap"])
+    if expect_pinch:
+        assert rep["valid"] == 4 and rep["platform_fit"] == 2
+        assert rep["clips"]["grasp"] == 2, rep
+        names = sorted(p.name for p in (out / "tall" / "grasp_higher_kp").glob("*.pt"))
+        assert names == ["001_Tall_0_2-0.pt", "001_Tall_0_3-0.pt"]  # the pinches (ids 2, 3), not the wraps
+    else:
+        assert "platform_fit" not in rep and rep["clips"]["move"] == 2
