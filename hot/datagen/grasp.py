@@ -200,13 +200,18 @@ class GraspSet:
 
     @staticmethod
     def concat(sets: list[GraspSet]) -> GraspSet:
+        # empty sets add no grasps; their meta lacks the per-grasp lists, which kept the first set's
+        # list (one entry per grasp of that set only) for the whole concatenation
+        sets = [s for s in sets if len(s)] or sets[:1]
         meta = dict(sets[0].meta) if sets else {}
-        # per-grasp lists in meta (one entry per grasp) are concatenated too
+        # per-grasp lists in meta (one entry per grasp) are concatenated too; one that some set lacks
+        # is dropped rather than left shorter than the grasps
         for k, v in list(meta.items()):
-            if isinstance(v, list) and all(
-                isinstance(s.meta.get(k), list) and len(s.meta[k]) == len(s) for s in sets
-            ):
-                meta[k] = [x for s in sets for x in s.meta[k]]
+            if isinstance(v, list) and len(v) == len(sets[0]):
+                if all(isinstance(s.meta.get(k), list) and len(s.meta[k]) == len(s) for s in sets):
+                    meta[k] = [x for s in sets for x in s.meta[k]]
+                elif len(sets) > 1:
+                    del meta[k]
         return GraspSet(
             **{k: np.concatenate([getattr(s, k) for s in sets]) for k in GraspSet.ARRAYS},
             meta=meta,

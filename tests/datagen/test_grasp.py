@@ -4,7 +4,7 @@ import torch
 from helpers import VAL_BOX_HALF, top_grasp
 from tiny_assets import tiny_box, tiny_hand
 
-from hot.datagen.grasp import GraspConfig, GraspProblem, synthesize_grasps, validate_grasps
+from hot.datagen.grasp import GraspConfig, GraspProblem, GraspSet, synthesize_grasps, validate_grasps
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +78,19 @@ def test_validation_accepts_good_rejects_bad(tall_problem):
     assert gs.valid[0], gs.meta["validation"]
     assert not gs.valid[1] and max(gs.meta["validation"]["max_drift"][1:2]) > 0.02
     assert not gs.valid[2] and gs.penetration[2] > 0.002
+
+
+def test_concat_keeps_per_grasp_meta_past_empty_sets():
+    """A sampler batch that yields no grasp (its meta has no per-grasp lists) used to leave the first
+    batch's lists, shorter than the grasps, in the concatenation: the clips then read another grasp's
+    finger targets, or crashed (Book, 161 grasps with 64 squeeze targets)."""
+    a, b, empty = top_grasp(2), top_grasp(2), top_grasp(2).subset(np.zeros(2, dtype=bool))
+    for s, tag in ((a, "a"), (b, "b")):
+        s.meta["squeeze_targets"] = [[tag]] * 2
+    empty.meta.pop("squeeze_targets", None)
+    out = GraspSet.concat([a, empty, b])
+    assert len(out) == 4 and out.meta["squeeze_targets"] == [["a"], ["a"], ["b"], ["b"]]
+    # a list that a non-empty set lacks is dropped, not left short
+    b.meta.pop("squeeze_targets")
+    assert "squeeze_targets" not in GraspSet.concat([a, b]).meta
+    assert GraspSet.concat([empty]).meta.get("object") == "Tall"

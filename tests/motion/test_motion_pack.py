@@ -66,5 +66,6 @@ def test_shipped_motions_are_packed() -> None:
     total = sum(os.path.getsize(f) for f in files)
     # budget raised from 40 to 45 MB for the regenerated Allegro grasp/move/place set (102 clips, +1.3 MB),
     # then to 50 MB for the 20-object sets: training clips of 12 objects (3.2 MB) and held-out clips of 19
-    # objects (4.5 MB), so that test.sh tabulates every object out of the box
-    assert total < 50e6, f"shipped motions are {total / 1e6:.1f} MB, over the 50 MB budget"
+    # objects (4.5 MB), so that test.sh tabulates every object out of the box; then to 55 MB for the
+    # training clips of six more objects (Duck, Mug, Phone, Screwdriver, Stapler, TennisBall; +3.0 MB)
+    assert total < 55e6, f"shipped motions are {total / 1e6:.1f} MB, over the 55 MB budget"
