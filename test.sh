@@ -2,7 +2,7 @@
 # Object x skill evaluation (upstream test.sh, without grepping logs): runs --test for every object/skill
 # folder of DATASET and writes ${OUT}.{csv,md} (default output/test_table); missing data or a missing
 # checkpoint is reported in the table. With no settings it tabulates the shipped 15-object MANO student over the
-# 19 objects with held-out clips in hot/data/motions/dexgrasp_heldout_mano_20obj (OBJECTS=all; 39 s on 2 cores):
+# 20 objects with held-out clips in hot/data/motions/dexgrasp_heldout_mano_20obj (OBJECTS=all; 60 s on 2 cores):
 #   bash test.sh
 #   CHECKPOINT_PATH=checkpoint/mano/mano_bottle_grasp-move-place.pth OBJECTS="Bottle Box" bash test.sh
 # With POLICIES, several policies on the same clips in one table (hand x object x skill x policy), with each

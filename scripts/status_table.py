@@ -43,7 +43,7 @@ POLICIES = [
     ),
     (
         "MANO student `checkpoint/mano/mano_15obj_student.pth`",
-        "unseen (Duck, Mug, Phone, Stapler, Sword)",
+        "unseen (Duck, Mug, Phone, Stapler, Sword, TennisBall)",
         {"*": "student_15obj_summary.csv"},
     ),
     (
@@ -53,7 +53,7 @@ POLICIES = [
     ),
     (
         "open-loop replay of the reference (no policy)",
-        "unseen (the same 5 objects)",
+        "unseen (the same 6 objects)",
         {"*": "openloop_15obj_summary.csv"},
     ),
     ("MANO student `checkpoint/mano/mano_3obj_student.pth`", "Bottle", {"*": "student_3obj_heldout.csv"}),
