@@ -52,3 +52,16 @@ def test_missing_params_key_names_file(tmp_path):
     bad.write_text("config: {}\n")
     with pytest.raises(ValueError, match="bad.yaml: top-level key 'params' missing"):
         adapter.load_train_cfg(bad)
+
+
+def test_cpu_configs_differ_from_each_other_only_in_the_network():
+    """skillmimic_sparse_cpu.yaml is skillmimic_denseobj_cpu.yaml with a plain MLP (20 sparse keypoints)."""
+    dense = adapter.load_train_cfg(RLG / "skillmimic_denseobj_cpu.yaml")["params"]
+    sparse = adapter.load_train_cfg(RLG / "skillmimic_sparse_cpu.yaml")["params"]
+    assert (
+        sparse["network"]["name"] == adapter.NETWORK_MLP
+        and dense["network"]["name"] == adapter.NETWORK_DENSEOBJ
+    )
+    assert sparse["network"]["mlp"] == dense["network"]["mlp"]
+    same = {k: v for k, v in dense["config"].items() if k != "name"}
+    assert {k: sparse["config"][k] for k in same} == same
