@@ -283,10 +283,10 @@ def grasp_cache_path(work: Path, hand: HandModel, obj, cfg: DatagenConfig) -> Pa
     }
     if cfg.grasp_method == "mix":
         key["pinch_fraction"] = cfg.pinch_fraction
+    key["version"] = CACHE_VERSION  # code changes that alter the grasps (the re-squeeze) bump it
     if any(s in GRASP_ON_PLATFORM for s in cfg.skills):
         # sampling stops at num_grasps grasps that fit the resting poses used
         key["fit"] = {
-            "version": CACHE_VERSION,
             "poses": sorted(set(cfg.stable_ids)) or list(range(cfg.num_stable)),
             "stable": asdict(cfg.stable),
             "min_wrist_z": cfg.skill.min_wrist_z,
