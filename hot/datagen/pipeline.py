@@ -369,11 +369,12 @@ def run_object(
         """(G, poses) whether each grasp, as the clips close it, clears the platform in each used pose."""
         return platform_fit(prob.kin, _clip_grasps(gs), poses, pose_ids, platform_top, cfg.skill.min_wrist_z)
 
-    def n_ready(sets: list[GraspSet]) -> int:
-        """Usable grasps for the skills asked: those that fit some used pose when clips grasp on the platform."""
+    def n_ready(gs: GraspSet) -> int:
+        """Usable grasps of one batch for the skills asked: those that fit some used pose when clips grasp on
+        the platform."""
         if not on_platform:
-            return sum(int(_usable(g).sum()) for g in sets)
-        return sum(int((_usable(g) & fits(g).any(1)).sum()) for g in sets)
+            return int(_usable(gs).sum())
+        return int((_usable(gs) & fits(gs).any(1)).sum())
 
     if gpath.exists():
         grasps = GraspSet.load(gpath)
@@ -407,9 +408,9 @@ def run_object(
             if cfg.grasp_method == "auto"
             else [(cfg.grasp_method, budget)]
         )
+        ready = 0  # usable grasps so far, each batch counted once
         for k_phase, (method, phase_budget) in enumerate(phases):
             used = 0
-            ready = n_ready(sets)
             if k_phase and pbar and ready < cfg.num_grasps:
                 pbar.total += phase_budget
                 pbar.refresh()
@@ -429,7 +430,7 @@ def run_object(
                 used += n
                 done_n += n
                 b += 1
-                ready = n_ready(sets)
+                ready += n_ready(gs)
         if pbar:
             pbar.close()
         grasps = GraspSet.concat(sets)  # per-grasp meta lists are concatenated too
