@@ -100,6 +100,13 @@ class FlightDesign:
     """Flight time (s), uniform; with the distance it sets the arrival speed."""
     max_spin: float = 3.0
     """Largest spin (rad/s) of the flying object."""
+    over_palm: float = 0.0
+    """When > 0 (with ``palm_up``), the catch pose puts the object's centre above the palm centre: the
+    direction from the palm centre to the object's centre in the grasp points up to within this angle
+    (rad), with a random turn about the vertical, and the object falls onto the hand from above. An
+    object whose centre lies off the palm rolls or slides off it before the fingers close (open loop on
+    MANO Bottle catches: 2 of 8 held with the centre 7.6-8.7 cm off the palm centre's normal, against 18
+    of 24 within 6 cm). A grasp that cannot meet both rules gives no catch (reason ``catch_off_palm``)."""
 
 
 @dataclass
@@ -140,12 +147,15 @@ class SkillConfig:
     0.27-0.30 m, so even an exact replay failed the metric."""
     catch: FlightDesign = field(
         default_factory=lambda: FlightDesign(
-            palm_up=0.8, dist=(0.1, 0.25), flight_s=(0.15, 0.3), max_spin=1.0
+            palm_up=0.8, dist=(0.1, 0.25), flight_s=(0.15, 0.3), max_spin=1.0, over_palm=0.2
         )
     )
-    """How catch clips fly: a toss of 0.1-0.25 m onto an upturned palm. Open loop on MANO Bottle clips of two
-    seeds (10 per seed, docs/dev/2026-12-05-session-10.md): 65 % (13 of 20), against 6 % (1 of 18) with the
-    throw design below, which launches along the grasp opening and often past the palm."""
+    """How catch clips fly: a toss of 0.1-0.25 m onto an upturned palm, the object's centre above the palm
+    centre. Open loop on MANO Bottle clips of two seeds (10 per seed, docs/dev/2026-12-05-session-10.md):
+    65 % (13 of 20), against 6 % (1 of 18) with the throw design below, which launches along the grasp
+    opening and often past the palm. With the centre over the palm (``over_palm`` 0.2; session 15, dev
+    seeds 3 and 5): 24 of 24 against 20 of 32 without; the grasps whose centre lies off the palm give no
+    catch (4 of 16 jobs per seed)."""
     throw: FlightDesign = field(default_factory=FlightDesign)
     """How throw clips (reversed catches) fly: the original catch design, launched along the grasp opening."""
     catch_match_frames: int = 0
@@ -165,6 +175,7 @@ class SkillConfig:
 
 
 _PALM_NORMALS: dict[str, np.ndarray] = {}
+_PALM_CENTERS: dict[str, np.ndarray] = {}
 
 
 @dataclass
@@ -210,6 +221,15 @@ class SkillContext:
 
             _PALM_NORMALS[self.hand.name] = np.asarray(hand_frame(self.hand).palm_normal, dtype=np.float64)
         return torch.tensor(_PALM_NORMALS[self.hand.name])
+
+    @property
+    def palm_center(self) -> torch.Tensor:
+        """Palm centre in the wrist frame (``hot.datagen.closing.hand_frame``), computed once per hand."""
+        if self.hand.name not in _PALM_CENTERS:
+            from hot.datagen.closing import hand_frame
+
+            _PALM_CENTERS[self.hand.name] = np.asarray(hand_frame(self.hand).palm_center, dtype=np.float64)
+        return torch.tensor(_PALM_CENTERS[self.hand.name])
 
     def open_for(self, g: int) -> torch.Tensor:
         """The open hand of grasp ``g``'s approach and release."""
@@ -561,25 +581,78 @@ def skill_rotate(ctx: SkillContext, g: int, s: int, rng) -> Plan | None:
     return plan.pad(first=10, last=max(10, 120 - n - 10))
 
 
+def _quat_between(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """The shortest rotation taking unit vector ``a`` onto unit vector ``b`` (wxyz)."""
+    axis = torch.linalg.cross(a, b)
+    s, c = float(axis.norm()), float(a @ b)
+    if s < 1e-9:
+        if c > 0:
+            return torch.tensor([1.0, 0.0, 0.0, 0.0], dtype=torch.float64)
+        perp = torch.linalg.cross(a, torch.tensor([1.0, 0.0, 0.0], dtype=torch.float64))
+        if float(perp.norm()) < 1e-6:
+            perp = torch.linalg.cross(a, torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64))
+        return quat_from_axis_angle(perp / perp.norm(), torch.tensor(math.pi, dtype=torch.float64))
+    return quat_from_axis_angle(axis / s, torch.tensor(math.atan2(s, c), dtype=torch.float64))
+
+
+def _over_palm_pose(
+    ctx: SkillContext, wp_o: torch.Tensor, wq_o: torch.Tensor, rng, design: FlightDesign
+) -> torch.Tensor | None:
+    """A wrist orientation (world, wxyz) that puts the object's centre above the palm centre within
+    ``design.over_palm`` (random turn about the vertical) with the palm facing up at least
+    ``design.palm_up``; None when the grasp's centre lies too far off the palm for both."""
+    centre = -quat_rotate(quat_conj(wq_o), wp_o) - ctx.palm_center  # palm centre -> object, wrist frame
+    d = centre / centre.norm()
+    z = torch.tensor([0.0, 0.0, 1.0], dtype=torch.float64)
+    to_z = _quat_between(d, z)
+    for _ in range(50):
+        tilt = math.acos(1.0 - rng.uniform(0.0, 1.0) * (1.0 - math.cos(design.over_palm)))
+        az = rng.uniform(-math.pi, math.pi)
+        up = torch.tensor(
+            [math.sin(tilt) * math.cos(az), math.sin(tilt) * math.sin(az), math.cos(tilt)],
+            dtype=torch.float64,
+        )
+        q = quat_mul(_quat_between(z, up), quat_mul(_yaw_quat(rng.uniform(-math.pi, math.pi)), to_z))
+        if float(quat_rotate(q, ctx.palm_normal)[2]) > design.palm_up:
+            return quat_normalize(q)
+    return None
+
+
+def _catch_pose(
+    ctx: SkillContext, wp_o: torch.Tensor, wq_o: torch.Tensor, rng, design: FlightDesign
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(wrist orientation, unit direction the object comes in from) of a catch, both world; None if
+    no draw meets ``design``'s rule."""
+    to_obj = -quat_rotate(quat_conj(wq_o), wp_o)  # wrist -> object, wrist frame
+    if design.palm_up > 0 and design.over_palm > 0:
+        wq_c = _over_palm_pose(ctx, wp_o, wq_o, rng, design)
+        if wq_c is None:
+            return None
+        centre = to_obj - ctx.palm_center
+        return wq_c, quat_rotate(wq_c, centre / centre.norm())
+    for _ in range(200 if design.palm_up > 0 else 50):
+        wq_c = _random_quat(rng)
+        if design.palm_up > 0:
+            o_dir = quat_rotate(wq_c, ctx.palm_normal)
+            if float(o_dir[2]) > design.palm_up:
+                return wq_c, o_dir
+        else:
+            o_dir = quat_rotate(wq_c, to_obj / to_obj.norm())
+            if float(o_dir[2]) > design.min_up:
+                return wq_c, o_dir
+    return None
+
+
 def _catch(ctx: SkillContext, g: int, rng, design: FlightDesign) -> Plan | None:
     """Ballistic flight into the open hand, then fingers close while the hand absorbs the motion."""
     wp_o, wq_o, fingers = ctx.grasp_tf(g)
-    # catch pose: random wrist orientation whose grasp opening (wrist -> object) is not pointing down,
-    # or (design.palm_up) whose palm faces up; the object comes in along that direction
-    palm = ctx.palm_normal if design.palm_up > 0 else None
-    for _ in range(50 if palm is None else 200):
-        wq_c = _random_quat(rng)
-        if palm is None:
-            o_dir = quat_rotate(wq_c, -quat_rotate(quat_conj(wq_o), wp_o))  # wrist -> object, world
-            o_dir = o_dir / o_dir.norm()
-            if float(o_dir[2]) > design.min_up:
-                break
-        else:
-            o_dir = quat_rotate(wq_c, palm)
-            if float(o_dir[2]) > design.palm_up:
-                break
-    else:
-        return None
+    # catch pose: a wrist orientation whose grasp opening (wrist -> object) is not pointing down, or
+    # (design.palm_up) whose palm faces up; the object comes in along that direction. With
+    # design.over_palm the object's centre sits above the palm centre and falls onto it from above.
+    picked = _catch_pose(ctx, wp_o, wq_o, rng, design)
+    if picked is None:
+        return _reject(ctx, "catch_off_palm") if design.over_palm > 0 and design.palm_up > 0 else None
+    wq_c, o_dir = picked
     xy = rng.uniform(-0.3, 0.3, 2)
     w_c = torch.tensor([xy[0], xy[1], rng.uniform(0.5, 0.8)], dtype=torch.float64)
     o_c, oq_c = _detach(w_c[None], wq_c[None], wp_o, wq_o)
@@ -824,6 +897,7 @@ REJECT_REASONS: dict[str, str] = {
     "hand touches the object on a no-contact frame": "hand touches the object on a no-contact frame",
     "ik": "wrist IK failure",
     "grasp_meets_platform": "the hand, closed at the grasp, meets the platform in this stable pose",
+    "catch_off_palm": "the object's centre lies too far off the palm for the hand to catch it palm up",
 }
 """Why a clip attempt fails (key -> words): the planners' :func:`_reject` keys, :func:`check_plan`'s
 reasons and IK. The pipeline counts failed clip jobs by their most frequent reason."""

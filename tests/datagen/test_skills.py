@@ -167,6 +167,41 @@ def test_palm_up_catch_drops_the_object_onto_the_palm(ctx):
         assert float(plan.obj_pos[held, 2].min()) >= ctx.cfg.catch_min_z
 
 
+def test_over_palm_catch_puts_the_object_centre_above_the_palm(ctx):
+    # over_palm: the direction from the palm centre to the object's centre points up within the tilt, the palm faces up,
+    # and the object falls in from above onto that spot
+    from dataclasses import replace
+
+    from hot.utils.rotations import quat_conj, quat_rotate
+
+    tilt = 0.2
+    design = FlightDesign(palm_up=0.5, over_palm=tilt, dist=(0.1, 0.2), flight_s=(0.15, 0.25), max_spin=0.0)
+    c_ctx = replace(ctx, cfg=replace(ctx.cfg, catch=design))
+    centre_w = (
+        -quat_rotate(
+            quat_conj(torch.as_tensor(ctx.grasps.wrist_quat_o[0], dtype=torch.float64)),
+            torch.as_tensor(ctx.grasps.wrist_pos_o[0], dtype=torch.float64),
+        )
+        - ctx.palm_center
+    )  # palm centre -> object centre, wrist frame
+    for seed in range(4):
+        plan, clip, _ = make_clip(c_ctx, "catch", 0, 0, np.random.default_rng(seed))
+        assert clip is not None
+        c = int((plan.contact == 0).sum()) + 3  # first held frame
+        up = quat_rotate(plan.wrist_quat[c], centre_w / centre_w.norm())
+        assert float(up[2]) >= math.cos(tilt) - 1e-6
+        assert float(quat_rotate(plan.wrist_quat[c], ctx.palm_normal)[2]) >= 0.5
+        v_in = plan.obj_pos[c] - plan.obj_pos[c - 1]
+        assert float(v_in[2]) < -0.9 * float(v_in.norm())  # falling onto it from above (no spin, short toss)
+    # a palm-up rule the grasp cannot meet with its centre over the palm: no catch, and the reason is named
+    strict = replace(ctx, cfg=replace(ctx.cfg, catch=replace(design, palm_up=0.999, over_palm=0.01)))
+    cos = float(centre_w @ ctx.palm_normal / centre_w.norm())
+    assert cos < 0.99  # the test grasp's centre is not exactly on the palm normal
+    why: dict[str, int] = {}
+    assert make_clip(strict, "catch", 0, 0, np.random.default_rng(0), why=why)[1] is None
+    assert why == {"catch_off_palm": strict.cfg.max_tries}
+
+
 def test_all_skills_registered():
     assert set(SKILL_FNS) == {
         "grasp",
