@@ -9,6 +9,8 @@ Commands:
   same run, their ratio and where the time goes.
 * ``profile``: the time split of one ``mj_step`` (MuJoCo's timers) and the batched rate of solver-setting
   variants against the default (:mod:`hot.bench_physics`).
+* ``learn``: wall-clock time to a held-out grasp success of a MANO Bottle teacher trained from scratch,
+  per train config and seed (:mod:`hot.bench_learn`).
 * ``report``: every benchmark in one run, written to ``docs/benchmarks.md`` (:mod:`hot.bench_report`;
   ``--quick``: under two minutes).
 * ``grasps``: the data generator's grasp stage (wrap sampler: approach, close, squeeze in physics,
@@ -646,6 +648,18 @@ def profile_tables(
     return out
 
 
+def _add_learn_args(p: argparse.ArgumentParser) -> None:
+    from hot.bench_learn import add_learn_args
+
+    add_learn_args(p)
+
+
+def _run_learn(args: argparse.Namespace) -> None:
+    from hot.bench_learn import run_learn
+
+    run_learn(args)
+
+
 def _add_report_args(p: argparse.ArgumentParser) -> None:
     from hot.bench_report import add_report_args
 
@@ -664,6 +678,11 @@ COMMANDS: dict[str, Command] = {
     "train": (add_train_args, run_train, "end-to-end PPO env-steps/s vs raw batched physics"),
     "grasps": (add_grasp_args, run_grasps, "validated wrap grasps per minute per hand and object"),
     "profile": (add_profile_args, run_profile, "time split of mj_step and the cost of solver settings"),
+    "learn": (
+        _add_learn_args,
+        _run_learn,
+        "wall-clock to a held-out grasp success, MANO Bottle teacher from scratch, per train config",
+    ),
     "report": (
         _add_report_args,
         _run_report,

@@ -242,6 +242,9 @@ ROWS = [
     ),
     ("bench_seconds_negative", "bench", "sim --seconds -1", "argument --seconds: -1 is not > 0"),
     ("bench_epochs_zero", "bench", "train --epochs 0", "argument --epochs: 0 is not >= 1"),
+    ("bench_learn_target", "bench", "learn --target 1.5", "--target must be in (0, 1], got 1.5"),
+    ("bench_learn_heldout", "bench", "learn --heldout {dir}/none", "does not exist (also looked in"),
+    ("bench_learn_no_clips", "bench", "learn --heldout {dir}", "no <object>/grasp_*/*.pt clips there"),
     (
         "eval_table_zero_envs",
         "eval_table",

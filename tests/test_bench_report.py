@@ -72,3 +72,61 @@ def test_report_into_a_missing_folder_is_a_clear_error(tmp_path, capsys) -> None
         bench.main(["report", "--quick", "--out", str(tmp_path / "nope" / "b.md")])
     assert e.value.code == 2
     assert "--out" in capsys.readouterr().err
+
+
+def test_full_report_judges_the_time_to_90_percent(tmp_path, monkeypatch) -> None:
+    # the full page (not --quick) adds the time-to-90 % table: per config and seed, and the slowest seed
+    # against the 2-minute target
+    import hot.bench_learn as learn
+
+    monkeypatch.setattr(bench, "bench_sim", _fake_sim)
+    monkeypatch.setattr(bench, "profile_tables", lambda *a, **k: ["| stage | share |", "|---|---:|"])
+    monkeypatch.setattr(
+        bench,
+        "bench_train",
+        lambda *a, **k: dict.fromkeys(
+            (
+                "train_env_steps_per_s",
+                "raw_physics_env_steps_per_s",
+                "ratio",
+                "frac_physics",
+                "frac_env",
+                "frac_learning",
+            ),
+            1.0,
+        ),
+    )
+    dense, sparse = learn.CONFIGS
+    success = {
+        (dense, 0): (0.8, 0.85),
+        (dense, 1): (0.9, 0.95),
+        (sparse, 0): (0.92, 0.9),
+        (sparse, 1): (0.5, 0.91),
+    }
+
+    def fake_learn(cfgs, epochs, every, seeds, log=print, **k):
+        assert list(cfgs) == [dense, sparse] and tuple(seeds) == (0, 1)
+        return [
+            {
+                "config": c,
+                "seed": s,
+                "epoch": e,
+                "wall_s": (90.0 if c == dense else 50.0) * e / 10,
+                "success": v,
+            }
+            for (c, s), vals in success.items()
+            for e, v in zip((10, 20), vals, strict=True)
+        ]
+
+    monkeypatch.setattr(learn, "bench_learn", fake_learn)
+    out = tmp_path / "bench.md"
+    bench.main(["report", "--out", str(out)])
+    text = out.read_text()
+    assert (
+        "| `skillmimic_denseobj_cpu.yaml` | 0 | 80.0 % (90 s) | 85.0 % (180 s) | not within 180 s |" in text
+    )
+    assert (
+        "| `skillmimic_sparse_cpu.yaml` | 1 | 50.0 % (50 s) | 91.0 % (100 s) | ≤ 100 s (epoch 20) |" in text
+    )
+    assert "| `skillmimic_denseobj_cpu.yaml` | not reached by every seed | ≤ 120 s: **not met** |" in text
+    assert "| `skillmimic_sparse_cpu.yaml` | 100 s | ≤ 120 s: met |" in text
