@@ -30,7 +30,8 @@ def test_time_to_target_is_the_first_checkpoint_at_or_above_it() -> None:
         {"config": "a.yaml", "seed": 0, "epoch": e, "wall_s": 10.0 * e, "success": s}
         for e, s in ((30, 0.95), (10, 0.5), (20, 0.9))
     ]
-    assert time_to_target(rows, 0.9)["epoch"] == 20
+    hit = time_to_target(rows, 0.9)
+    assert hit is not None and hit["epoch"] == 20
     assert time_to_target(rows, 0.96) is None
     table = learn_tables(rows, 0.9)
     assert table[-1].endswith("| ≤ 200 s (epoch 20) |"), table
