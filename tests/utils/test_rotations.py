@@ -80,3 +80,15 @@ def test_sign_continuity_and_wrap():
 def test_file_order_round_trip():
     q = _rand_quats()
     torch.testing.assert_close(rot.xyzw_to_wxyz(rot.wxyz_to_xyzw(q)), q)
+
+
+def test_quat_rotate_points_matches_quat_rotate_per_point() -> None:
+    # the batched-matrix form the tracking env uses for its point clouds equals the elementwise rotation
+    from hot.utils.rotations import quat_normalize, quat_rotate, quat_rotate_points
+
+    g = torch.Generator().manual_seed(0)
+    q = quat_normalize(torch.randn(9, 4, generator=g))
+    v = torch.randn(9, 13, 3, generator=g)
+    expect = quat_rotate(q.unsqueeze(1).expand(-1, 13, -1), v)
+    assert torch.allclose(quat_rotate_points(q, v), expect, atol=1e-6)
+    assert torch.allclose(quat_rotate_points(q, v).norm(dim=-1), v.norm(dim=-1), atol=1e-5)

@@ -41,6 +41,8 @@ from hot.utils.rotations import (
     heading_quat_inv,
     quat_mul,
     quat_rotate,
+    quat_rotate_points,
+    quat_to_matrix,
     quat_to_tan_norm,
     wrap_to_pi,
 )
@@ -167,7 +169,7 @@ def object_points_world(points_o: torch.Tensor, obj_pos: torch.Tensor, obj_rot: 
     Returns:
         (N, P, 3) world points.
     """
-    return quat_rotate(obj_rot.unsqueeze(1), points_o) + obj_pos.unsqueeze(1)
+    return torch.baddbmm(obj_pos.unsqueeze(1), points_o, quat_to_matrix(obj_rot).transpose(1, 2))
 
 
 def clip_norm(v: torch.Tensor, max_norm: float) -> torch.Tensor:
@@ -179,7 +181,7 @@ def clip_norm(v: torch.Tensor, max_norm: float) -> torch.Tensor:
 def _rot_h(h: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """Rotate ``v (N, M, 3)`` or ``(N, 3)`` by per-env heading quats ``h (N, 4)``."""
     if v.dim() == 3:
-        return quat_rotate(h.unsqueeze(1).expand(-1, v.shape[1], -1), v)
+        return quat_rotate_points(h, v)
     return quat_rotate(h, v)
 
 
