@@ -36,6 +36,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
 
     d = tmp_path_factory.mktemp("bad")
     out = {"dir": d}
+    out["noclips"] = d / "noclips"  # a folder no other row writes clips into
+    out["noclips"].mkdir()
     out["bytes"] = d / "random.pth"
     out["bytes"].write_bytes(bytes(range(256)) * 16)
     good = load_checkpoint(REPO_ROOT / CKPT)
@@ -244,7 +246,7 @@ ROWS = [
     ("bench_epochs_zero", "bench", "train --epochs 0", "argument --epochs: 0 is not >= 1"),
     ("bench_learn_target", "bench", "learn --target 1.5", "--target must be in (0, 1], got 1.5"),
     ("bench_learn_heldout", "bench", "learn --heldout {dir}/none", "does not exist (also looked in"),
-    ("bench_learn_no_clips", "bench", "learn --heldout {dir}", "no <object>/grasp_*/*.pt clips there"),
+    ("bench_learn_no_clips", "bench", "learn --heldout {noclips}", "no <object>/grasp_*/*.pt clips there"),
     (
         "eval_table_zero_envs",
         "eval_table",
