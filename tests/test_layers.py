@@ -19,7 +19,17 @@ LAYERS: list[tuple[str, ...]] = [
     ("datagen", "tasks", "viz"),
     ("generate", "learning"),
     ("distill",),
-    ("cli", "run", "play", "eval_table", "plot_training", "bench", "bench_physics", "bench_report"),
+    (
+        "cli",
+        "run",
+        "play",
+        "eval_table",
+        "plot_training",
+        "bench",
+        "bench_physics",
+        "bench_report",
+        "bench_learn",
+    ),
 ]
 RANK = {part: i for i, layer in enumerate(LAYERS) for part in layer}
 
