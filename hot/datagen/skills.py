@@ -174,8 +174,7 @@ class SkillConfig:
     frame clips (the reference is zero there). Throw clips, the reversed catch, are not padded."""
 
 
-_PALM_NORMALS: dict[str, np.ndarray] = {}
-_PALM_CENTERS: dict[str, np.ndarray] = {}
+_HAND_FRAMES: dict = {}
 
 
 @dataclass
@@ -213,23 +212,23 @@ class SkillContext:
             torch.tensor(gs.fingers[g], dtype=torch.float64),
         )
 
-    @property
-    def palm_normal(self) -> torch.Tensor:
-        """Unit palm normal in the wrist frame (``hot.datagen.closing.hand_frame``), computed once per hand."""
-        if self.hand.name not in _PALM_NORMALS:
+    def _hand_frame(self):
+        """``hot.datagen.closing.hand_frame`` of this hand, computed once per hand."""
+        if self.hand.name not in _HAND_FRAMES:
             from hot.datagen.closing import hand_frame
 
-            _PALM_NORMALS[self.hand.name] = np.asarray(hand_frame(self.hand).palm_normal, dtype=np.float64)
-        return torch.tensor(_PALM_NORMALS[self.hand.name])
+            _HAND_FRAMES[self.hand.name] = hand_frame(self.hand)
+        return _HAND_FRAMES[self.hand.name]
+
+    @property
+    def palm_normal(self) -> torch.Tensor:
+        """Unit palm normal in the wrist frame (``hot.datagen.closing.hand_frame``)."""
+        return torch.tensor(np.asarray(self._hand_frame().palm_normal, dtype=np.float64))
 
     @property
     def palm_center(self) -> torch.Tensor:
-        """Palm centre in the wrist frame (``hot.datagen.closing.hand_frame``), computed once per hand."""
-        if self.hand.name not in _PALM_CENTERS:
-            from hot.datagen.closing import hand_frame
-
-            _PALM_CENTERS[self.hand.name] = np.asarray(hand_frame(self.hand).palm_center, dtype=np.float64)
-        return torch.tensor(_PALM_CENTERS[self.hand.name])
+        """Palm centre in the wrist frame (``hot.datagen.closing.hand_frame``)."""
+        return torch.tensor(np.asarray(self._hand_frame().palm_center, dtype=np.float64))
 
     def open_for(self, g: int) -> torch.Tensor:
         """The open hand of grasp ``g``'s approach and release."""
@@ -596,12 +595,12 @@ def _quat_between(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 def _over_palm_pose(
-    ctx: SkillContext, wp_o: torch.Tensor, wq_o: torch.Tensor, rng, design: FlightDesign
+    ctx: SkillContext, centre: torch.Tensor, rng, design: FlightDesign
 ) -> torch.Tensor | None:
     """A wrist orientation (world, wxyz) that puts the object's centre above the palm centre within
     ``design.over_palm`` (random turn about the vertical) with the palm facing up at least
-    ``design.palm_up``; None when the grasp's centre lies too far off the palm for both."""
-    centre = -quat_rotate(quat_conj(wq_o), wp_o) - ctx.palm_center  # palm centre -> object, wrist frame
+    ``design.palm_up``; None when the grasp's centre lies too far off the palm for both. ``centre``: palm
+    centre -> object centre in the wrist frame."""
     d = centre / centre.norm()
     z = torch.tensor([0.0, 0.0, 1.0], dtype=torch.float64)
     to_z = _quat_between(d, z)
@@ -625,10 +624,10 @@ def _catch_pose(
     no draw meets ``design``'s rule."""
     to_obj = -quat_rotate(quat_conj(wq_o), wp_o)  # wrist -> object, wrist frame
     if design.palm_up > 0 and design.over_palm > 0:
-        wq_c = _over_palm_pose(ctx, wp_o, wq_o, rng, design)
+        centre = to_obj - ctx.palm_center
+        wq_c = _over_palm_pose(ctx, centre, rng, design)
         if wq_c is None:
             return None
-        centre = to_obj - ctx.palm_center
         return wq_c, quat_rotate(wq_c, centre / centre.norm())
     for _ in range(200 if design.palm_up > 0 else 50):
         wq_c = _random_quat(rng)
