@@ -47,8 +47,11 @@ VARIANTS: dict[str, dict] = {
     "iterations=20": {"iterations": 20},
     "ls_iterations=10": {"ls_iterations": 10},
     "tolerance=1e-6": {"tolerance": 1e-6},
+    "joint_frictionloss=on": {"joint_frictionloss": True},
+    "jacobian=auto": {"jacobian": "auto"},
+    "frictionloss=on+auto": {"joint_frictionloss": True, "jacobian": "auto"},
 }
-"""Scene-option variants, each one field of :class:`hot.sim.scene.SceneOptions` changed."""
+"""Scene-option variants: one or two fields of :class:`hot.sim.scene.SceneOptions` changed."""
 
 
 @dataclass

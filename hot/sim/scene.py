@@ -149,6 +149,15 @@ class SceneOptions:
     cone: Literal["elliptic", "pyramidal"] = "elliptic"
     """Friction cone. Elliptic cones with impratio > 1 hold grasps with less creep; pyramidal ones are
     cheaper per contact (``python -m hot.bench profile`` measures both)."""
+    joint_frictionloss: bool = False
+    """Keep the hand joints' dry friction (MANO 1e-4 N m, Shadow 0.01 N m, from the hand models). Every
+    joint with friction adds one constraint row to each step's solver and no-slip pass (45 of the 85 rows
+    of a MANO hand holding the Bottle), for a torque far below the servos'. Off by default
+    (``mjDSBL_FRICTIONLOSS``): with the sparse Jacobian, 1.5x physics steps/s with holding contacts and
+    the same held-out tracking (``docs/benchmarks.md``)."""
+    jacobian: Literal["auto", "dense", "sparse"] = "sparse"
+    """Constraint Jacobian storage (MuJoCo's ``jacobian`` option; auto = dense below 60 DoFs). Sparse is
+    faster on the hands' branched kinematic trees once the friction rows are gone."""
 
 
 @dataclass
@@ -271,6 +280,13 @@ def apply_options(spec: mujoco.MjSpec, opts: SceneOptions) -> None:
     o.impratio = opts.impratio
     o.gravity = list(opts.gravity)
     o.noslip_iterations = opts.noslip_iterations
+    o.jacobian = {
+        "auto": mujoco.mjtJacobian.mjJAC_AUTO,
+        "dense": mujoco.mjtJacobian.mjJAC_DENSE,
+        "sparse": mujoco.mjtJacobian.mjJAC_SPARSE,
+    }[opts.jacobian]
+    if not opts.joint_frictionloss:
+        o.disableflags |= int(mujoco.mjtDisableBit.mjDSBL_FRICTIONLOSS)
 
 
 def build_scene_spec(

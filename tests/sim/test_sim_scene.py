@@ -109,3 +109,23 @@ def test_joint_ranges_in_radians(tiny_hand, box_object):
     bad = dataclasses.replace(tiny_hand, builder=degree_spec)
     with pytest.raises(ValueError, match="ctrlrange differs"):
         compile_scene(bad, box_object)
+
+
+def test_joint_friction_rows_off_by_default_and_back_on_request(box_object):
+    """MANO's joint friction gives one solver row per finger joint unless turned off (the default)."""
+    from hot.assets.hands import get_hand
+
+    hand = get_hand("mano")
+
+    def friction_rows(opts: SceneOptions) -> int:
+        m, _ = compile_scene(hand, box_object, options=opts)
+        d = mujoco.MjData(m)
+        mujoco.mj_forward(m, d)
+        return int((d.efc_type == mujoco.mjtConstraint.mjCNSTR_FRICTION_DOF).sum())
+
+    m, _ = compile_scene(hand, box_object)
+    assert m.opt.jacobian == mujoco.mjtJacobian.mjJAC_SPARSE
+    assert m.opt.disableflags & mujoco.mjtDisableBit.mjDSBL_FRICTIONLOSS
+    assert friction_rows(SceneOptions()) == 0
+    on = dataclasses.replace(SceneOptions(), joint_frictionloss=True, jacobian="auto")
+    assert friction_rows(on) == int((m.dof_frictionloss > 0).sum()) > 10

@@ -129,6 +129,10 @@ class SimCfg:
     """No-slip post-solver iterations (0 = off)."""
     cone: Literal["elliptic", "pyramidal"] = "elliptic"
     """Friction cone."""
+    joint_frictionloss: bool = False
+    """Keep the hand joints' dry friction (off: one solver row less per joint, ``hot.sim.scene.SceneOptions``)."""
+    jacobian: Literal["auto", "dense", "sparse"] = "sparse"
+    """Constraint Jacobian storage (``hot.sim.scene.SceneOptions.jacobian``)."""
 
     def scene_options(self) -> SceneOptions:
         """These settings as the simulator layer's scene options (the rest at their defaults)."""
@@ -143,6 +147,8 @@ class SimCfg:
             tolerance=self.tolerance,
             noslip_iterations=self.noslip_iterations,
             cone=self.cone,
+            joint_frictionloss=self.joint_frictionloss,
+            jacobian=self.jacobian,
         )
 
 
@@ -181,6 +187,11 @@ class EnvCfg:
     """Residual mode: PD target q* = q_ref + (kv/kp)·q̇_ref on these DoFs, so the heavily damped
     servos track the reference velocity (hot.tasks.tracking.env). 'wrist' is the behaviour before this
     option existed; checkpoints trained that way need it set again."""
+    closure_bias: Annotated[float, Range(ge=0.0, le=0.5)] = 0.0
+    """Residual mode: a grasp-closure prior (rad). While the reference is in contact, every finger joint
+    that flexes (the datagen squeeze's joints, ``hot.datagen.closing.hand_frame``) gets its PD target this
+    much further towards the closed hand, so a grasp that lands a few mm off the reference still squeezes.
+    0 (default) replays the reference exactly."""
     enable_dof_obs: bool = False
     """Add the target contact, target DoFs and DoF residual blocks."""
     enable_early_termination: bool = False

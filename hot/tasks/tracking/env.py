@@ -185,6 +185,7 @@ class TrackingEnv:
         self.lower, self.upper = lim[:, 0], lim[:, 1]
         self.ff_gain, self.residual_scale = self._action_space(e.velocity_feedforward, e.residual_scale)
         self._other_spaces: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}  # convert_actions' cache
+        self.closure = self._closure_offset(e.closure_bias) if e.action_mode == "residual" else None
         self.weights = e.reward_weights
         self.thresholds = e.termination
         self.noise = StartNoiseConfig(prob=e.state_noise_prob)
@@ -318,6 +319,19 @@ class TrackingEnv:
             "config": to_dict(self.cfg),
         }
 
+    def _closure_offset(self, bias: float) -> torch.Tensor | None:
+        """``(D,)`` PD-target offset of the grasp-closure prior (``EnvCfg.closure_bias``), None when 0:
+        ``bias`` rad towards the closed hand on each finger joint the datagen squeeze flexes."""
+        if bias <= 0:
+            return None
+        from hot.datagen.closing import hand_frame
+
+        frame = hand_frame(self.hand)
+        out = torch.zeros(self.hand.num_dofs, device=self.device)
+        n = len(self.hand.finger_dof_names)
+        out[-n:] = bias * torch.sign(torch.as_tensor(frame.closed - frame.opened, dtype=torch.float32))
+        return out
+
     def _action_space(
         self, feedforward: str, residual_scale: list[float]
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -433,6 +447,8 @@ class TrackingEnv:
             # fingers (kv/kp ~ 0.2 s) stopped 0.02-0.04 rad short of the grasp after the 20 hold
             # frames, never touching the object (open-loop grasp success 0 % -> 100 % on 10 clips)
             ref_q = ref_q + self.ff_gain * ref_next.dof_vel
+            if self.closure is not None:
+                ref_q = ref_q + self.closure * (ref_next.contact > 0.5).unsqueeze(-1)
         targets = action_to_targets(
             actions,
             self.cfg.env.action_mode,

@@ -164,3 +164,30 @@ def test_ref_noise_offsets_the_hand_reference_only(clip_dirs):
     assert torch.allclose(later.dof_pos - again.dof_pos, off, atol=1e-6)
     test_env = TrackingEnv(cfg, mode="test")
     assert test_env.ref_offset is None
+
+
+def test_closure_bias_presses_flexing_fingers_only_while_the_reference_touches(clip_dirs, monkeypatch):
+    """env.closure_bias: PD targets of the flexing finger joints move that far towards the closed hand in
+    frames whose reference contact label is 1; wrist, non-flexing joints and contact-free frames keep
+    the reference."""
+    targets = {}
+    for bias in (0.0, 0.05):
+        cfg = _cfg(clip_dirs["mano"], "mano", closure_bias=bias)
+        cfg.env.action_mode = "residual"
+        env = TrackingEnv(cfg, mode="test")
+        env.reset()
+        assert env._obs_ref is not None
+        env._obs_ref.contact[:] = torch.tensor([1.0, 1.0, 0.0, -1.0])
+        monkeypatch.setattr(env.sim, "set_targets", lambda t, b=bias: targets.__setitem__(b, t.clone()))
+        env.step(torch.zeros(4, env.num_actions))
+    assert env.closure is not None
+    flex = env.closure[6:] != 0
+    assert 10 <= int(flex.sum()) < len(flex)  # MANO: the flexion hinges, not the spread ones
+    assert torch.allclose(env.closure[6:][flex].abs(), torch.tensor(0.05))
+    diff = targets[0.05] - targets[0.0]
+    assert torch.equal(diff[2:], torch.zeros_like(diff[2:])) and torch.equal(diff[:, :6], torch.zeros(4, 6))
+    upper = env.upper[6:] if env.upper.dim() == 1 else env.upper[0, 6:]
+    free = targets[0.05][:2, 6:] < upper - 1e-6  # not clipped at the joint limit
+    assert free.any()
+    expected = env.closure[6:].expand(2, -1)
+    assert torch.allclose(diff[:2, 6:][free], expected[free], atol=1e-6)
