@@ -70,6 +70,8 @@ HAND_OBJ_DIST = "hand_obj_dist"
 HAND_CONTACT_COUNT = "hand_contact_count"
 
 OBJECT_CONTYPE, OBJECT_CONAFFINITY = 1, 3
+OBJECT_SOLMIX = 1000.0
+"""``solmix`` of the object's geoms: their ``solimp`` governs every contact they take part in."""
 STATIC_CONTYPE, STATIC_CONAFFINITY = 1, 1
 
 # mjtConDataField bits and reduce modes of the <contact> sensor (intprm = [data, reduce, num]).
@@ -122,6 +124,10 @@ class SceneOptions:
     """4 = sliding + torsional friction: an object pinched between two fingertips must not spin
     freely about the contact normal (condim 3 would allow that); rolling friction (6) costs more
     and has no PhysX counterpart upstream."""
+    object_solimp: tuple[float, float, float] = (0.9, 0.95, 0.001)
+    """Contact impedance (MuJoCo ``solimp``: dmin, dmax, width in m) of the object's contacts, with the
+    hand and the platform alike (the object's geoms get a high ``solmix``, so their value governs).
+    MuJoCo's default; a dmax nearer 1 makes contacts stiffer, so a squeezing finger sinks less deep."""
     object_torsional_friction: float = 0.005
     """Torsional friction coefficient (m), MuJoCo's default."""
     floor_friction: float = 1.0
@@ -246,6 +252,8 @@ def _add_object(spec: mujoco.MjSpec, obj: ObjectLike, scale: float, opts: SceneO
             conaffinity=OBJECT_CONAFFINITY,
             condim=opts.object_condim,
             friction=[float(obj.friction), opts.object_torsional_friction, 0.0001],
+            solimp=[*opts.object_solimp, 0.5, 2.0],
+            solmix=OBJECT_SOLMIX,
         )
 
 

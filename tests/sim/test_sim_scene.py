@@ -129,3 +129,15 @@ def test_joint_friction_rows_off_by_default_and_back_on_request(box_object):
     assert friction_rows(SceneOptions()) == 0
     on = dataclasses.replace(SceneOptions(), joint_frictionloss=True, jacobian="auto")
     assert friction_rows(on) == int((m.dof_frictionloss > 0).sum()) > 10
+
+
+def test_object_solimp_governs_the_object_contacts(tiny_hand, box_object):
+    stiff = dataclasses.replace(SceneOptions(), object_solimp=(0.99, 0.999, 0.002))
+    m, _ = compile_scene(tiny_hand, box_object, options=stiff)
+    obj = [g for g in range(m.ngeom) if m.geom(g).name.startswith("object_geom")]
+    assert obj
+    np.testing.assert_allclose(m.geom_solimp[obj, :3], [[0.99, 0.999, 0.002]] * len(obj))
+    others = [g for g in range(m.ngeom) if g not in obj]
+    assert (m.geom_solmix[obj] > 100 * m.geom_solmix[others].max()).all()
+    base, _ = compile_scene(tiny_hand, box_object)
+    np.testing.assert_allclose(base.geom_solimp[obj, :3], [[0.9, 0.95, 0.001]] * len(obj))  # MuJoCo's default

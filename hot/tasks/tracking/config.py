@@ -131,8 +131,17 @@ class SimCfg:
     """Friction cone."""
     joint_frictionloss: bool = False
     """Keep the hand joints' dry friction (off: one solver row less per joint, ``hot.sim.scene.SceneOptions``)."""
+    object_solimp: list[float] = field(default_factory=lambda: [0.9, 0.95, 0.001])
+    """Object contact impedance [dmin, dmax, width (m)] (``hot.sim.scene.SceneOptions.object_solimp``)."""
     jacobian: Literal["auto", "dense", "sparse"] = "sparse"
     """Constraint Jacobian storage (``hot.sim.scene.SceneOptions.jacobian``)."""
+
+    def __post_init__(self) -> None:
+        imp = self.object_solimp
+        if len(imp) != 3 or not (0.0 < imp[0] <= imp[1] < 1.0 and imp[2] > 0.0):
+            raise ValueError(
+                f"object_solimp must be [dmin, dmax, width] with 0 < dmin <= dmax < 1 and width > 0 (m), got {imp}"
+            )
 
     def scene_options(self) -> SceneOptions:
         """These settings as the simulator layer's scene options (the rest at their defaults)."""
@@ -149,6 +158,7 @@ class SimCfg:
             cone=self.cone,
             joint_frictionloss=self.joint_frictionloss,
             jacobian=self.jacobian,
+            object_solimp=(self.object_solimp[0], self.object_solimp[1], self.object_solimp[2]),
         )
 
 
