@@ -437,7 +437,7 @@ def train(
     start_epoch = 0
     if resume_from is not None:
         payload = ckpt.load_checkpoint(resume_from)
-        ckpt.check_compatible(payload["meta"], meta, resume_from)
+        ckpt.check_compatible(payload["meta"], meta, resume_from, training_from=True)
         check_same_network(payload["meta"], params, resume_from)
         # wall-clock keeps counting across resumes (checkpoints before this field: from 0)
         meta["training"]["wall_s"] = float((payload["meta"].get("training") or {}).get("wall_s") or 0.0)
@@ -465,7 +465,7 @@ def train(
     init_payload = None
     if init_from is not None:
         init_payload = ckpt.load_checkpoint(init_from)
-        ckpt.check_compatible(init_payload["meta"], meta, init_from)
+        ckpt.check_compatible(init_payload["meta"], meta, init_from, training_from=True)
         check_same_network(init_payload["meta"], params, init_from, flag="--checkpoint")
         if not isinstance(init_payload["rlg"].get("model"), dict):
             raise ckpt.CheckpointError(f"--checkpoint {init_from}: no policy weights (rlg.model)")

@@ -108,8 +108,19 @@ def layout_as_list(layout: Any) -> list[list]:
     return [[n, s, e] for n, s, e in normalize_layout(layout)]
 
 
-def check_compatible(meta: dict, env_meta: dict, path: str | os.PathLike) -> None:
-    """Refuse a checkpoint made for another hand, obs layout or action size, naming both values."""
+def _without_closure(tag: Any) -> Any:
+    """An action-mode tag without its grasp-closure suffix (``closure=<rad>``)."""
+    return tag.split(" closure=")[0] if isinstance(tag, str) else tag
+
+
+def check_compatible(
+    meta: dict, env_meta: dict, path: str | os.PathLike, training_from: bool = False
+) -> None:
+    """Refuse a checkpoint made for another hand, obs layout or action size, naming both values.
+
+    ``training_from``: the checkpoint only starts a training run (``--resume_from`` / ``--checkpoint`` when
+    training), so a different grasp-closure prior (``env.closure_bias``) is allowed: it shifts the PD
+    targets the policy's residual is added to, and training adapts the policy to it."""
     problems = []
     if meta.get("hand") != env_meta.get("hand"):
         problems.append(f"hand: checkpoint '{meta.get('hand')}' vs env '{env_meta.get('hand')}'")
@@ -119,9 +130,15 @@ def check_compatible(meta: dict, env_meta: dict, path: str | os.PathLike) -> Non
         problems.append(f"obs layout: checkpoint {ck_layout} vs env {env_layout}")
     if "num_actions" in meta and "num_actions" in env_meta and meta["num_actions"] != env_meta["num_actions"]:
         problems.append(f"num_actions: checkpoint {meta['num_actions']} vs env {env_meta['num_actions']}")
-    if meta.get("action_mode") != env_meta.get("action_mode"):
+    ck_mode, env_mode = meta.get("action_mode"), env_meta.get("action_mode")
+    if training_from:
+        ck_mode, env_mode = _without_closure(ck_mode), _without_closure(env_mode)
+    if ck_mode != env_mode:
+        fix = ""
+        if _without_closure(meta.get("action_mode")) == _without_closure(env_meta.get("action_mode")):
+            fix = " (set env.closure_bias in the env YAML to the checkpoint's)"
         problems.append(
-            f"action mode: checkpoint '{meta.get('action_mode')}' vs env '{env_meta.get('action_mode')}'"
+            f"action mode: checkpoint '{meta.get('action_mode')}' vs env '{env_meta.get('action_mode')}'{fix}"
         )
     if problems:
         raise CheckpointError(f"checkpoint {path} does not match this env: " + "; ".join(problems))

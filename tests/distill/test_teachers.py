@@ -120,7 +120,7 @@ def test_residual_teachers_drive_a_delta_student_through_the_same_pd_targets(tmp
     env.reset()
     mu = ens.mu(env.teacher_obs, torch.zeros(4, dtype=torch.long))
     student = env.convert_actions(mu, ens.env_cfg)
-    dof, ref_q, ref_qd = env._pd_frame()
+    dof, ref_q, ref_qd, _ = env._pd_frame()
     ff, rs = env._action_space(ens.env_cfg["velocity_feedforward"], ens.env_cfg["residual_scale"])
     q_teacher = action_to_targets(mu, "residual", dof, ref_q + ff * ref_qd, env.lower, env.upper, rs)
     q_student = action_to_targets(student, "delta", dof, None, env.lower, env.upper)

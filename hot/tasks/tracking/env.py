@@ -184,7 +184,8 @@ class TrackingEnv:
         lim = self.sim.dof_limits.to(self.device)
         self.lower, self.upper = lim[:, 0], lim[:, 1]
         self.ff_gain, self.residual_scale = self._action_space(e.velocity_feedforward, e.residual_scale)
-        self._other_spaces: dict[tuple, tuple[torch.Tensor, torch.Tensor]] = {}  # convert_actions' cache
+        # convert_actions' cache: (ff gain, residual scale, closure offset) of other action spaces
+        self._other_spaces: dict[tuple, tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]] = {}
         self.closure = self._closure_offset(e.closure_bias) if e.action_mode == "residual" else None
         self.weights = e.reward_weights
         self.thresholds = e.termination
@@ -356,8 +357,9 @@ class TrackingEnv:
         )
         return ff_gain, scale
 
-    def _pd_frame(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """``(current dof_pos, reference dof_pos, reference dof_vel)`` (N, D) that the next action aims at."""
+    def _pd_frame(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(current dof_pos, reference dof_pos, reference dof_vel)`` (N, D) that the next action aims at,
+        and that frame's contact label (N,)."""
         ep = self.ep
         # the frame this action aims at was already looked up for the last observation
         ref_next = (
@@ -366,7 +368,7 @@ class TrackingEnv:
             else self._ref_frames(self.lib, ep.clip, ep.start + ep.progress + 1)
         )
         cur = self.last_state if self.last_state is not None else self.sim.state()
-        return cur.dof_pos, ref_next.dof_pos, ref_next.dof_vel
+        return cur.dof_pos, ref_next.dof_pos, ref_next.dof_vel, ref_next.contact
 
     def convert_actions(self, actions: torch.Tensor, env_cfg: dict) -> torch.Tensor:
         """Actions (N, D) of a policy trained with env settings ``env_cfg`` (a checkpoint's saved
@@ -380,24 +382,35 @@ class TrackingEnv:
         mode = env_cfg.get("action_mode", e.action_mode)
         rs = list(env_cfg.get("residual_scale", e.residual_scale))
         ff = env_cfg.get("velocity_feedforward", e.velocity_feedforward)
-        same_residual = mode != "residual" or (rs == list(e.residual_scale) and ff == e.velocity_feedforward)
+        closure = float(env_cfg.get("closure_bias", 0.0)) if mode == "residual" else 0.0
+        own_closure = e.closure_bias if e.action_mode == "residual" else 0.0
+        same_residual = mode != "residual" or (
+            rs == list(e.residual_scale) and ff == e.velocity_feedforward and closure == own_closure
+        )
         if mode == e.action_mode and same_residual:
             return actions
-        dof_pos, ref_q, ref_qd = self._pd_frame()
-        key = (ff, tuple(rs))  # called every distillation step: build the teacher's space once
+        dof_pos, ref_q, ref_qd, contact = self._pd_frame()
+        key = (ff, tuple(rs), closure)  # called every distillation step: build the teacher's space once
         if key not in self._other_spaces:
-            self._other_spaces[key] = self._action_space(ff, rs)
-        ff_gain, scale = self._other_spaces[key]
+            offset = self._closure_offset(closure)
+            self._other_spaces[key] = (*self._action_space(ff, rs), offset)
+        ff_gain, scale, offset = self._other_spaces[key]
+        touching = (contact > 0.5).unsqueeze(-1)
+        their_ref = ref_q + ff_gain * ref_qd
+        if offset is not None:
+            their_ref = their_ref + offset * touching
         targets = action_to_targets(
             actions.to(self.device, torch.float32),
             mode,
             dof_pos,
-            ref_q + ff_gain * ref_qd,
+            their_ref,
             self.lower,
             self.upper,
             residual_scale=scale,
         )
         own_ref = ref_q + self.ff_gain * ref_qd if e.action_mode == "residual" else ref_q
+        if self.closure is not None:
+            own_ref = own_ref + self.closure * touching
         return targets_to_actions(
             targets,
             e.action_mode,
@@ -415,7 +428,8 @@ class TrackingEnv:
         if e.action_mode != "residual":
             return e.action_mode
         ff = "" if e.velocity_feedforward == "wrist" else f" ff={e.velocity_feedforward}"
-        return f"{e.action_mode} scale={e.residual_scale}{ff}"
+        closure = f" closure={e.closure_bias:g}" if e.closure_bias > 0 else ""
+        return f"{e.action_mode} scale={e.residual_scale}{ff}{closure}"
 
     def reset(self) -> torch.Tensor:
         """Reset every env; returns observations ``(N, num_obs)``."""

@@ -191,3 +191,41 @@ def test_closure_bias_presses_flexing_fingers_only_while_the_reference_touches(c
     assert free.any()
     expected = env.closure[6:].expand(2, -1)
     assert torch.allclose(diff[:2, 6:][free], expected[free], atol=1e-6)
+
+
+def test_closure_bias_is_part_of_the_action_mode_and_converts(clip_dirs):
+    """A policy trained with a grasp-closure prior only runs where the env has the same one (the error names
+    the setting); distillation converts its actions to a student's space with the same PD targets."""
+    from hot.learning.checkpoint import CheckpointError, check_compatible
+    from hot.tasks.tracking.actions import action_to_targets
+
+    envs = {}
+    for bias in (0.0, 0.05):
+        cfg = _cfg(clip_dirs["mano"], "mano", closure_bias=bias)
+        cfg.env.action_mode = "residual"
+        envs[bias] = TrackingEnv(cfg, mode="test")
+    plain, closed = (envs[b].metadata() for b in (0.0, 0.05))
+    assert closed["action_mode"] == plain["action_mode"] + " closure=0.05"
+    with pytest.raises(CheckpointError, match="closure=0.05.*set env.closure_bias"):
+        check_compatible(closed, plain, "teacher.pth")
+    check_compatible(closed, plain, "teacher.pth", training_from=True)  # fine-tuning across the prior is fine
+
+    env = envs[0.0]
+    env.reset()
+    assert env._obs_ref is not None
+    env._obs_ref.contact[:] = torch.tensor([1.0, 1.0, 0.0, 0.0])
+    mu = 0.3 * torch.randn(4, env.num_actions, generator=torch.Generator().manual_seed(0))
+    teacher_cfg = {"action_mode": "residual", "residual_scale": list(env.cfg.env.residual_scale),
+                   "velocity_feedforward": env.cfg.env.velocity_feedforward, "closure_bias": 0.05}  # fmt: skip
+    student = env.convert_actions(mu, teacher_cfg)
+    dof, ref_q, ref_qd, contact = env._pd_frame()
+    base = ref_q + env.ff_gain * ref_qd
+    off = envs[0.05].closure
+    assert off is not None
+    q_teacher = action_to_targets(mu, "residual", dof, base + off * (contact > 0.5)[:, None], env.lower,
+                                  env.upper, env.residual_scale)  # fmt: skip
+    q_student = action_to_targets(student, "residual", dof, base, env.lower, env.upper, env.residual_scale)
+    free = (q_teacher > env.lower + 1e-4) & (q_teacher < env.upper - 1e-4) & (student.abs() < 1 - 1e-4)
+    torch.testing.assert_close(q_student[free], q_teacher[free], atol=1e-5, rtol=0)
+    assert (student[:2] - mu[:2]).abs().max() > 0.1
+    torch.testing.assert_close(q_student[2:], q_teacher[2:], atol=1e-5, rtol=0)  # no contact: no offset
