@@ -177,7 +177,7 @@ class HotA2CAgent(a2c_continuous.A2CAgent):
 
     def restore(self, fn: str, set_epoch: bool = True) -> None:
         payload = ckpt.load_checkpoint(fn, map_location=self.ppo_device)
-        ckpt.check_compatible(payload["meta"], self.hot_meta, fn)
+        ckpt.check_compatible(payload["meta"], self.hot_meta, fn, training_from=True)
         if "optimizer" not in payload["rlg"]:
             raise ckpt.CheckpointError(
                 f"checkpoint {fn} has no optimizer state (a slim, inference-only copy): it can be tested "
