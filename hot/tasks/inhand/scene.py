@@ -75,6 +75,10 @@ def scene_options(cfg: InhandEnvCfg) -> SceneOptions:
         noslip_iterations=ph.noslip_iterations,
         object_torsional_friction=ph.torsional_friction,
         damping_armature=False,
+        # the in-hand task models its joints' dry friction (cfg.control.frictionloss) on purpose, and its
+        # figures were measured with MuJoCo's automatic Jacobian choice
+        joint_frictionloss=True,
+        jacobian="auto",
     )
 
 
