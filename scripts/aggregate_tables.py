@@ -21,9 +21,13 @@ from pathlib import Path
 
 
 def aggregate(
-    paths: list[Path], groups: dict[str, str] | None = None, csv_out: Path | None = None
+    paths: list[Path],
+    groups: dict[str, str] | None = None,
+    csv_out: Path | None = None,
+    policy: str | None = None,
 ) -> list[str]:
-    """Markdown rows (and, with ``csv_out``, a CSV) of the pooled tables; ``groups``: object -> group name."""
+    """Markdown rows (and, with ``csv_out``, a CSV) of the pooled tables; ``groups``: object -> group name;
+    ``policy``: keep only that policy (``openloop`` or a checkpoint's file name)."""
     acc: dict[tuple, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for path in paths:
         with path.open(newline="") as f:
@@ -31,7 +35,7 @@ def aggregate(
                 if r["status"] != "ok":
                     continue
                 obj = r["object"] if groups is None else groups.get(r["object"])
-                if obj is None:
+                if obj is None or (policy is not None and Path(r["policy"]).name != policy):
                     continue
                 a = acc[(r["hand"], obj, r["skill"], Path(r["policy"]).name)]
                 n = float(r["episodes"])
@@ -92,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("tables", nargs="+", type=Path, help="<out>.csv files of eval_table --policies")
     p.add_argument("--group", action="append", default=[], metavar="NAME=OBJ,OBJ", help="pool objects")
     p.add_argument("--csv", type=Path, default=None, help="also write the rows as an eval_table CSV")
+    p.add_argument("--policy", default=None, help="only this policy: openloop or a checkpoint file name")
     args = p.parse_args(argv)
     missing = [str(t) for t in args.tables if not t.is_file()]
     if missing:
@@ -104,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             if not sep or not name or not objs:
                 p.exit(2, f"aggregate_tables.py: error: --group {g!r}: expected NAME=OBJ,OBJ,...\n")
             groups.update({o.strip(): name for o in objs.split(",") if o.strip()})
-    print("\n".join(aggregate(args.tables, groups, args.csv)))
+    print("\n".join(aggregate(args.tables, groups, args.csv, args.policy)))
     return 0
 
 

@@ -69,6 +69,16 @@ POLICIES = [
         "Bottle",
         {s: f"openloop_mano_bottle_{s}.json" for s in ("grasp", "move", "place")},
     ),
+    # fresh datagen seeds 101 + 103 (session 16): shipped teachers, and those with the grasp-closure prior
+    *[
+        (
+            f"MANO teacher `mano_{o}_grasp-move-place{tag}.pth`{note}",
+            f"{o.title()} (seeds 101, 103)",
+            {"*": f"closure/teacher{tag}_{o}_s101_103.csv"},
+        )
+        for tag, note in (("", ""), ("_closure", ", closure YAML"))
+        for o in ("bottle", "box", "hammer")
+    ],  # fmt: skip
     # Shadow: held-out sets of datagen seeds 7 and 11 (the training clips are seed 0), checkpoint = last epoch
     (
         "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",

@@ -41,3 +41,18 @@ def test_groups_pool_episodes_and_write_a_status_table_csv(tmp_path):
     # without groups every object keeps its row
     md = agg.aggregate([t])
     assert sum("| A |" in x or "| B |" in x or "| C |" in x for x in md) == 3
+
+
+def test_policy_keeps_one_policy(tmp_path):
+    t = _table(tmp_path / "t.csv", [("A", "grasp", 4, 1.0)])
+    rows = list(csv.DictReader(t.open()))
+    rows.append({**rows[0], "policy": "openloop", "success_rate": "0.25"})
+    with t.open("w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=COLS)
+        w.writeheader()
+        w.writerows(rows)
+    out = tmp_path / "one.csv"
+    assert agg.main([str(t), "--policy", "openloop", "--csv", str(out)]) == 0
+    kept = list(csv.DictReader(out.open()))
+    assert [r["policy"] for r in kept] == ["openloop"] and float(kept[0]["success_rate"]) == 0.25
+    assert len(agg.aggregate([t])) > len(agg.aggregate([t], policy="p.pth"))
