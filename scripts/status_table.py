@@ -79,6 +79,20 @@ POLICIES = [
         for tag, note in (("", ""), ("_closure", ", closure YAML"))
         for o in ("bottle", "box", "hammer")
     ],  # fmt: skip
+    *[
+        (
+            f"MANO student `mano_3obj_student{tag}.pth`{note}",
+            f"{o}",
+            {"*": f"closure/student{tag}_{o.split()[0].lower()}_s{seeds}.csv"},
+        )
+        for tag, note in (("", ""), ("_closure", ", closure YAML"))
+        for o, seeds in (
+            ("Bottle (seeds 101, 103)", "101_103"),
+            ("Box (seeds 101, 103)", "101_103"),
+            ("Hammer (seeds 101, 103)", "101_103"),
+            ("Sword (seed 101, never trained on)", "101"),
+        )
+    ],  # fmt: skip
     # Shadow: held-out sets of datagen seeds 7 and 11 (the training clips are seed 0), checkpoint = last epoch
     (
         "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
