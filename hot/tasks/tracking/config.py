@@ -131,7 +131,9 @@ class SimCfg:
     """Friction cone."""
     joint_frictionloss: bool = False
     """Keep the hand joints' dry friction (off: one solver row less per joint, ``hot.sim.scene.SceneOptions``)."""
-    object_solimp: list[float] = field(default_factory=lambda: [0.9, 0.95, 0.001])
+    object_solimp: list[Annotated[float, Range(gt=0.0, lt=1.0)]] = field(
+        default_factory=lambda: [0.9, 0.95, 0.001]
+    )
     """Object contact impedance [dmin, dmax, width (m)] (``hot.sim.scene.SceneOptions.object_solimp``)."""
     jacobian: Literal["auto", "dense", "sparse"] = "sparse"
     """Constraint Jacobian storage (``hot.sim.scene.SceneOptions.jacobian``)."""
