@@ -244,7 +244,7 @@ class HotObserver(AlgoObserver):
             self.counts[name] = self.counts.get(name, 0) + 1
 
     def after_clear_stats(self) -> None:
-        pass
+        """rl-games' hook after its own stats reset: the episode-term sums are emptied after each print."""
 
     def after_print_stats(self, frame: int, epoch_num: int, total_time: float) -> None:
         now = time.perf_counter()

@@ -159,8 +159,8 @@ class SceneOptions:
     """Keep the hand joints' dry friction (MANO 1e-4 N m, Shadow 0.01 N m, from the hand models). Every
     joint with friction adds one constraint row to each step's solver and no-slip pass (45 of the 85 rows
     of a MANO hand holding the Bottle), for a torque far below the servos'. Off by default
-    (``mjDSBL_FRICTIONLOSS``): with the sparse Jacobian, 1.5x physics steps/s with holding contacts and
-    the same held-out tracking (``docs/benchmarks.md``)."""
+    (``mjDSBL_FRICTIONLOSS``): with the sparse Jacobian, 1.7x physics steps/s with holding contacts and
+    the same held-out tracking (``docs/benchmarks.md``, ``docs/results/physics_defaults.md``)."""
     jacobian: Literal["auto", "dense", "sparse"] = "sparse"
     """Constraint Jacobian storage (MuJoCo's ``jacobian`` option; auto = dense below 60 DoFs). Sparse is
     faster on the hands' branched kinematic trees once the friction rows are gone."""
