@@ -109,8 +109,9 @@ def layout_as_list(layout: Any) -> list[list]:
 
 
 def _without_closure(tag: Any) -> Any:
-    """An action-mode tag without its grasp-closure suffix (``closure=<rad>``)."""
-    return tag.split(" closure=")[0] if isinstance(tag, str) else tag
+    """An action-mode tag without its grasp priors: the suffixes ``closure=<rad>`` (``env.closure_bias``)
+    and ``free=<factor>`` (``env.free_residual_scale``)."""
+    return tag.split(" closure=")[0].split(" free=")[0] if isinstance(tag, str) else tag
 
 
 def check_compatible(
@@ -119,8 +120,9 @@ def check_compatible(
     """Refuse a checkpoint made for another hand, obs layout or action size, naming both values.
 
     ``training_from``: the checkpoint only starts a training run (``--resume_from`` / ``--checkpoint`` when
-    training), so a different grasp-closure prior (``env.closure_bias``) is allowed: it shifts the PD
-    targets the policy's residual is added to, and training adapts the policy to it."""
+    training), so a different grasp-closure prior (``env.closure_bias``) or free-phase
+    residual scale (``env.free_residual_scale``) is allowed: they shift or scale the PD targets of the policy's residual,
+    and training adapts the policy to them."""
     problems = []
     if meta.get("hand") != env_meta.get("hand"):
         problems.append(f"hand: checkpoint '{meta.get('hand')}' vs env '{env_meta.get('hand')}'")
@@ -136,7 +138,7 @@ def check_compatible(
     if ck_mode != env_mode:
         fix = ""
         if _without_closure(meta.get("action_mode")) == _without_closure(env_meta.get("action_mode")):
-            fix = " (set env.closure_bias in the env YAML to the checkpoint's)"
+            fix = " (set env.closure_bias and env.free_residual_scale in the env YAML to the checkpoint's)"
         problems.append(
             f"action mode: checkpoint '{meta.get('action_mode')}' vs env '{env_meta.get('action_mode')}'{fix}"
         )

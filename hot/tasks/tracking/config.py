@@ -204,6 +204,11 @@ class EnvCfg:
     that flexes (the datagen squeeze's joints, ``hot.datagen.closing.hand_frame``) gets its PD target this
     much further towards the closed hand, so a grasp that lands a few mm off the reference still squeezes.
     0 (default) replays the reference exactly."""
+    free_residual_scale: Annotated[float, Range(gt=0.0, le=1.0)] = 1.0
+    """Residual mode: factor on the whole residual while the reference is not in contact (the approach
+    and after the release). Below 1 the hand follows the reference where nothing is held, so the grasp
+    starts where the reference grasps, and the policy corrects in contact. 1 (default) leaves the
+    residual as is."""
     enable_dof_obs: bool = False
     """Add the target contact, target DoFs and DoF residual blocks."""
     enable_early_termination: bool = False

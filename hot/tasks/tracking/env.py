@@ -184,9 +184,16 @@ class TrackingEnv:
         lim = self.sim.dof_limits.to(self.device)
         self.lower, self.upper = lim[:, 0], lim[:, 1]
         self.ff_gain, self.residual_scale = self._action_space(e.velocity_feedforward, e.residual_scale)
-        # convert_actions' cache: (ff gain, residual scale, closure offset) of other action spaces
-        self._other_spaces: dict[tuple, tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]] = {}
+        # convert_actions' cache: (ff gain, residual scale, closure offset, free scale) of other action spaces
+        self._other_spaces: dict[
+            tuple, tuple[torch.Tensor, torch.Tensor, torch.Tensor | None, torch.Tensor | None]
+        ] = {}
         self.closure = self._closure_offset(e.closure_bias) if e.action_mode == "residual" else None
+        self.free_scale = (
+            self._free_scale(self.residual_scale, e.free_residual_scale)
+            if e.action_mode == "residual"
+            else None
+        )
         self.weights = e.reward_weights
         self.thresholds = e.termination
         self.noise = StartNoiseConfig(prob=e.state_noise_prob)
@@ -333,6 +340,17 @@ class TrackingEnv:
         out[-n:] = bias * torch.sign(torch.as_tensor(frame.closed - frame.opened, dtype=torch.float32))
         return out
 
+    def _free_scale(self, scale: torch.Tensor, factor: float) -> torch.Tensor | None:
+        """``(D,)`` residual scale while the reference is not in contact (``EnvCfg.free_residual_scale``):
+        ``scale * factor``; None when the factor is 1."""
+        return None if factor >= 1.0 else scale * factor
+
+    @staticmethod
+    def _scale_now(scale: torch.Tensor, free: torch.Tensor | None, touching: torch.Tensor) -> torch.Tensor:
+        """The residual scale per env ``(N, D)`` (or ``(D,)`` without a free scale): ``scale`` where
+        ``touching (N, 1)``, else ``free``."""
+        return scale if free is None else torch.where(touching, scale, free)
+
     def _action_space(
         self, feedforward: str, residual_scale: list[float]
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -384,17 +402,23 @@ class TrackingEnv:
         ff = env_cfg.get("velocity_feedforward", e.velocity_feedforward)
         closure = float(env_cfg.get("closure_bias", 0.0)) if mode == "residual" else 0.0
         own_closure = e.closure_bias if e.action_mode == "residual" else 0.0
+        free = float(env_cfg.get("free_residual_scale", 1.0)) if mode == "residual" else 1.0
+        own_free = e.free_residual_scale if e.action_mode == "residual" else 1.0
         same_residual = mode != "residual" or (
-            rs == list(e.residual_scale) and ff == e.velocity_feedforward and closure == own_closure
+            rs == list(e.residual_scale)
+            and ff == e.velocity_feedforward
+            and closure == own_closure
+            and free == own_free
         )
         if mode == e.action_mode and same_residual:
             return actions
         dof_pos, ref_q, ref_qd, contact = self._pd_frame()
-        key = (ff, tuple(rs), closure)  # called every distillation step: build the teacher's space once
+        key = (ff, tuple(rs), closure, free)  # called every distillation step: build the teacher's space once
         if key not in self._other_spaces:
             offset = self._closure_offset(closure)
-            self._other_spaces[key] = (*self._action_space(ff, rs), offset)
-        ff_gain, scale, offset = self._other_spaces[key]
+            gains, their_scale = self._action_space(ff, rs)
+            self._other_spaces[key] = (gains, their_scale, offset, self._free_scale(their_scale, free))
+        ff_gain, scale, offset, their_free = self._other_spaces[key]
         touching = (contact > 0.5).unsqueeze(-1)
         their_ref = ref_q + ff_gain * ref_qd
         if offset is not None:
@@ -406,7 +430,7 @@ class TrackingEnv:
             their_ref,
             self.lower,
             self.upper,
-            residual_scale=scale,
+            residual_scale=self._scale_now(scale, their_free, touching),
         )
         own_ref = ref_q + self.ff_gain * ref_qd if e.action_mode == "residual" else ref_q
         if self.closure is not None:
@@ -418,7 +442,7 @@ class TrackingEnv:
             own_ref,
             self.lower,
             self.upper,
-            residual_scale=self.residual_scale,
+            residual_scale=self._scale_now(self.residual_scale, self.free_scale, touching),
         )
 
     def _action_mode_tag(self) -> str:
@@ -429,7 +453,8 @@ class TrackingEnv:
             return e.action_mode
         ff = "" if e.velocity_feedforward == "wrist" else f" ff={e.velocity_feedforward}"
         closure = f" closure={e.closure_bias:g}" if e.closure_bias > 0 else ""
-        return f"{e.action_mode} scale={e.residual_scale}{ff}{closure}"
+        free = f" free={e.free_residual_scale:g}" if e.free_residual_scale < 1 else ""
+        return f"{e.action_mode} scale={e.residual_scale}{ff}{closure}{free}"
 
     def reset(self) -> torch.Tensor:
         """Reset every env; returns observations ``(N, num_obs)``."""
@@ -461,8 +486,12 @@ class TrackingEnv:
             # fingers (kv/kp ~ 0.2 s) stopped 0.02-0.04 rad short of the grasp after the 20 hold
             # frames, never touching the object (open-loop grasp success 0 % -> 100 % on 10 clips)
             ref_q = ref_q + self.ff_gain * ref_next.dof_vel
+            touching = (ref_next.contact > 0.5).unsqueeze(-1)
             if self.closure is not None:
-                ref_q = ref_q + self.closure * (ref_next.contact > 0.5).unsqueeze(-1)
+                ref_q = ref_q + self.closure * touching
+            scale = self._scale_now(self.residual_scale, self.free_scale, touching)
+        else:
+            scale = self.residual_scale
         targets = action_to_targets(
             actions,
             self.cfg.env.action_mode,
@@ -470,7 +499,7 @@ class TrackingEnv:
             ref_q,
             self.lower,
             self.upper,
-            residual_scale=self.residual_scale,
+            residual_scale=scale,
         )
         self.sim.set_targets(targets)
         self.sim.step(self.substeps)

@@ -229,3 +229,69 @@ def test_closure_bias_is_part_of_the_action_mode_and_converts(clip_dirs):
     torch.testing.assert_close(q_student[free], q_teacher[free], atol=1e-5, rtol=0)
     assert (student[:2] - mu[:2]).abs().max() > 0.1
     torch.testing.assert_close(q_student[2:], q_teacher[2:], atol=1e-5, rtol=0)  # no contact: no offset
+
+
+def test_free_residual_scale_damps_the_residual_only_where_the_reference_does_not_touch(
+    clip_dirs, monkeypatch
+):
+    """env.free_residual_scale: the same action moves the PD targets that factor less in frames whose
+    reference contact label is not 1 (approach, release) and fully in frames in contact."""
+    delta = {}
+    for factor in (1.0, 0.1):
+        cfg = _cfg(clip_dirs["mano"], "mano", free_residual_scale=factor)
+        cfg.env.action_mode = "residual"
+        env = TrackingEnv(cfg, mode="test")
+        env.reset()
+        assert env._obs_ref is not None
+        env._obs_ref.contact[:] = torch.tensor([1.0, 1.0, 0.0, -1.0])
+        _, ref_q, ref_qd, _ = env._pd_frame()
+        base = ref_q + env.ff_gain * ref_qd
+        got = {}
+        monkeypatch.setattr(env.sim, "set_targets", lambda t, g=got: g.__setitem__("t", t.clone()))
+        env.step(0.5 * torch.ones(4, env.num_actions))
+        inside = (got["t"] < env.upper - 1e-6) & (got["t"] > env.lower + 1e-6)
+        delta[factor] = torch.where(inside, got["t"] - base, torch.nan)
+    full, damped = delta[1.0], delta[0.1]
+    ok = ~(full.isnan() | damped.isnan())
+    assert ok[:2].any() and ok[2:].any()
+    torch.testing.assert_close(damped[:2][ok[:2]], full[:2][ok[:2]], atol=1e-6, rtol=0)  # in contact
+    torch.testing.assert_close(damped[2:][ok[2:]], 0.1 * full[2:][ok[2:]], atol=1e-6, rtol=0)
+    assert full[2:][ok[2:]].abs().min() > 1e-3
+
+
+def test_free_residual_scale_is_part_of_the_action_mode_and_converts(clip_dirs):
+    """A policy trained with a free-phase scale runs only with the same one (the error names the setting);
+    fine-tuning may change it; distillation converts its actions to a student without it."""
+    from hot.learning.checkpoint import CheckpointError, check_compatible
+    from hot.tasks.tracking.actions import action_to_targets
+
+    envs = {}
+    for factor in (1.0, 0.05):
+        cfg = _cfg(clip_dirs["mano"], "mano", closure_bias=0.05, free_residual_scale=factor)
+        cfg.env.action_mode = "residual"
+        envs[factor] = TrackingEnv(cfg, mode="test")
+    plain, damped = (envs[f].metadata() for f in (1.0, 0.05))
+    assert damped["action_mode"] == plain["action_mode"] + " free=0.05"
+    with pytest.raises(CheckpointError, match="free=0.05.*env.free_residual_scale"):
+        check_compatible(damped, plain, "teacher.pth")
+    check_compatible(damped, plain, "teacher.pth", training_from=True)
+
+    env = envs[1.0]
+    env.reset()
+    assert env._obs_ref is not None
+    env._obs_ref.contact[:] = torch.tensor([1.0, 1.0, 0.0, 0.0])
+    mu = 0.3 * torch.randn(4, env.num_actions, generator=torch.Generator().manual_seed(0))
+    teacher_cfg = {"action_mode": "residual", "residual_scale": list(env.cfg.env.residual_scale),
+                   "velocity_feedforward": env.cfg.env.velocity_feedforward, "closure_bias": 0.05,
+                   "free_residual_scale": 0.05}  # fmt: skip
+    student = env.convert_actions(mu, teacher_cfg)
+    dof, ref_q, ref_qd, contact = env._pd_frame()
+    base = ref_q + env.ff_gain * ref_qd + env.closure * (contact > 0.5)[:, None]
+    scale = torch.where((contact > 0.5)[:, None], env.residual_scale, 0.05 * env.residual_scale)
+    q_teacher = action_to_targets(mu, "residual", dof, base, env.lower, env.upper, scale)
+    q_student = action_to_targets(student, "residual", dof, base, env.lower, env.upper, env.residual_scale)
+    torch.testing.assert_close(q_student, q_teacher, atol=1e-5, rtol=0)
+    inside = (q_teacher > env.lower + 1e-4) & (q_teacher < env.upper - 1e-4) & (mu.abs() < 1)  # not clipped
+    assert inside[:2].any() and inside[2:].any()
+    torch.testing.assert_close(student[:2][inside[:2]], mu[:2][inside[:2]], atol=1e-5, rtol=0)  # in contact
+    torch.testing.assert_close(student[2:][inside[2:]], 0.05 * mu[2:][inside[2:]], atol=1e-5, rtol=0)
