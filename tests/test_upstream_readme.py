@@ -23,10 +23,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "seeds" / "000_ccbb1829497332bb.txt"
 FILL = {r"\[OBJ NAME\]": "Bottle", r"\[CHECKPOINT\]": "checkpoint/mano/mano_bottle_grasp-move-place.pth"}
-PENDING = {
-    "checkpoint/shadow/shadow_bottle_grasp-move-place.pth": "no Shadow teacher is shipped yet (issue 20)",
-    "checkpoint/allegro/allegro_bottle_grasp-move-place.pth": "no Allegro teacher is shipped yet (issue 20)",
-}
+PENDING: dict[str, str] = {}
 """Checkpoints the original README names that this repo does not ship yet; their inference commands are
 expected to fail (strictly: once the file exists, the command must pass)."""
 

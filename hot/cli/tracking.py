@@ -320,7 +320,8 @@ CHECKPOINT_SETTINGS = (
     ("dense_obj", "--cfg_train (network)"),
 )
 """Env settings a policy was trained with and must be tested with (action space and observation layout),
-with the flags that set them; ``residual_scale`` and ``velocity_feedforward`` follow ``action_mode``."""
+with the flags that set them; ``residual_scale``, ``velocity_feedforward`` and the grasp priors
+(``closure_bias``, ``free_residual_scale``) follow ``action_mode``."""
 
 
 def apply_checkpoint_settings(cfg: TrackingCfg, args: argparse.Namespace, ckpt: Path) -> list[str]:
@@ -356,6 +357,12 @@ def apply_checkpoint_settings(cfg: TrackingCfg, args: argparse.Namespace, ckpt: 
     if env.action_mode == saved.get("action_mode"):
         for key in ("residual_scale", "velocity_feedforward"):
             if key in saved:
+                setattr(env, key, saved[key])
+        for key in ("closure_bias", "free_residual_scale"):  # the grasp priors (issue 20)
+            if key in saved and getattr(env, key) != saved[key]:
+                changed.append(
+                    f"{key}: {getattr(env, key)} -> {saved[key]} (env.{key} of {Path(args.cfg_env).name})"
+                )
                 setattr(env, key, saved[key])
     return changed
 

@@ -63,7 +63,8 @@ class DistillAgent(HotA2CAgent):
         super().__init__(base_name, params, meta)
         assert self.vec_env is not None  # rl-games sets it in __init__ (from the config's vec_env)
         self.hot_env = self.vec_env.env
-        self.convert = teachers.action_mode != meta["action_mode"]
+        self.student_mode = meta["action_mode"]
+        self.convert = any(tag != self.student_mode for tag, _ in teachers.spaces)
 
     # ------------------------------------------------------------------ rollouts
     def init_tensors(self) -> None:
@@ -83,7 +84,7 @@ class DistillAgent(HotA2CAgent):
         ids = self.route(env)
         expert = self.teachers.mu(env.teacher_obs, ids)
         if self.convert:  # teachers in another action mode: the student's action for the teacher's PD targets
-            expert = env.convert_actions(expert, self.teachers.env_cfg)
+            expert = self.teachers.to_student(env, expert, ids, self.student_mode)
         expert = expert.to(self.ppo_device)
         res["experts"] = expert
         b = schedule.beta(self.epoch_num, self.dcfg)

@@ -155,7 +155,8 @@ class TeacherEnsemble:
     """Stacked teachers: ``mu(obs (N, O), teacher_ids (N,)) -> (N, A)`` in one vmapped call.
 
     Args:
-        paths: teacher checkpoints (same hand, observation layout, action mode and architecture).
+        paths: teacher checkpoints (same hand, observation layout and architecture; action modes may differ,
+            see :meth:`to_student`).
         env_meta: :func:`hot.learning.adapter.env_meta` of the env the student trains in.
         device: where the teachers run.
         obs_clip: normalised observations are clipped to +-this.
@@ -173,10 +174,12 @@ class TeacherEnsemble:
         self.obs_clip = float(obs_clip)
         nets, means, variances = [], [], []
         shapes = None
-        self.action_mode, self.env_cfg = self._action_space(env_meta)
-        teacher_meta = dict(env_meta, action_mode=self.action_mode)
-        for p in self.paths:
-            model, _ = load_model(p, teacher_meta)
+        self.spaces = self._action_spaces(env_meta)
+        tags = list(dict.fromkeys(t for t, _ in self.spaces))
+        self.action_mode = tags[0] if len(tags) == 1 else " | ".join(tags)
+        self.env_cfg = self.spaces[0][1]
+        for p, (tag, _) in zip(self.paths, self.spaces, strict=True):
+            model, _ = load_model(p, dict(env_meta, action_mode=tag))
             net = model.a2c_network.eval()
             sig = {k: tuple(v.shape) for k, v in net.state_dict().items()}
             if shapes is None:
@@ -209,33 +212,46 @@ class TeacherEnsemble:
 
         self._all = torch.vmap(one, in_dims=(0, 0, 0, 0, None))
 
-    def _action_space(self, env_meta: dict) -> tuple[str, dict]:
-        """``(action-mode tag, saved env settings)`` shared by all teachers.
+    def _action_spaces(self, env_meta: dict) -> list[tuple[str, dict]]:
+        """``(action-mode tag, saved env settings)`` of each teacher.
 
-        The teachers may act in another action mode than the student's env (upstream's distillation
-        commands pass --use_delta_action; our teachers are residual): the agent converts their actions
-        with :meth:`~hot.tasks.tracking.env.TrackingEnv.convert_actions`. They must agree with each other.
+        Teachers may act in other action modes than the student's env (upstream's distillation commands
+        pass --use_delta_action; our teachers are residual), and in different ones from each other (a
+        teacher with the grasp priors of issue 20 beside one without): :meth:`to_student` converts
+        their actions with :meth:`~hot.tasks.tracking.env.TrackingEnv.convert_actions`, which needs each
+        such teacher's saved env config.
         """
         from hot.learning.checkpoint import load_checkpoint
 
-        tags = {}
-        env_cfg: dict = {}
+        out = []
         for p in self.paths:
             meta = load_checkpoint(p, map_location="cpu")["meta"]
-            tags[p] = meta.get("action_mode")
-            env_cfg = env_cfg or meta.get("config", {}).get("env", {}).get("env", {})
-        if len(set(tags.values())) > 1:
-            raise ConfigError(
-                "teachers act in different action modes: "
-                + "; ".join(f"{p.name}: {t}" for p, t in tags.items())
-            )
-        tag = next(iter(tags.values()))
-        if tag != env_meta.get("action_mode") and not env_cfg:
-            raise ConfigError(
-                f"teacher {self.paths[0]} acts in '{tag}' but the env in '{env_meta.get('action_mode')}', and the "
-                "checkpoint has no saved env config to convert its actions with; use the teachers' action flag"
-            )
-        return tag, env_cfg
+            tag = meta.get("action_mode")
+            env_cfg = meta.get("config", {}).get("env", {}).get("env", {})
+            if tag != env_meta.get("action_mode") and not env_cfg:
+                raise ConfigError(
+                    f"teacher {p} acts in '{tag}' but the env in '{env_meta.get('action_mode')}', and the "
+                    "checkpoint has no saved env config to convert its actions with; use the teachers' action flag"
+                )
+            out.append((tag, env_cfg))
+        return out
+
+    def to_student(
+        self, env, actions: torch.Tensor, teacher_ids: torch.Tensor, student_mode: str
+    ) -> torch.Tensor:
+        """(N, A): teacher actions ``actions`` (teacher ``teacher_ids[i]`` for env ``i``) as the student's
+        actions with the same PD targets in ``env`` (a :class:`~hot.tasks.tracking.env.TrackingEnv` whose
+        action mode is ``student_mode``); teachers in the student's mode pass through unchanged."""
+        out = actions.to(env.device)
+        ids = teacher_ids.to(env.device)
+        for tag in dict.fromkeys(t for t, _ in self.spaces):
+            if tag == student_mode:
+                continue
+            members = [i for i, (t, _) in enumerate(self.spaces) if t == tag]
+            cfg = self.spaces[members[0]][1]
+            mask = torch.isin(ids, torch.tensor(members, device=env.device)).unsqueeze(-1)
+            out = torch.where(mask, env.convert_actions(actions.to(env.device), cfg), out)
+        return out
 
     @torch.no_grad()
     def mu_all(self, obs: torch.Tensor) -> torch.Tensor:

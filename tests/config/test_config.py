@@ -251,3 +251,23 @@ def test_test_mode_takes_action_and_observation_settings_from_the_checkpoint(cap
     ]
     assert cfg.env.action_mode == "residual" and cfg.env.residual_scale == [0.02, 0.1, 0.2]
     assert apply_checkpoint_settings(cfg, args, ckpt) == []  # now they agree
+
+
+def test_test_mode_takes_the_grasp_priors_from_the_checkpoint():
+    """A closure teacher tested with the plain stage-1 YAML runs with its own closure_bias (part of its action
+    mode) instead of failing the compatibility check; the override is reported."""
+    from hot.cli.tracking import apply_checkpoint_settings
+    from hot.cli.upstream_args import parse_args
+    from hot.tasks.tracking.resolve import resolve_env_config
+
+    ckpt = REPO_ROOT / "checkpoint/mano/mano_bottle_grasp-move-place_closure.pth"
+    args = parse_args(
+        ["--test", "--use_res_action", "--enable_obj_keypoints", "--enable_dof_obs", "--checkpoint", str(ckpt),
+         "--motion_file", "hot/data/motions/dexgrasp_train_mano/bottle/grasp_higher_kp"]
+    )  # fmt: skip
+    cfg = resolve_env_config(args)
+    assert cfg.env.closure_bias == 0.0
+    changed = apply_checkpoint_settings(cfg, args, ckpt)
+    assert changed == ["closure_bias: 0.0 -> 0.05 (env.closure_bias of mano_stage1_precise_track.yaml)"]
+    assert cfg.env.closure_bias == 0.05 and cfg.env.free_residual_scale == 1.0
+    assert apply_checkpoint_settings(cfg, args, ckpt) == []

@@ -130,6 +130,37 @@ def test_residual_teachers_drive_a_delta_student_through_the_same_pd_targets(tmp
     assert env.convert_actions(student, {"action_mode": "delta"}) is student
 
 
+def test_teachers_in_different_action_modes_each_convert_to_the_student(tmp_path):
+    """A closure teacher beside a closure + free-phase teacher (issue 20): each teacher's action becomes the
+    student's action for that teacher's PD targets; the teacher in the student's own mode passes through."""
+    from hot.cli.upstream_args import parse_args
+    from hot.tasks.tracking.env import TrackingEnv
+    from hot.tasks.tracking.resolve import resolve_env_config
+    from tests.distill.helpers import ENV_FLAGS, GMP, REPO
+
+    args = parse_args(
+        f"{ENV_FLAGS} --num_envs 6 --motion_file {GMP / 'bottle'} --objnames Bottle "
+        f"--cfg_env {REPO / 'hot/data/cfg/mano/mano_stage1_closure.yaml'}".split()
+    )
+    env = TrackingEnv(resolve_env_config(args), mode="train", seed=0)
+    ckpts = [REPO / "checkpoint/mano/mano_bottle_grasp-move-place_closure.pth",
+             REPO / "checkpoint/mano/mano_box_grasp-move-place_closure_free.pth"]  # fmt: skip
+    ens = TeacherEnsemble(ckpts, env_meta(env), "cpu")
+    student_mode = env_meta(env)["action_mode"]
+    assert [t for t, _ in ens.spaces] == [student_mode, student_mode + " free=0.05"]
+    env.reset()
+    assert env._obs_ref is not None
+    env._obs_ref.contact[:] = torch.tensor([0.0, 0.0, 0.0, 1.0, 0.0, 1.0])
+    ids = torch.tensor([0, 1, 1, 1, 0, 0])
+    mu = ens.mu(env.teacher_obs, ids)
+    got = ens.to_student(env, mu, ids, student_mode)
+    torch.testing.assert_close(got[ids == 0], mu[ids == 0])  # same mode: unchanged
+    torch.testing.assert_close(got[3], mu[3])  # free-phase teacher, reference in contact: same targets
+    inside = mu[1:3].abs() < 1
+    torch.testing.assert_close(got[1:3][inside], 0.05 * mu[1:3][inside], atol=1e-6, rtol=0)  # not in contact
+    assert (mu[1:3] - got[1:3]).abs().max() > 1e-3
+
+
 def test_teachers_named_in_the_env_yaml_replace_the_train_yamls():
     """Upstream names teachers in the env YAML (skillmimic_*distill.yaml); the task sets the routing."""
     from hot.distill.config import load_distill_cfg
