@@ -93,6 +93,54 @@ POLICIES = [
             ("Sword (seed 101, never trained on)", "101"),
         )
     ],  # fmt: skip
+    # fresh datagen seeds 137 + 139 (session 17): the grasp priors (docs/grasp_priors.md)
+    *[
+        (
+            f"MANO teacher `mano_{o}_grasp-move-place{tag}.pth`, {yaml} YAML",
+            f"{o.title()} (seeds 137, 139)",
+            {"*": f"free/teacher{tag}_{o}_s137_139.csv"},
+        )
+        for tag, yaml, objs in (
+            ("_closure", "closure", ("bottle", "box", "hammer")),
+            ("_closure_free", "closure_free", ("box", "hammer")),
+        )
+        for o in objs
+    ],  # fmt: skip
+    *[
+        (
+            f"MANO student `mano_3obj_student{tag}.pth`, {yaml} YAML",
+            f"{o} (seeds 137, 139{note})",
+            {"*": f"free/student{tag}_{o.lower()}_s137_139.csv"},
+        )
+        for tag, yaml in (("_closure", "closure"), ("_closure_free", "closure_free"))
+        for o, note in (("Bottle", ""), ("Box", ""), ("Hammer", ""), ("Sword", ", never trained on"))
+    ],  # fmt: skip
+    # Shadow and Allegro on fresh datagen seeds (session 17)
+    (
+        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
+        "Bottle (seeds 145, 147)",
+        {"*": "free/teacher_shadow_s145_147.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Shadow",
+        "Bottle (seeds 145, 147)",
+        {"*": "free/openloop_shadow_s145_147.csv"},
+    ),
+    (
+        "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth` (grasp priors)",
+        "Bottle (seeds 141, 143)",
+        {"*": "free/teacher_allegro_s141_143.csv"},
+    ),
+    (
+        "Allegro teacher it replaced (no prior)",
+        "Bottle (seeds 141, 143)",
+        {"*": "free/teacher_allegro_before_s141_143.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Allegro",
+        "Bottle (seeds 141, 143)",
+        {"*": "free/openloop_allegro_s141_143.csv"},
+    ),
     # Shadow: held-out sets of datagen seeds 7 and 11 (the training clips are seed 0), checkpoint = last epoch
     (
         "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
@@ -116,12 +164,12 @@ POLICIES = [
     ),
     # Allegro: the same held-out seeds; training clips: datagen seed 3
     (
-        "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth`",
+        "Allegro teacher before the grasp priors (replaced on 2026-12-06)",
         "Bottle (seed 7)",
         {"*": "teacher_allegro_bottle_heldout.csv"},
     ),
     (
-        "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth`",
+        "Allegro teacher before the grasp priors (replaced on 2026-12-06)",
         "Bottle (seed 11)",
         {"*": "teacher_allegro_bottle_heldout2.csv"},
     ),
