@@ -126,7 +126,7 @@ def bench_learn(
         srcs = [resolve_path(c, "--cfg_train") for c in cfg_trains]
     except ConfigError as exc:
         _user_error(str(exc))
-    if not any(held.glob("*/grasp_*/*.pt")):
+    if not any(p.is_file() for p in held.glob("*/grasp_*/*.pt")):  # is_file: a dangling link is no clip
         _user_error(
             f"--heldout {heldout}: no <object>/grasp_*/*.pt clips there; pass a dataset root with grasp clips"
         )
