@@ -42,7 +42,7 @@ TIMERS: tuple[tuple[str, str], ...] = (
 VARIANTS: dict[str, dict] = {
     "default": {},
     "noslip_iterations=0": {"noslip_iterations": 0},
-    "noslip_iterations=10": {"noslip_iterations": 10},
+    "noslip_iterations=5": {"noslip_iterations": 5},
     "cone=pyramidal": {"cone": "pyramidal"},
     "iterations=20": {"iterations": 20},
     "ls_iterations=10": {"ls_iterations": 10},
@@ -50,7 +50,6 @@ VARIANTS: dict[str, dict] = {
     "joint_frictionloss=on": {"joint_frictionloss": True},
     "jacobian=auto": {"jacobian": "auto"},
     "frictionloss=on+auto": {"joint_frictionloss": True, "jacobian": "auto"},
-    "defaults_of_2026-12-05": {"joint_frictionloss": True, "jacobian": "auto", "noslip_iterations": 10},
 }
 """Scene-option variants: one or two fields of :class:`hot.sim.scene.SceneOptions` changed."""
 

@@ -147,13 +147,12 @@ class SceneOptions:
     amount as armature lets the solver see the inertia the integrator uses; free motion barely
     changes (the servos are overdamped, their slow pole kp/kv stays where it was). Measured in
     docs/dev/GRASPS.md."""
-    noslip_iterations: int = 5
+    noslip_iterations: int = 10
     """Iterations of MuJoCo's no-slip post-solver. Soft friction creeps under a steady load (an
     object held against gravity slides out of a grasp at mm/s); the no-slip pass removes that creep.
-    0 turns it off. 5 since 2026-12-06 (10 before): held-out MANO Bottle tracking unchanged for the
-    teacher (open loop one grasp more), datagen hold test 67/128 Bottle and 28/161 Box grasps against
-    64 and 22, Shadow/Allegro open loop unchanged or one grasp more (docs/results/physics_defaults.md);
-    the rate is in docs/benchmarks.md (variant ``noslip_iterations=10``)."""
+    0 turns it off. Cost: 0.92x physics steps/s against 0 (MANO/Bottle, 128 worlds, object resting on
+    the platform, one run; docs/benchmarks.md). 5 was measured on 2026-12-06: about 1.03-1.05x, tracking
+    unchanged, but pinch grasps of a thin slab held in fewer directions (docs/results/physics_defaults.md)."""
     cone: Literal["elliptic", "pyramidal"] = "elliptic"
     """Friction cone. Elliptic cones with impratio > 1 hold grasps with less creep; pyramidal ones are
     cheaper per contact (``python -m hot.bench profile`` measures both)."""

@@ -125,8 +125,8 @@ class SimCfg:
     """Line-search iterations per Newton iteration."""
     tolerance: Annotated[float, Range(gt=0.0, le=1e-2)] = 1e-8
     """Solver tolerance."""
-    noslip_iterations: Annotated[int, Range(ge=0, le=1000)] = 5
-    """No-slip post-solver iterations (0 = off; 10 before 2026-12-06, see ``hot.sim.scene.SceneOptions``)."""
+    noslip_iterations: Annotated[int, Range(ge=0, le=1000)] = 10
+    """No-slip post-solver iterations (0 = off)."""
     cone: Literal["elliptic", "pyramidal"] = "elliptic"
     """Friction cone."""
     joint_frictionloss: bool = False
