@@ -166,18 +166,26 @@ def test_ref_noise_offsets_the_hand_reference_only(clip_dirs):
     assert test_env.ref_offset is None
 
 
+def _residual_env(clip_dirs, contact=None, **kw) -> TrackingEnv:
+    """A reset, test-mode MANO env with residual actions; ``contact`` overrides the contact labels of the
+    frame the next action aims at (the grasp-prior tests)."""
+    cfg = _cfg(clip_dirs["mano"], "mano", **kw)
+    cfg.env.action_mode = "residual"
+    env = TrackingEnv(cfg, mode="test")
+    if contact is not None:
+        env.reset()
+        assert env._obs_ref is not None
+        env._obs_ref.contact[:] = torch.tensor(contact)
+    return env
+
+
 def test_closure_bias_presses_flexing_fingers_only_while_the_reference_touches(clip_dirs, monkeypatch):
     """env.closure_bias: PD targets of the flexing finger joints move that far towards the closed hand in
     frames whose reference contact label is 1; wrist, non-flexing joints and contact-free frames keep
     the reference."""
     targets = {}
     for bias in (0.0, 0.05):
-        cfg = _cfg(clip_dirs["mano"], "mano", closure_bias=bias)
-        cfg.env.action_mode = "residual"
-        env = TrackingEnv(cfg, mode="test")
-        env.reset()
-        assert env._obs_ref is not None
-        env._obs_ref.contact[:] = torch.tensor([1.0, 1.0, 0.0, -1.0])
+        env = _residual_env(clip_dirs, [1.0, 1.0, 0.0, -1.0], closure_bias=bias)
         monkeypatch.setattr(env.sim, "set_targets", lambda t, b=bias: targets.__setitem__(b, t.clone()))
         env.step(torch.zeros(4, env.num_actions))
     assert env.closure is not None
@@ -201,9 +209,7 @@ def test_closure_bias_is_part_of_the_action_mode_and_converts(clip_dirs):
 
     envs = {}
     for bias in (0.0, 0.05):
-        cfg = _cfg(clip_dirs["mano"], "mano", closure_bias=bias)
-        cfg.env.action_mode = "residual"
-        envs[bias] = TrackingEnv(cfg, mode="test")
+        envs[bias] = _residual_env(clip_dirs, closure_bias=bias)
     plain, closed = (envs[b].metadata() for b in (0.0, 0.05))
     assert closed["action_mode"] == plain["action_mode"] + " closure=0.05"
     with pytest.raises(CheckpointError, match="closure=0.05.*set env.closure_bias"):
@@ -238,12 +244,7 @@ def test_free_residual_scale_damps_the_residual_only_where_the_reference_does_no
     reference contact label is not 1 (approach, release) and fully in frames in contact."""
     delta = {}
     for factor in (1.0, 0.1):
-        cfg = _cfg(clip_dirs["mano"], "mano", free_residual_scale=factor)
-        cfg.env.action_mode = "residual"
-        env = TrackingEnv(cfg, mode="test")
-        env.reset()
-        assert env._obs_ref is not None
-        env._obs_ref.contact[:] = torch.tensor([1.0, 1.0, 0.0, -1.0])
+        env = _residual_env(clip_dirs, [1.0, 1.0, 0.0, -1.0], free_residual_scale=factor)
         _, ref_q, ref_qd, _ = env._pd_frame()
         base = ref_q + env.ff_gain * ref_qd
         got = {}
@@ -267,9 +268,7 @@ def test_free_residual_scale_is_part_of_the_action_mode_and_converts(clip_dirs):
 
     envs = {}
     for factor in (1.0, 0.05):
-        cfg = _cfg(clip_dirs["mano"], "mano", closure_bias=0.05, free_residual_scale=factor)
-        cfg.env.action_mode = "residual"
-        envs[factor] = TrackingEnv(cfg, mode="test")
+        envs[factor] = _residual_env(clip_dirs, closure_bias=0.05, free_residual_scale=factor)
     plain, damped = (envs[f].metadata() for f in (1.0, 0.05))
     assert damped["action_mode"] == plain["action_mode"] + " free=0.05"
     with pytest.raises(CheckpointError, match="free=0.05.*env.free_residual_scale"):
