@@ -393,12 +393,14 @@ def bench_train(
     """
     import tempfile
 
+    from hot.cli.tracking import _dense_from_train_cfg
     from hot.learning.adapter import load_train_cfg, train
     from hot.tasks.tracking.config import EnvCfg, SimCfg, TrackingCfg
     from hot.tasks.tracking.env import TrackingEnv
 
     if not motion_file:
         raise SystemExit(f"bench train: no shipped motion data for hand '{hand}'; pass --motion_file DIR")
+    tcfg = load_train_cfg(cfg_train)
     env_cfg = EnvCfg(
         num_envs=num_envs,
         episode_length=60,
@@ -409,7 +411,11 @@ def bench_train(
         enable_ig_scale=True,
         enable_dof_obs=True,
         enable_early_termination=True,
-        action_mode="delta",
+        action_mode="residual",
+        residual_scale=[0.02, 0.1, 0.2],
+        dense_obj=_dense_from_train_cfg(
+            tcfg
+        ),  # as hot/run.py builds it: 200 keypoints for the point encoder, 20 for an MLP
     )
     sim_cfg = SimCfg(backend=sim_backend, nthread=nthread or 0)
     env = TrackingEnv(TrackingCfg(env=env_cfg, sim=sim_cfg), device=device, seed=0)
@@ -429,7 +435,6 @@ def bench_train(
 
     env.sim.step = timed_sim_step
     env.step = timed_env_step
-    tcfg = load_train_cfg(cfg_train)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         out = train(env, tcfg, f"{tmp}/run", max_epochs=epochs, seed=0, show_progress=False)

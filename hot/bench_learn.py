@@ -28,7 +28,7 @@ from hot.utils.argtypes import int_at_least
 __all__ = ["bench_learn", "time_to_target", "add_learn_args", "run_learn", "HELDOUT", "CONFIGS"]
 
 HELDOUT = "hot/data/motions/bench_heldout_mano_bottle"
-"""31 held-out MANO Bottle grasp clips (datagen seeds 13 and 17; recipe in the folder's README)."""
+"""25 held-out MANO Bottle grasp clips (datagen seeds 13 and 17; recipe in the folder's README)."""
 CONFIGS = (
     "hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml",
     "hot/data/cfg/train/rlg/skillmimic_sparse_cpu.yaml",

@@ -164,20 +164,32 @@ def report_lines(quick: bool = False, log=print) -> list[str]:
         "[results/physics_defaults.md](results/physics_defaults.md).",
     ]
     n_train, epochs = (64, 1) if quick else (256, 3)
-    cfg = "hot/data/cfg/train/rlg/skillmimic_denseobj_cpu.yaml"
-    log(f"[bench report] train ({time.perf_counter() - t0:.0f} s)")
-    r = bench_train("mano", n_train, epochs, _default_motion("mano"), str(REPO_ROOT / cfg))
+    from hot.bench_learn import CONFIGS
+
+    rows = []
+    for cfg in CONFIGS:
+        log(f"[bench report] train {Path(cfg).name} ({time.perf_counter() - t0:.0f} s)")
+        r = bench_train("mano", n_train, epochs, _default_motion("mano"), str(REPO_ROOT / cfg))
+        rows.append(
+            f"| `{Path(cfg).name}` | {r['train_env_steps_per_s']:,.0f} | {r['raw_physics_env_steps_per_s']:,.0f} | "
+            f"{r['ratio']:.2f} | {100 * r['frac_physics']:.0f} % / {100 * r['frac_env']:.0f} % / "
+            f"{100 * r['frac_learning']:.0f} % | ≥ {TRAIN_TARGET}: {_met(r['ratio'] >= TRAIN_TARGET)} |"
+        )
     out += [
         "",
-        f"## Training loop: `python -m hot.bench train --num_envs {n_train} --epochs {epochs} --cfg_train {cfg}`",
+        f"## Training loop: `python -m hot.bench train --num_envs {n_train} --epochs {epochs} --cfg_train <config>`",
         "",
-        "rl-games PPO on MANO + Bottle (shipped clips, horizon 32); raw physics measured in the same run.",
+        "rl-games PPO on MANO + Bottle (shipped clips, horizon 32, residual actions, the env each config trains",
+        "with: 200 object keypoints for the point encoder, 20 for the plain MLP); raw physics measured in the same",
+        "run. The wall time includes each run's start-up (first reset, network build).",
         "",
-        "| training env-steps/s | raw physics env-steps/s | ratio | physics / env / policy + PPO | target |",
-        "|---:|---:|---:|---|---|",
-        f"| {r['train_env_steps_per_s']:,.0f} | {r['raw_physics_env_steps_per_s']:,.0f} | {r['ratio']:.2f} | "
-        f"{100 * r['frac_physics']:.0f} % / {100 * r['frac_env']:.0f} % / {100 * r['frac_learning']:.0f} % | "
-        f"≥ {TRAIN_TARGET}: {_met(r['ratio'] >= TRAIN_TARGET)} |",
+        "| config | training env-steps/s | raw physics env-steps/s | ratio | physics / env / policy + PPO | target |",
+        "|---|---:|---:|---:|---|---|",
+        *rows,
+        "",
+        "On 2 cores the ratio is bounded by CPU work, not by waiting: physics already runs on both cores, so an",
+        "asynchronous collector would only share them with the learner. 0.6 needs env and learner together",
+        "under two thirds of the physics time per env-step.",
     ]
     log(f"[bench report] learn ({time.perf_counter() - t0:.0f} s)")
     out += _learn_lines(quick, log)

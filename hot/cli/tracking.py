@@ -19,6 +19,7 @@ __all__ = [
     "build_env",
     "build_test_policy",
     "apply_checkpoint_settings",
+    "physics_differences",
     "train_mode",
     "test_mode",
     "play_dataset_mode",
@@ -286,6 +287,8 @@ def build_test_policy(args: argparse.Namespace, cfg: TrackingCfg, device: torch.
         overridden = apply_checkpoint_settings(cfg, args, ckpt)
         if overridden:
             print(f"[hot] --test: the checkpoint's own settings override {'; '.join(overridden)}")
+        for note in physics_differences(cfg, args, ckpt):
+            print(f"[hot] --test: note: {note}")
     check_skill_folders(cfg.env.motion_file)
     env = build_env(cfg, device, mode, args.seed)
     if open_loop:
@@ -322,6 +325,25 @@ CHECKPOINT_SETTINGS = (
 """Env settings a policy was trained with and must be tested with (action space and observation layout),
 with the flags that set them; ``residual_scale``, ``velocity_feedforward`` and the grasp priors
 (``closure_bias``, ``free_residual_scale``) follow ``action_mode``."""
+
+
+def physics_differences(cfg: TrackingCfg, args: argparse.Namespace, ckpt: Path) -> list[str]:
+    """Physics settings (``sim:``) of this run that differ from those checkpoint ``ckpt`` was trained with.
+
+    Unlike the action and observation settings these are not taken over: testing a policy under other
+    contacts is a legitimate experiment. Each phrase names the setting, both values and the YAML.
+    """
+    from hot.learning.checkpoint import load_checkpoint
+
+    saved = load_checkpoint(ckpt, map_location="cpu")["meta"].get("config", {}).get("env", {}).get("sim", {})
+    notes = []
+    for key in ("object_solimp", "noslip_iterations", "cone", "joint_frictionloss", "dt", "substeps"):
+        if key in saved and saved[key] != getattr(cfg.sim, key):
+            notes.append(
+                f"sim.{key} is {getattr(cfg.sim, key)} (from {Path(args.cfg_env).name}); the checkpoint was "
+                f"trained with {saved[key]}"
+            )
+    return notes
 
 
 def apply_checkpoint_settings(cfg: TrackingCfg, args: argparse.Namespace, ckpt: Path) -> list[str]:

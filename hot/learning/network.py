@@ -82,9 +82,60 @@ class PointEncoder(nn.Module):
 
     def forward(self, flat_points: torch.Tensor) -> torch.Tensor:
         points = flat_points.reshape(flat_points.shape[0], -1, 3)  # (B, P, 3)
-        per_point = self.point_mlp(points)  # (B, P, hidden)
-        pooled = per_point.max(dim=1).values  # (B, hidden)
+        linear = self.point_mlp[0]
+        pooled = _GeluMaxPool.apply(points, linear.weight, linear.bias)[0]  # (B, hidden)
         return self.out(pooled)
+
+
+class _GeluMaxPool(torch.autograd.Function):
+    """``GELU(points @ W.T + b).max(dim=1)`` for ``points (B, P, 3)``, without the (B, P, hidden) activations.
+
+    GELU falls, then rises (its minimum is at -0.75), so over the P points of one hidden unit its largest
+    value is at the smallest or the largest pre-activation. The forward pass keeps those two per
+    (sample, unit) and applies GELU to them only; the backward pass sends each unit's gradient to the one
+    point that won, as ``max`` does. Same values and gradients as the dense form (up to float rounding),
+    about a third of its CPU time at 8,192 samples x 200 points (``python -m hot.bench train``).
+    """
+
+    generate_vmap_rule = True  # the teacher ensemble of distillation runs its networks under torch.func.vmap
+
+    @staticmethod
+    def forward(points: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor):
+        with torch.autocast(points.device.type, enabled=False):  # float32 throughout (mixed precision)
+            z = torch.nn.functional.linear(points.float(), weight.float(), bias.float())  # (B, P, H)
+        z_hi, i_hi = z.max(dim=1)
+        z_lo, i_lo = z.min(dim=1)
+        g_hi, g_lo = torch.nn.functional.gelu(z_hi), torch.nn.functional.gelu(z_lo)
+        take_lo = g_lo > g_hi
+        z_win = torch.where(take_lo, z_lo, z_hi)
+        i_win = torch.where(take_lo, i_lo, i_hi)  # (B, H) index of the winning point
+        return torch.where(take_lo, g_lo, g_hi), z_win, i_win
+
+    @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        points, weight, _ = inputs
+        _, z_win, i_win = output
+        ctx.mark_non_differentiable(z_win, i_win)
+        ctx.save_for_backward(points, weight, z_win, i_win)
+
+    @staticmethod
+    def backward(ctx, *grads: torch.Tensor):
+        grad_out = grads[0]
+        points, weight, z_win, i_win = ctx.saved_tensors
+        coeff = torch.ops.aten.gelu_backward(grad_out.float(), z_win)  # dL/dz at the winning point, (B, H)
+        grad_points = grad_weight = grad_bias = None
+        if ctx.needs_input_grad[1]:
+            won = torch.gather(points.float(), 1, i_win.unsqueeze(-1).expand(-1, -1, 3))  # (B, H, 3)
+            grad_weight = torch.einsum("bh,bhc->hc", coeff, won).to(weight.dtype)
+        if ctx.needs_input_grad[2]:
+            grad_bias = coeff.sum(0).to(weight.dtype)
+        if ctx.needs_input_grad[0]:
+            index = i_win.unsqueeze(-1).expand(-1, -1, 3)
+            grad_points = torch.zeros(points.shape, dtype=torch.float32, device=points.device).scatter_add(
+                1, index, coeff.unsqueeze(-1) * weight.float()
+            )
+            grad_points = grad_points.to(points.dtype)
+        return grad_points, grad_weight, grad_bias
 
 
 def _mlp(in_size: int, units: Sequence[int]) -> nn.Sequential:

@@ -120,6 +120,10 @@ def object_name_from_path(path: str | os.PathLike) -> str:
 # single library
 
 
+REF_FIELDS = ("dof_pos", "dof_vel", "key_pos", "obj_pos", "obj_rot", "obj_lin_vel", "obj_ang_vel", "contact")
+"""The per-frame fields of a :class:`hot.sim.state.RefFrame`, in the order they are packed."""
+
+
 class MotionLibrary:
     """All clips of a data set as padded tensors, with upstream's sampling rules.
 
@@ -236,9 +240,27 @@ class MotionLibrary:
             fields["root_pos"].append(c.root_pos.float())
             fields["root_rot"].append(quat_continuity(c.root_rot.float()))
             fields["contact"].append(c.contact1.float().round())
-        for n, seqs in fields.items():
-            padded = torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True, padding_value=0.0)
-            setattr(self, n, padded.to(self.device))
+        padded = {
+            n: torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True, padding_value=0.0)
+            for n, seqs in fields.items()
+        }
+        # The fields a RefFrame holds live side by side in one (C, Tmax, F) tensor, and are views of it:
+        # ref_frames() gathers a window of frames once instead of once per field.
+        n_clips = len(clips)
+        self._ref_packed = torch.cat(
+            [padded[n].reshape(n_clips, self.max_length, -1) for n in REF_FIELDS], dim=-1
+        ).to(self.device)
+        self._ref_slices: dict[str, tuple[slice, torch.Size]] = {}
+        start = 0
+        for n in REF_FIELDS:
+            shape = padded[n].shape[2:]
+            width = int(torch.Size(shape).numel())
+            self._ref_slices[n] = (slice(start, start + width), shape)
+            setattr(self, n, self._ref_packed[..., start : start + width].reshape(padded[n].shape))
+            start += width
+        for n, t in padded.items():
+            if n not in self._ref_slices:
+                setattr(self, n, t.to(self.device))
 
     # ---------------------------------------------------------------- construction helpers
 
@@ -302,23 +324,11 @@ class MotionLibrary:
         matching upstream's zero padding of the reference window.
         """
         c, f, valid = self._gather(clip_ids, frame_ids)
-
-        def take(t: torch.Tensor) -> torch.Tensor:
-            x = t[c, f]
-            mask = valid.reshape(valid.shape + (1,) * (x.ndim - valid.ndim))
-            return torch.where(mask, x, torch.zeros((), dtype=x.dtype, device=x.device))
-
-        return RefFrame(
-            dof_pos=take(self.dof_pos),
-            dof_vel=take(self.dof_vel),
-            key_pos=take(self.key_pos),
-            obj_pos=take(self.obj_pos),
-            obj_rot=take(self.obj_rot),
-            obj_lin_vel=take(self.obj_lin_vel),
-            obj_ang_vel=take(self.obj_ang_vel),
-            contact=take(self.contact),
-            valid=valid,
-        )
+        x = self._ref_packed[c, f]  # (*S, F): one gather for every field
+        x = torch.where(valid.unsqueeze(-1), x, torch.zeros((), dtype=x.dtype, device=x.device))
+        lead = valid.shape
+        parts = {n: x[..., sl].reshape(lead + shape) for n, (sl, shape) in self._ref_slices.items()}
+        return RefFrame(**parts, valid=valid)
 
     def initial_state(self, clip_ids: torch.Tensor, frame_ids: torch.Tensor) -> dict[str, torch.Tensor]:
         """State to reset envs to: the reference at ``frame_ids`` (clamped to [0, len-1]).

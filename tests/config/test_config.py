@@ -255,8 +255,9 @@ def test_test_mode_takes_action_and_observation_settings_from_the_checkpoint(cap
 
 def test_test_mode_takes_the_grasp_priors_from_the_checkpoint():
     """A closure teacher tested with the plain stage-1 YAML runs with its own closure_bias (part of its action
-    mode) instead of failing the compatibility check; the override is reported."""
-    from hot.cli.tracking import apply_checkpoint_settings
+    mode) instead of failing the compatibility check; the override is reported, and so are physics settings
+    that differ from its training's."""
+    from hot.cli.tracking import apply_checkpoint_settings, physics_differences
     from hot.cli.upstream_args import parse_args
     from hot.tasks.tracking.resolve import resolve_env_config
 
@@ -270,4 +271,12 @@ def test_test_mode_takes_the_grasp_priors_from_the_checkpoint():
     changed = apply_checkpoint_settings(cfg, args, ckpt)
     assert changed == ["closure_bias: 0.0 -> 0.05 (env.closure_bias of mano_stage1_precise_track.yaml)"]
     assert cfg.env.closure_bias == 0.05 and cfg.env.free_residual_scale == 1.0
+    # physics stays the YAML's (testing under other contacts is an experiment), but the difference is named
+    assert cfg.sim.object_solimp == [0.9, 0.95, 0.001]
+    assert physics_differences(cfg, args, ckpt) == [
+        "sim.object_solimp is [0.9, 0.95, 0.001] (from mano_stage1_precise_track.yaml); the checkpoint was "
+        "trained with [0.95, 0.99, 0.001]"
+    ]
+    cfg.sim.object_solimp = [0.95, 0.99, 0.001]
+    assert physics_differences(cfg, args, ckpt) == []
     assert apply_checkpoint_settings(cfg, args, ckpt) == []

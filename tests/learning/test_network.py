@@ -116,3 +116,53 @@ def test_real_env_obs_layout_routes_keypoints():
     net = DenseObjActorCritic(layout, layout.dim, actions_num=22, units=[8])
     assert net.kp_range == (layout[KEYPOINT_BLOCK].start, layout[KEYPOINT_BLOCK].stop)
     assert net.actor_mlp[0].in_features == layout.dim - 300 + 60
+
+
+@pytest.mark.parametrize(
+    "offset", [0.0, 3.0]
+)  # points near the origin; a cloud far off (pre-activations < -0.75)
+def test_point_encoder_pooling_equals_the_dense_form(offset):
+    """The encoder max-pools GELU(W p + b) from each unit's smallest and largest pre-activation only; values
+    and gradients must equal GELU on every point followed by max, for weights, bias and points alike."""
+    from hot.learning.network import PointEncoder
+
+    torch.manual_seed(0)
+    enc = PointEncoder()
+    flat = (offset + 0.3 * torch.randn(64, 50 * 3)).requires_grad_(True)
+
+    def dense(x):
+        return enc.out(enc.point_mlp(x.reshape(x.shape[0], -1, 3)).max(dim=1).values)
+
+    want, got = dense(flat), enc(flat)
+    assert torch.allclose(got, want, atol=1e-6)
+    inputs = [flat, *enc.parameters()]
+    g_want = torch.autograd.grad(want.square().sum(), inputs)
+    g_got = torch.autograd.grad(got.square().sum(), inputs)
+    for a, b in zip(g_got, g_want, strict=True):
+        # where float GELU is flat (far below its dip) two points can tie; each form then picks its own
+        assert torch.allclose(a, b, rtol=1e-5, atol=1e-4 * float(b.abs().max()))
+    # both ends of the GELU dip are exercised: some units pool from their smallest pre-activation
+    z = torch.nn.functional.linear(
+        flat.detach().reshape(64, -1, 3), enc.point_mlp[0].weight, enc.point_mlp[0].bias
+    )
+    lo_wins = torch.nn.functional.gelu(z.min(1).values) > torch.nn.functional.gelu(z.max(1).values)
+    assert lo_wins.any() == (offset > 0.0)
+
+
+def test_point_encoder_runs_under_vmap():
+    """Distillation evaluates its teachers with torch.func.vmap over stacked weights."""
+    import copy
+
+    from torch.func import functional_call, stack_module_state, vmap
+
+    from hot.learning.network import PointEncoder
+
+    torch.manual_seed(0)
+    encs = [PointEncoder() for _ in range(3)]
+    params, buffers = stack_module_state(encs)  # type: ignore[arg-type]
+    base = copy.deepcopy(encs[0]).to("meta")
+    x = torch.randn(3, 16, 10 * 3)
+    with torch.no_grad():
+        got = vmap(lambda p, b, xx: functional_call(base, (p, b), (xx,)))(params, buffers, x)
+        want = torch.stack([e(xx) for e, xx in zip(encs, x, strict=True)])
+    assert torch.allclose(got, want, atol=1e-6)

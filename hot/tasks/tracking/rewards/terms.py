@@ -12,8 +12,7 @@ import math
 import torch
 
 from hot.assets.hands.base import FINGERS, WRIST_ROT
-from hot.tasks.tracking.observations import object_points_world
-from hot.utils.rotations import quat_from_euler_xyz_extrinsic, quat_normalize
+from hot.utils.rotations import quat_from_euler_xyz_extrinsic, quat_normalize, quat_to_matrix
 
 __all__ = [
     "OBJ_CONTACT_FORCE_N",
@@ -135,8 +134,15 @@ def ig_scale(
     d_min is the smallest distance between any reference key body (N, K, 3) and any object keypoint
     (N, P, 3, object frame) placed at the reference object pose, all in the world frame.
     """
-    kp_w = object_points_world(keypoints_o, ref_obj_pos, ref_obj_rot)
-    d_min = torch.cdist(ref_key_pos, kp_w).flatten(1).min(-1).values
+    # Distances are the same in the object frame: move the K key bodies there instead of the P keypoints
+    # to the world, and take the minimum of |a|^2 + |p|^2 - 2 a.p before the one square root it needs
+    # (torch.cdist takes a root of all N*K*P distances).
+    rot = quat_to_matrix(ref_obj_rot)  # (N, 3, 3), object -> world
+    key_o = torch.bmm(ref_key_pos - ref_obj_pos.unsqueeze(1), rot)  # (N, K, 3) = R^T (x - t)
+    p_sq = (keypoints_o * keypoints_o).sum(-1).unsqueeze(1)  # (N, 1, P)
+    d2 = torch.baddbmm(p_sq, key_o, keypoints_o.transpose(1, 2), alpha=-2.0)  # (N, K, P) without |a|^2
+    d2_min = d2.min(-1).values + (key_o * key_o).sum(-1)  # (N, K)
+    d_min = d2_min.min(-1).values.clamp_min(0.0).sqrt()
     return 2.0 * torch.exp(-2.0 * d_min)
 
 
