@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from pathlib import Path
 
@@ -380,12 +381,14 @@ def apply_checkpoint_settings(cfg: TrackingCfg, args: argparse.Namespace, ckpt: 
         for key in ("residual_scale", "velocity_feedforward"):
             if key in saved:
                 setattr(env, key, saved[key])
+        defaults = {f.name: f.default for f in dataclasses.fields(env)}
         for key in ("closure_bias", "free_residual_scale"):  # the grasp priors (issue 20)
-            if key in saved and getattr(env, key) != saved[key]:
+            value = saved.get(key, defaults[key])  # a checkpoint older than the setting trained without it
+            if getattr(env, key) != value:
                 changed.append(
-                    f"{key}: {getattr(env, key)} -> {saved[key]} (env.{key} of {Path(args.cfg_env).name})"
+                    f"{key}: {getattr(env, key)} -> {value} (env.{key} of {Path(args.cfg_env).name})"
                 )
-                setattr(env, key, saved[key])
+                setattr(env, key, value)
     return changed
 
 

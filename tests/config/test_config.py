@@ -279,4 +279,30 @@ def test_test_mode_takes_the_grasp_priors_from_the_checkpoint():
     ]
     cfg.sim.object_solimp = [0.95, 0.99, 0.001]
     assert physics_differences(cfg, args, ckpt) == []
+
+
+def test_a_checkpoint_older_than_a_grasp_prior_runs_without_it():
+    """mano_3obj_student_closure.pth was trained before env.free_residual_scale existed (its meta has no such
+    key): tested with the free-phase YAML it runs at the schema default 1.0 instead of failing the mode check."""
+    from hot.cli.tracking import apply_checkpoint_settings
+    from hot.cli.upstream_args import parse_args
+    from hot.learning.checkpoint import load_checkpoint
+    from hot.tasks.tracking.resolve import resolve_env_config
+
+    ckpt = REPO_ROOT / "checkpoint/mano/mano_3obj_student_closure.pth"
+    assert (
+        "free_residual_scale" not in load_checkpoint(ckpt, map_location="cpu")["meta"]["config"]["env"]["env"]
+    )
+    args = parse_args(
+        ["--test", "--use_res_action", "--enable_obj_keypoints", "--enable_dof_obs", "--checkpoint", str(ckpt),
+         "--cfg_env", "hot/data/cfg/mano/mano_stage1_closure_free.yaml",
+         "--motion_file", "hot/data/motions/dexgrasp_train_mano/bottle/grasp_higher_kp"]
+    )  # fmt: skip
+    cfg = resolve_env_config(args)
+    assert cfg.env.free_residual_scale == 0.05
+    changed = apply_checkpoint_settings(cfg, args, ckpt)
+    assert changed == [
+        "free_residual_scale: 0.05 -> 1.0 (env.free_residual_scale of mano_stage1_closure_free.yaml)"
+    ]
+    assert cfg.env.free_residual_scale == 1.0 and cfg.env.closure_bias == 0.05
     assert apply_checkpoint_settings(cfg, args, ckpt) == []
