@@ -141,6 +141,51 @@ POLICIES = [
         "Bottle (seeds 141, 143)",
         {"*": "free/openloop_allegro_s141_143.csv"},
     ),
+    # a second fresh pair per hand (session 18): MANO 149 + 151, Shadow 153 + 155, Allegro 157 + 159
+    *[
+        (
+            f"MANO teacher `mano_{o}_grasp-move-place{tag}.pth`",
+            f"{o.title()} (seeds 149, 151)",
+            {"*": f"seeds_149_159/teacher_{o}.csv"},
+        )
+        for o, tag in (("bottle", "_closure"), ("box", "_closure_free"), ("hammer", "_closure"))
+    ],  # fmt: skip
+    *[
+        (
+            "MANO student `mano_3obj_student_closure_free.pth`",
+            f"{o} (seeds 149, 151{note})",
+            {"*": f"seeds_149_159/student_{o.lower()}.csv"},
+        )
+        for o, note in (("Bottle", ""), ("Box", ""), ("Hammer", ""), ("Sword", ", never trained on"))
+    ],  # fmt: skip
+    *[
+        (
+            "open-loop replay of the reference (no policy), closure prior",
+            f"{o} (seeds 149, 151)",
+            {"*": f"seeds_149_159/openloop_{o.lower()}.csv"},
+        )
+        for o in ("Bottle", "Box", "Hammer", "Sword")
+    ],  # fmt: skip
+    (
+        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
+        "Bottle (seeds 153, 155)",
+        {"*": "seeds_149_159/teacher_shadow.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Shadow",
+        "Bottle (seeds 153, 155)",
+        {"*": "seeds_149_159/openloop_shadow.csv"},
+    ),
+    (
+        "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth` (grasp priors)",
+        "Bottle (seeds 157, 159)",
+        {"*": "seeds_149_159/teacher_allegro.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Allegro",
+        "Bottle (seeds 157, 159)",
+        {"*": "seeds_149_159/openloop_allegro.csv"},
+    ),
     # Shadow: held-out sets of datagen seeds 7 and 11 (the training clips are seed 0), checkpoint = last epoch
     (
         "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
