@@ -413,9 +413,8 @@ def bench_train(
         enable_early_termination=True,
         action_mode="residual",
         residual_scale=[0.02, 0.1, 0.2],
-        dense_obj=_dense_from_train_cfg(
-            tcfg
-        ),  # as hot/run.py builds it: 200 keypoints for the point encoder, 20 for an MLP
+        # as hot/run.py builds it for this config: 200 keypoints for the point encoder, 20 for a plain MLP
+        dense_obj=_dense_from_train_cfg(tcfg),
     )
     sim_cfg = SimCfg(backend=sim_backend, nthread=nthread or 0)
     env = TrackingEnv(TrackingCfg(env=env_cfg, sim=sim_cfg), device=device, seed=0)
