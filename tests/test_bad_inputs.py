@@ -237,6 +237,12 @@ ROWS = [
         "--max_candidates",
     ),
     (
+        "datagen_object_solimp_out_of_range",
+        "datagen",
+        "--hand mano --objects Bottle --out {dir}/dg --object_solimp 0.99 1.2 0.001",
+        "--object_solimp must be DMIN DMAX WIDTH",
+    ),
+    (
         "objects_add_mass_negative",
         "objects",
         "add --name TBox --mesh {box} --root {dir}/obj --mass -2",

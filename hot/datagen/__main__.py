@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from hot.datagen.grasp import GraspConfig
-from hot.datagen.pipeline import GRASP_REASONS, DatagenConfig, run
+from hot.datagen.pipeline import GRASP_REASONS, OBJECT_SOLIMP, DatagenConfig, run
 from hot.datagen.skills import REJECT_REASONS, SKILLS, SkillConfig
 
 
@@ -96,6 +96,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.5,
         help="share of the mix's candidates drawn by the pinch sampler (0.5; 0 = wraps only, 1 = pinches only)",
     )
+    p.add_argument(
+        "--object_solimp",
+        type=float,
+        nargs=3,
+        default=list(OBJECT_SOLIMP),
+        metavar=("DMIN", "DMAX", "WIDTH"),
+        help="object contact impedance (MuJoCo solimp) of the stable-pose search, squeeze and hold test "
+        f"(default {' '.join(map(str, OBJECT_SOLIMP))}; the scene default 0.9 0.95 0.001 is softer). "
+        "Track the clips with the same sim.object_solimp",
+    )
     return p
 
 
@@ -137,6 +147,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not 0.0 <= args.pinch_fraction <= 1.0:
         print(f"error: --pinch_fraction must be in [0, 1], got {args.pinch_fraction}", file=sys.stderr)
         return 2
+    d0, d1, width = args.object_solimp
+    if not (0.0 < d0 <= d1 < 1.0 and 0.0 < width < 1.0):
+        print(
+            "error: --object_solimp must be DMIN DMAX WIDTH with 0 < DMIN <= DMAX < 1 and 0 < WIDTH < 1 (m), "
+            f"got {' '.join(map(str, args.object_solimp))}",
+            file=sys.stderr,
+        )
+        return 2
     if any(i < 0 for i in args.stable_ids):
         print(f"error: --stable_ids are indices >= 0, got {args.stable_ids}", file=sys.stderr)
         return 2
@@ -152,6 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         grasp=GraspConfig(batch_size=args.grasp_batch, iters=args.grasp_iters),
         grasp_method=args.grasp_method,
         pinch_fraction=args.pinch_fraction,
+        object_solimp=(d0, d1, width),
         skill=SkillConfig(max_tries=args.max_tries),
     )
     bar = None

@@ -31,7 +31,7 @@ import torch
 from hot.assets.hands.base import HandModel
 from hot.datagen.grasp import GRAVITY_DIRS, VALIDATION_OBJECT_POS, GraspSet
 from hot.datagen.ik import WristChain, wrist_ik
-from hot.sim.scene import HAND_OBJ_DIST, compile_scene
+from hot.sim.scene import HAND_OBJ_DIST, SceneOptions, compile_scene
 from hot.sim.worlds import SimulationError, new_batch
 from hot.utils.rotations import quat_conj, quat_from_matrix, quat_mul, quat_rotate_inv
 
@@ -222,11 +222,13 @@ def generate_closing_grasps(
     nthread: int | None = None,
     progress=None,
     contact_depth: float = 0.001,
+    scene: SceneOptions | None = None,
 ) -> GraspSet:
-    """Sample ``num_candidates`` approach-and-close grasps and validate them in MuJoCo."""
+    """Sample ``num_candidates`` approach-and-close grasps and validate them in MuJoCo (``scene``: the
+    physics options, the project's defaults if None)."""
     rng = np.random.default_rng(seed)
     frame = hand_frame(hand)
-    model, index = compile_scene(hand, obj, scale)
+    model, index = compile_scene(hand, obj, scale, scene)
     data = mujoco.MjData(model)
     chain = WristChain(model)
     f_adr = index.dof_qpos_adr[6:]

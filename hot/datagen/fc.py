@@ -60,14 +60,14 @@ def generate_fc_grasps(
     """Optimise ``num_candidates`` force-closure grasps (one batch), squeeze and hold-test them in MuJoCo.
 
     ``problem``: a prepared :class:`GraspProblem` for this hand, object and scale (its ``cfg`` is
-    used); built from ``cfg`` otherwise.
+    used, and its ``scene`` physics options); built from ``cfg`` otherwise.
     """
     prob = problem or GraspProblem(hand, obj, scale, cfg or GraspConfig())
     wcfg = wrap_cfg or WrapConfig()
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(int(seed) % (2**63))
     frame = hand_frame(hand)
-    model, index = compile_scene(hand, obj, scale)
+    model, index = compile_scene(hand, obj, scale, prob.scene)
     chain = WristChain(model)
     probe = ContactProbe(model, index, hand)
     meta = {**_meta(hand, obj, scale, seed, wcfg, "fc"), "grasp_config": asdict(prob.cfg)}

@@ -46,7 +46,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import torch
@@ -65,6 +65,9 @@ from hot.utils.rotations import (
     quat_rotate,
     quat_to_matrix,
 )
+
+if TYPE_CHECKING:
+    from hot.sim.scene import SceneOptions
 
 __all__ = [
     "GraspConfig",
@@ -247,11 +250,21 @@ class GraspProblem:
             validation, see ``hot.sim.scene.ObjectLike``).
         scale: object scale.
         cfg: settings.
+        scene: physics options of the validation (``hot.sim.scene.SceneOptions``; the project's
+            defaults if None).
     """
 
-    def __init__(self, hand: HandModel, obj, scale: float = 1.0, cfg: GraspConfig | None = None):
+    def __init__(
+        self,
+        hand: HandModel,
+        obj,
+        scale: float = 1.0,
+        cfg: GraspConfig | None = None,
+        scene: SceneOptions | None = None,
+    ):
         self.hand, self.obj, self.scale = hand, obj, scale
         self.cfg = cfg or GraspConfig()
+        self.scene = scene
         self.kin = HandKinematics(hand, spacing=self.cfg.surface_spacing)
         self.sdf = ObjectSDF.from_hull_paths(list(obj.hull_paths), scale)
         self.surface_p, self.surface_n = self._object_surface()
@@ -531,7 +544,7 @@ def validate_grasps(prob: GraspProblem, grasps: GraspSet, chain: WristChain | No
     g = len(grasps)
     if g == 0:
         return grasps
-    model, index = compile_scene(prob.hand, prob.obj, prob.scale)
+    model, index = compile_scene(prob.hand, prob.obj, prob.scale, prob.scene)
     chain = chain or WristChain(model)
     obj_pos = torch.tensor(VALIDATION_OBJECT_POS, dtype=torch.float64)
     wp = obj_pos + torch.tensor(grasps.wrist_pos_o)

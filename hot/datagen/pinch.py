@@ -53,7 +53,7 @@ from hot.datagen.grasp import GraspSet
 from hot.datagen.ik import WristChain, wrist_ik
 from hot.datagen.sdf import ObjectSDF
 from hot.datagen.wrap import ContactProbe, WrapConfig, _empty, _meta, squeeze_and_hold
-from hot.sim.scene import compile_scene
+from hot.sim.scene import SceneOptions, compile_scene
 from hot.utils.rotations import quat_from_matrix
 
 __all__ = ["PinchConfig", "PinchShape", "pinch_shapes", "contact_pairs", "generate_pinch_grasps"]
@@ -336,6 +336,7 @@ def generate_pinch_grasps(
     nthread: int | None = None,
     progress=None,
     up: np.ndarray | None = None,
+    scene: SceneOptions | None = None,
 ) -> GraspSet:
     """Sample ``num_candidates`` pinch / tripod grasps, close them and hold-test them in MuJoCo.
 
@@ -344,12 +345,13 @@ def generate_pinch_grasps(
     ``cfg.pad_height`` above the object's bottom in that pose, the pinch axis within
     ``cfg.max_axis_tilt_deg`` of its horizontal, and the palm turned towards its up, so that the
     fingertips come from above and stay above the platform. Without ``up`` the pads are drawn towards
-    the object's end on the palm side (``cfg.top_sigma``) whatever the pose."""
+    the object's end on the palm side (``cfg.top_sigma``) whatever the pose. ``scene``: the physics
+    options of the squeeze and hold test (the project's defaults if None)."""
     cfg = cfg or PinchConfig()
     rng = np.random.default_rng(seed)
     frame = hand_frame(hand)
     shapes = pinch_shapes(hand, cfg, frame)
-    model, index = compile_scene(hand, obj, scale)
+    model, index = compile_scene(hand, obj, scale, scene)
     chain = WristChain(model)
     probe = ContactProbe(model, index, hand)
     sdf = ObjectSDF.from_hull_paths(obj.hull_paths, scale)
@@ -540,6 +542,7 @@ def generate_mixed_grasps(
     pinch_fraction: float = 0.5,
     nthread: int | None = None,
     progress=None,
+    scene: SceneOptions | None = None,
 ) -> GraspSet:
     """The default candidate set (``--grasp_method mix``): ``pinch_fraction`` of the candidates from
     the pinch sampler, the rest power wraps (:func:`hot.datagen.wrap.generate_wrap_grasps`), in that
@@ -552,10 +555,21 @@ def generate_mixed_grasps(
     n_p = int(round(pinch_fraction * num_candidates))
     sets = []
     if n_p:
-        sets.append(generate_pinch_grasps(hand, obj, scale, n_p, seed, nthread=nthread, progress=progress))
+        sets.append(
+            generate_pinch_grasps(
+                hand, obj, scale, n_p, seed, nthread=nthread, progress=progress, scene=scene
+            )
+        )
     if num_candidates - n_p:
         wrap = generate_wrap_grasps(
-            hand, obj, scale, num_candidates - n_p, (seed + 1) % (2**63), nthread=nthread, progress=progress
+            hand,
+            obj,
+            scale,
+            num_candidates - n_p,
+            (seed + 1) % (2**63),
+            nthread=nthread,
+            progress=progress,
+            scene=scene,
         )
         wrap.meta["family"] = ["wrap"] * len(wrap)
         wrap.meta["open_pose"] = np.tile(hand_frame(hand).opened, (len(wrap), 1)).tolist()

@@ -52,6 +52,7 @@ from hot.datagen.skills import (
 from hot.datagen.stable_poses import StablePoseConfig, load_or_find_stable_poses
 from hot.datagen.wrap import generate_wrap_grasps
 from hot.motion.io import save_clip
+from hot.sim.scene import SceneOptions, compile_scene
 from hot.utils.files import atomic_write
 
 __all__ = ["DatagenConfig", "explain_no_clips", "grasp_failures", "run_object", "run", "sampler_open_pose"]
@@ -71,6 +72,13 @@ class ProgressBar(Protocol):
 
 STABLE_SKILLS = ("grasp", "place", "regrasp", "freemove", "long")
 """Skills that start from a stable pose on the platform (the file's ``<stable>`` field)."""
+
+OBJECT_SOLIMP = (0.99, 0.999, 0.001)
+"""The generator's object contacts (MuJoCo ``solimp``: dmin, dmax, width in m), stiffer than the scene's
+default (0.9, 0.95, 0.001): a squeezing finger sinks about 0.5 mm into the object instead of 1.5-2 mm, so
+the hold test keeps grasps that hold without sinking and the references carry less penetration. The
+training sets shipped under hot/data/motions were made with the scene default; the teachers that track
+clips made with these contacts simulate with them too (their YAML's ``sim.object_solimp``)."""
 
 
 @dataclass
@@ -100,6 +108,8 @@ class DatagenConfig:
     optimisation from palm-facing starts, then the same squeeze and hold test, hot.datagen.fc)."""
     pinch_fraction: float = 0.5
     """Share of the candidates drawn by the pinch sampler in ``mix``."""
+    object_solimp: tuple[float, float, float] = OBJECT_SOLIMP
+    """Object contact impedance of every simulation the generator runs (stable poses, squeeze, hold test)."""
     grasp: GraspConfig = field(default_factory=GraspConfig)
     stable: StablePoseConfig = field(default_factory=StablePoseConfig)
     skill: SkillConfig = field(default_factory=SkillConfig)
@@ -259,6 +269,12 @@ def grasp_seed(seed: int, obj_name: str, hand_name: str) -> int:
     return int.from_bytes(digest[:8], "little") % (2**63)
 
 
+def scene_options(cfg: DatagenConfig) -> SceneOptions:
+    """The physics options of every simulation the generator runs for ``cfg``: the scene's defaults with
+    the generator's object contacts."""
+    return SceneOptions(object_solimp=cfg.object_solimp)
+
+
 def _write_json(path: Path, obj) -> None:
     with atomic_write(path) as f:
         json.dump(obj, f, indent=1, sort_keys=True)
@@ -280,6 +296,7 @@ def grasp_cache_path(work: Path, hand: HandModel, obj, cfg: DatagenConfig) -> Pa
         "grasp": asdict(cfg.grasp),
         "num_grasps": cfg.num_grasps,
         "max_candidates": cfg.max_candidates,
+        "object_solimp": list(cfg.object_solimp),
     }
     if cfg.grasp_method == "mix":
         key["pinch_fraction"] = cfg.pinch_fraction
@@ -296,7 +313,13 @@ def grasp_cache_path(work: Path, hand: HandModel, obj, cfg: DatagenConfig) -> Pa
 
 def stable_cache_path(work: Path, obj, cfg: DatagenConfig) -> Path:
     """The stable-pose cache of these settings (object, scale, seed, search settings), keyed as above."""
-    key = {"object": obj.name, "scale": cfg.scale, "seed": cfg.seed, "stable": asdict(cfg.stable)}
+    key = {
+        "object": obj.name,
+        "scale": cfg.scale,
+        "seed": cfg.seed,
+        "stable": asdict(cfg.stable),
+        "object_solimp": list(cfg.object_solimp),
+    }
     return work / f"stable_poses_{_digest(key)}.npz"
 
 
@@ -337,8 +360,9 @@ def run_object(
     t0 = time.perf_counter()
 
     # ---- stable poses (first: the grasp stage counts the grasps that fit them)
+    opts = scene_options(cfg)
     spath = stable_cache_path(work, obj, cfg)
-    poses = load_or_find_stable_poses(hand, obj, spath, cfg.scale, cfg.seed, cfg.stable)
+    poses = load_or_find_stable_poses(hand, obj, spath, cfg.scale, cfg.seed, cfg.stable, opts)
     report["times"]["stable_poses_s"] = time.perf_counter() - t0
     report["stable_poses"] = len(poses)
     needs_stable = any(s in STABLE_SKILLS for s in cfg.skills)
@@ -358,10 +382,7 @@ def run_object(
 
     # ---- grasps
     gpath = grasp_cache_path(work, hand, obj, cfg)
-    prob = GraspProblem(hand, obj, cfg.scale, cfg.grasp)
-    from hot.sim.scene import SceneOptions
-
-    opts = SceneOptions()
+    prob = GraspProblem(hand, obj, cfg.scale, cfg.grasp, opts)
     platform_top = opts.platform_z + opts.platform_size[2] / 2
     on_platform = bool(pose_ids) and any(s in GRASP_ON_PLATFORM for s in cfg.skills)
 
@@ -388,14 +409,14 @@ def run_object(
         done_n = 0
         b = 0
         samplers = {
-            "closing": generate_closing_grasps,
-            "wrap": generate_wrap_grasps,
+            "closing": partial(generate_closing_grasps, scene=opts),
+            "wrap": partial(generate_wrap_grasps, scene=opts),
             "fc": partial(generate_fc_grasps, problem=prob),
             # pinches for the resting poses the clips grasp from: fingertips from above, clear of the platform
-            "pinch": partial(generate_pinch_grasps, up=_pose_ups(poses, pose_ids))
-            if on_platform
-            else generate_pinch_grasps,
-            "mix": partial(generate_mixed_grasps, pinch_fraction=cfg.pinch_fraction),
+            "pinch": partial(
+                generate_pinch_grasps, up=_pose_ups(poses, pose_ids) if on_platform else None, scene=opts
+            ),
+            "mix": partial(generate_mixed_grasps, pinch_fraction=cfg.pinch_fraction, scene=opts),
         }
         if cfg.grasp_method not in (*samplers, "auto"):
             raise ValueError(
@@ -476,9 +497,7 @@ def run_object(
 
     # ---- clips
     t2 = time.perf_counter()
-    from hot.sim.scene import compile_scene
-
-    model, _ = compile_scene(hand, obj, cfg.scale)
+    model, _ = compile_scene(hand, obj, cfg.scale, opts)
     ctx = SkillContext(
         hand=hand,
         chain=WristChain(model),

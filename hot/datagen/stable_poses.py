@@ -21,6 +21,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -35,6 +36,9 @@ from hot.utils.rotations import (
     quat_normalize,
     quat_rotate_inv,
 )
+
+if TYPE_CHECKING:
+    from hot.sim.scene import SceneOptions
 
 __all__ = ["StablePoseConfig", "StablePoses", "find_stable_poses", "load_or_find_stable_poses"]
 
@@ -115,14 +119,20 @@ def _simulate(model, index, pos: np.ndarray, quat: np.ndarray, seconds: float, n
 
 
 def find_stable_poses(
-    hand: HandModel, obj, scale: float = 1.0, seed: int = 0, cfg: StablePoseConfig | None = None
+    hand: HandModel,
+    obj,
+    scale: float = 1.0,
+    seed: int = 0,
+    cfg: StablePoseConfig | None = None,
+    scene: SceneOptions | None = None,
 ):
-    """Run the drop test; returns :class:`StablePoses` (possibly empty)."""
+    """Run the drop test (``scene``: physics options, the project's defaults if None); returns
+    :class:`StablePoses` (possibly empty)."""
     from hot.sim.scene import SceneOptions, compile_scene
 
     cfg = cfg or StablePoseConfig()
-    model, index = compile_scene(hand, obj, scale)
-    opts = SceneOptions()
+    opts = scene or SceneOptions()
+    model, index = compile_scene(hand, obj, scale, opts)
     top = opts.platform_z + opts.platform_size[2] / 2
     radius = float(max(np.linalg.norm(h.vertices, axis=-1).max() for h in _hulls(obj, scale)))
     rng = np.random.default_rng(seed)
@@ -185,11 +195,12 @@ def load_or_find_stable_poses(
     scale: float = 1.0,
     seed: int = 0,
     cfg: StablePoseConfig | None = None,
+    scene: SceneOptions | None = None,
 ) -> StablePoses:
     """Read the cached poses at ``cache_path`` or run :func:`find_stable_poses` and cache them."""
     cache_path = Path(cache_path)
     if cache_path.exists():
         return StablePoses.load(cache_path)
-    poses = find_stable_poses(hand, obj, scale, seed, cfg)
+    poses = find_stable_poses(hand, obj, scale, seed, cfg, scene)
     poses.save(cache_path)
     return poses

@@ -53,7 +53,7 @@ from hot.datagen.closing import (
 from hot.datagen.grasp import VALIDATION_OBJECT_POS, GraspSet
 from hot.datagen.ik import WristChain, wrist_ik
 from hot.datagen.sdf import ObjectSDF
-from hot.sim.scene import compile_scene
+from hot.sim.scene import SceneOptions, compile_scene
 from hot.sim.worlds import SimulationError, new_batch
 from hot.utils.rotations import quat_from_matrix
 
@@ -271,12 +271,14 @@ def generate_wrap_grasps(
     cfg: WrapConfig | None = None,
     nthread: int | None = None,
     progress=None,
+    scene: SceneOptions | None = None,
 ) -> GraspSet:
-    """Sample ``num_candidates`` wrap grasps, close them and hold-test them in MuJoCo."""
+    """Sample ``num_candidates`` wrap grasps, close them and hold-test them in MuJoCo (``scene``: the
+    physics options of the squeeze and hold test, the project's defaults if None)."""
     cfg = cfg or WrapConfig()
     rng = np.random.default_rng(seed)
     frame = hand_frame(hand)
-    model, index = compile_scene(hand, obj, scale)
+    model, index = compile_scene(hand, obj, scale, scene)
     chain = WristChain(model)
     probe = ContactProbe(model, index, hand)
     wrist = _approaches(hand, obj, scale, frame, probe, chain, num_candidates, rng, cfg)

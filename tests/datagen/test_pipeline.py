@@ -155,10 +155,13 @@ def test_caches_are_keyed_by_the_settings_that_made_them(tmp_path):
         replace(base, grasp_method="fc"),
         replace(base, max_candidates=64),
         replace(base, grasp=GraspConfig(batch_size=8, iters=5)),
+        replace(base, object_solimp=(0.9, 0.95, 0.001)),
     ]
     paths = {grasp_cache_path(work, hand, obj, c) for c in others}
     assert len(paths) == len(others) and grasp_cache_path(work, hand, obj, base) not in paths
     assert stable_cache_path(work, obj, replace(base, scale=1.3)) != stable_cache_path(work, obj, base)
+    soft = replace(base, object_solimp=(0.9, 0.95, 0.001))
+    assert stable_cache_path(work, obj, soft) != stable_cache_path(work, obj, base)
     assert stable_cache_path(work, obj, replace(base, seed=5)) != stable_cache_path(work, obj, base)
     # a run with the cached settings loads the cache; with a new scale it does not
     out = tmp_path / "out"
@@ -393,3 +396,84 @@ def test_auto_counts_grasps_that_clear_the_platform(tmp_path, monkeypatch, skill
         assert names == ["001_Tall_0_2-0.pt", "001_Tall_0_3-0.pt"]  # the pinches (ids 2, 3), not the wraps
     else:
         assert "platform_fit" not in rep and rep["clips"]["move"] == 2
+
+
+class _Compiled(Exception):
+    """Raised by a stand-in compile_scene: carries the scene options it was called with."""
+
+    def __init__(self, options):
+        super().__init__("compile_scene called")
+        self.options = options
+
+
+def _record_compile(monkeypatch, module):
+    def fake(hand, obj, scale=1.0, options=None):
+        raise _Compiled(options)
+
+    monkeypatch.setattr(module, "compile_scene", fake)
+
+
+def test_every_generator_simulation_uses_the_object_contacts_asked_for(tmp_path, monkeypatch):
+    """--object_solimp reaches every scene the generator compiles: the stable-pose search, each grasp
+    sampler's squeeze and hold test, the validation and the clip stage. A stage that compiled the scene's
+    default contacts would make references hold-tested under other physics than the teachers track them in."""
+    import hot.datagen.closing as closing
+    import hot.datagen.fc as fc
+    import hot.datagen.grasp as grasp  # noqa: F401 (validate_grasps below)
+    import hot.datagen.pinch as pinch
+    import hot.datagen.pipeline as pipeline
+    import hot.datagen.wrap as wrap
+    import hot.sim.scene as scene
+    from hot.datagen.grasp import GraspProblem
+    from hot.datagen.stable_poses import find_stable_poses
+
+    hand, obj = tiny_hand(), tiny_box(tmp_path, half=BOX_HALF, name="Tall")
+    cfg = DatagenConfig(object_solimp=(0.97, 0.998, 0.002))
+    opts = pipeline.scene_options(cfg)
+    assert opts.object_solimp == (0.97, 0.998, 0.002)
+    assert DatagenConfig().object_solimp == pipeline.OBJECT_SOLIMP != scene.SceneOptions().object_solimp
+    for module in (closing, fc, pinch, wrap, scene, pipeline):  # grasp and stable_poses import it lazily
+        _record_compile(monkeypatch, module)
+    calls = {
+        "wrap": lambda: wrap.generate_wrap_grasps(hand, obj, 1.0, 1, scene=opts),
+        "pinch": lambda: pinch.generate_pinch_grasps(hand, obj, 1.0, 1, scene=opts),
+        "mix": lambda: pinch.generate_mixed_grasps(hand, obj, 1.0, 2, pinch_fraction=0.0, scene=opts),
+        "closing": lambda: closing.generate_closing_grasps(hand, obj, 1.0, 1, scene=opts),
+        "fc": lambda: fc.generate_fc_grasps(
+            hand, obj, 1.0, 1, problem=GraspProblem(hand, obj, 1.0, scene=opts)
+        ),
+        "stable": lambda: find_stable_poses(hand, obj, 1.0, 0, scene=opts),
+        "validate": lambda: grasp.validate_grasps(GraspProblem(hand, obj, 1.0, scene=opts), top_grasp(1)),
+    }
+    for name, call in calls.items():
+        with pytest.raises(_Compiled) as got:
+            call()
+        assert got.value.options is not None and got.value.options.object_solimp == opts.object_solimp, name
+
+
+def test_run_object_simulates_with_its_object_contacts(tmp_path, monkeypatch):
+    """End to end on the tiny assets: the stable-pose search, the sampler and the clip stage all compile
+    the scene with ``DatagenConfig.object_solimp``, and the written marker records it."""
+    import json
+    from dataclasses import replace
+
+    import hot.datagen.closing as closing
+    import hot.datagen.pipeline as pipeline
+    import hot.sim.scene as scene
+
+    real = scene.compile_scene
+    seen = []
+
+    def recording(hand, obj, scale=1.0, options=None):
+        seen.append(None if options is None else options.object_solimp)
+        return real(hand, obj, scale, options)
+
+    for module in (closing, scene, pipeline):
+        monkeypatch.setattr(module, "compile_scene", recording)
+    obj = tiny_box(tmp_path, half=BOX_HALF, name="Tall")
+    cfg = replace(_cfg(), skills=("grasp",), grasp_method="closing", object_solimp=(0.97, 0.998, 0.002))
+    rep = run_object(tiny_hand(), obj, tmp_path / "out", cfg, log=lambda s: None)
+    assert rep["candidates"] > 0
+    assert len(seen) >= 3 and set(seen) == {(0.97, 0.998, 0.002)}, seen
+    marker = json.loads((tmp_path / "out" / "_datagen" / "Tall" / "done_tiny.json").read_text())
+    assert marker["settings"]["object_solimp"] == [0.97, 0.998, 0.002]
