@@ -306,3 +306,44 @@ def test_a_checkpoint_older_than_a_grasp_prior_runs_without_it():
     ]
     assert cfg.env.free_residual_scale == 1.0 and cfg.env.closure_bias == 0.05
     assert apply_checkpoint_settings(cfg, args, ckpt) == []
+
+
+STIFF_PAIRS = [  # (checkpoint, the YAML it was fine-tuned and is documented with)
+    (
+        "checkpoint/mano/mano_bottle_grasp-move-place_stiff.pth",
+        "hot/data/cfg/mano/mano_stage1_closure_stiff.yaml",
+    ),
+    (
+        "checkpoint/mano/mano_hammer_grasp-move-place_stiff.pth",
+        "hot/data/cfg/mano/mano_stage1_closure_stiff.yaml",
+    ),
+    (
+        "checkpoint/mano/mano_box_grasp-move-place_stiff.pth",
+        "hot/data/cfg/mano/mano_stage1_closure_free_stiff.yaml",
+    ),
+    (
+        "checkpoint/allegro/allegro_bottle_grasp-move-place.pth",
+        "hot/data/cfg/allegro/allegro_stage1_closure_free.yaml",
+    ),
+    (
+        "checkpoint/allegro/allegro_bottle_grasp-move-place.pth",
+        "hot/data/cfg/allegro/allegro_stage1_precise_track.yaml",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("ckpt", "yaml_path"), STIFF_PAIRS, ids=[f"{c.split('/')[-1]}-{y.split('/')[-1]}" for c, y in STIFF_PAIRS]
+)
+def test_teachers_of_generator_clips_run_with_the_generator_contacts(ckpt, yaml_path):
+    """The teachers for clips of ``python -m hot.datagen`` simulate with the contacts the clips were hold-tested
+    with: their YAML's sim.object_solimp is the generator's default, and equals the physics the checkpoint was
+    trained with (no physics note at --test). A YAML left at the softer scene default would sink the fingers
+    2-4 mm instead of about 1 mm."""
+    from hot.cli.tracking import physics_differences
+    from hot.datagen.pipeline import OBJECT_SOLIMP
+
+    cfg = load_env_config(str(REPO_ROOT / yaml_path))
+    assert cfg.sim.object_solimp == list(OBJECT_SOLIMP)
+    args = parse_args(["--test", "--checkpoint", ckpt, "--cfg_env", yaml_path])
+    assert physics_differences(cfg, args, REPO_ROOT / ckpt) == []
