@@ -127,7 +127,7 @@ POLICIES = [
         {"*": "free/openloop_shadow_s145_147.csv"},
     ),
     (
-        "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth` (grasp priors)",
+        "Allegro teacher with grasp priors, soft contacts (replaced on 2026-12-06)",
         "Bottle (seeds 141, 143)",
         {"*": "free/teacher_allegro_s141_143.csv"},
     ),
@@ -177,7 +177,7 @@ POLICIES = [
         {"*": "seeds_149_159/openloop_shadow.csv"},
     ),
     (
-        "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth` (grasp priors)",
+        "Allegro teacher with grasp priors, soft contacts (replaced on 2026-12-06)",
         "Bottle (seeds 157, 159)",
         {"*": "seeds_149_159/teacher_allegro.csv"},
     ),
@@ -185,6 +185,52 @@ POLICIES = [
         "open-loop replay of the reference (no policy), Allegro",
         "Bottle (seeds 157, 159)",
         {"*": "seeds_149_159/openloop_allegro.csv"},
+    ),
+    # a third fresh pair per hand (session 19), clips made with the generator's stiff object contacts (its default
+    # since then): MANO 171 + 173, Shadow 175 + 177, Allegro 179 + 181 (docs/results/seeds_171_181/)
+    *[
+        (
+            f"MANO teacher `mano_{o}_grasp-move-place_stiff.pth`, stiff YAML",
+            f"{o.title()} (seeds 171, 173)",
+            {"*": f"seeds_171_181/teacher_{o}.csv"},
+        )
+        for o in ("bottle", "box", "hammer")
+    ],  # fmt: skip
+    *[
+        (
+            "MANO student `mano_3obj_student_closure_free.pth`, its YAML",
+            f"{o} (seeds 171, 173{note})",
+            {"*": f"seeds_171_181/student_{o.lower()}.csv"},
+        )
+        for o, note in (("Bottle", ""), ("Box", ""), ("Hammer", ""), ("Sword", ", never trained on"))
+    ],  # fmt: skip
+    *[
+        (
+            "open-loop replay of the reference (no policy), stiff contacts",
+            f"{o} (seeds 171, 173)",
+            {"*": f"seeds_171_181/openloop_{o.lower()}.csv"},
+        )
+        for o in ("Bottle", "Box", "Hammer", "Sword")
+    ],  # fmt: skip
+    (
+        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
+        "Bottle (seeds 175, 177)",
+        {"*": "seeds_171_181/teacher_shadow.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Shadow",
+        "Bottle (seeds 175, 177)",
+        {"*": "seeds_171_181/openloop_shadow.csv"},
+    ),
+    (
+        "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth` (grasp priors, stiff contacts)",
+        "Bottle (seeds 179, 181)",
+        {"*": "seeds_171_181/teacher_allegro.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Allegro, stiff contacts",
+        "Bottle (seeds 179, 181)",
+        {"*": "seeds_171_181/openloop_allegro.csv"},
     ),
     # Shadow: held-out sets of datagen seeds 7 and 11 (the training clips are seed 0), checkpoint = last epoch
     (
