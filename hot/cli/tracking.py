@@ -21,6 +21,7 @@ __all__ = [
     "build_test_policy",
     "apply_checkpoint_settings",
     "physics_differences",
+    "clip_contact_differences",
     "train_mode",
     "test_mode",
     "play_dataset_mode",
@@ -290,6 +291,8 @@ def build_test_policy(args: argparse.Namespace, cfg: TrackingCfg, device: torch.
             print(f"[hot] --test: the checkpoint's own settings override {'; '.join(overridden)}")
         for note in physics_differences(cfg, args, ckpt):
             print(f"[hot] --test: note: {note}")
+    for note in clip_contact_differences(cfg, args):
+        print(f"[hot] --test: note: {note}")
     check_skill_folders(cfg.env.motion_file)
     env = build_env(cfg, device, mode, args.seed)
     if open_loop:
@@ -345,6 +348,41 @@ def physics_differences(cfg: TrackingCfg, args: argparse.Namespace, ckpt: Path) 
                 f"trained with {saved[key]}"
             )
     return notes
+
+
+def clip_contact_differences(cfg: TrackingCfg, args: argparse.Namespace) -> list[str]:
+    """The object contacts the clips of ``cfg.env.motion_file`` were generated with, when they differ from
+    this run's ``sim.object_solimp``: one phrase per value, naming the dataset, both values and the YAML.
+
+    ``python -m hot.datagen`` records its settings in ``<dataset>/_datagen/<Object>/done_<hand>.json``; the
+    dataset is the motion path or one of its three parents. A marker without ``object_solimp`` predates the
+    setting: those clips were made with the scene default. Clips without markers (the shipped sets) give none.
+    """
+    import json
+
+    from hot.sim.scene import SceneOptions
+
+    path = Path(cfg.env.motion_file)
+    start = path if path.is_dir() else path.parent
+    root = next((d for d in [start, *start.parents][:4] if (d / "_datagen").is_dir()), None)
+    if root is None:
+        return []
+    made = set()
+    for marker in sorted(root.glob(f"_datagen/*/done_{cfg.env.hand_model}.json")):
+        try:
+            settings = json.loads(marker.read_text()).get("settings", {})
+        except (OSError, ValueError):
+            continue
+        made.add(tuple(float(v) for v in settings.get("object_solimp", SceneOptions().object_solimp)))
+    sim = tuple(float(v) for v in cfg.sim.object_solimp)
+    yaml_name = Path(args.cfg_env).name if getattr(args, "cfg_env", None) else "the env YAML"
+    return [
+        f"the clips under {root} were generated with object contacts {list(m)} (python -m hot.datagen "
+        f"--object_solimp); this run simulates {list(sim)} (sim.object_solimp of {yaml_name}), so "
+        "their hold test does not carry over"
+        for m in sorted(made)
+        if m != sim
+    ]
 
 
 def apply_checkpoint_settings(cfg: TrackingCfg, args: argparse.Namespace, ckpt: Path) -> list[str]:

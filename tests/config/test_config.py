@@ -347,3 +347,38 @@ def test_teachers_of_generator_clips_run_with_the_generator_contacts(ckpt, yaml_
     assert cfg.sim.object_solimp == list(OBJECT_SOLIMP)
     args = parse_args(["--test", "--checkpoint", ckpt, "--cfg_env", yaml_path])
     assert physics_differences(cfg, args, REPO_ROOT / ckpt) == []
+
+
+def test_test_mode_names_clips_generated_with_other_contacts(tmp_path):
+    """Clips hold-tested by the generator under one contact model and tracked under another lose the guarantee of
+    the hold test: --test says so, from the settings the generator records next to the clips."""
+    import json
+
+    from hot.cli.tracking import clip_contact_differences
+
+    root = tmp_path / "set"
+    (root / "bottle" / "grasp_higher_kp").mkdir(parents=True)
+    marker = root / "_datagen" / "Bottle" / "done_mano.json"
+    marker.parent.mkdir(parents=True)
+    marker.write_text(json.dumps({"settings": {"object_solimp": [0.99, 0.999, 0.001]}}))
+    yaml_path = str(REPO_ROOT / "hot/data/cfg/mano/mano_stage1_closure.yaml")
+    args = parse_args(
+        ["--test", "--cfg_env", yaml_path, "--motion_file", str(root / "bottle" / "grasp_higher_kp")]
+    )
+    cfg = load_env_config(yaml_path)
+    cfg.env.motion_file = str(root / "bottle" / "grasp_higher_kp")
+    assert clip_contact_differences(cfg, args) == [
+        f"the clips under {root} were generated with object contacts [0.99, 0.999, 0.001] (python -m hot.datagen "
+        "--object_solimp); this run simulates [0.95, 0.99, 0.001] (sim.object_solimp of mano_stage1_closure.yaml), "
+        "so their hold test does not carry over"
+    ]
+    cfg.sim.object_solimp = [0.99, 0.999, 0.001]
+    assert clip_contact_differences(cfg, args) == []
+    # a marker from before the setting: the scene default made those clips
+    marker.write_text(json.dumps({"settings": {"seed": 3}}))
+    assert "[0.9, 0.95, 0.001]" in clip_contact_differences(cfg, args)[0]
+    # another hand's marker, or none at all (the shipped sets), says nothing
+    cfg.env.hand_model = "shadow"
+    assert clip_contact_differences(cfg, args) == []
+    cfg.env.motion_file = str(REPO_ROOT / "hot/data/motions/dexgrasp_train_mano_gmp/bottle")
+    assert clip_contact_differences(cfg, args) == []
