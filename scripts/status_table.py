@@ -232,6 +232,43 @@ POLICIES = [
         "Bottle (seeds 179, 181)",
         {"*": "seeds_171_181/openloop_allegro.csv"},
     ),
+    # a fourth fresh pair (session 19), the current generator only: MANO 211 + 213, Shadow 215 + 217, Allegro 219 + 221
+    *[
+        (
+            f"MANO teacher `mano_{o}_grasp-move-place_stiff.pth`, stiff YAML",
+            f"{o.title()} (seeds 211, 213)",
+            {"*": f"seeds_211_221/teacher_{o}.csv"},
+        )
+        for o in ("bottle", "box", "hammer")
+    ],  # fmt: skip
+    *[
+        (
+            "open-loop replay of the reference (no policy), stiff contacts",
+            f"{o.title()} (seeds 211, 213)",
+            {"*": f"seeds_211_221/openloop_{o}.csv"},
+        )
+        for o in ("bottle", "box", "hammer")
+    ],  # fmt: skip
+    (
+        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
+        "Bottle (seeds 215, 217)",
+        {"*": "seeds_211_221/teacher_shadow.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Shadow",
+        "Bottle (seeds 215, 217)",
+        {"*": "seeds_211_221/openloop_shadow.csv"},
+    ),
+    (
+        "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth` (grasp priors, stiff contacts)",
+        "Bottle (seeds 219, 221)",
+        {"*": "seeds_211_221/teacher_allegro.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Allegro, stiff contacts",
+        "Bottle (seeds 219, 221)",
+        {"*": "seeds_211_221/openloop_allegro.csv"},
+    ),
     # Shadow: held-out sets of datagen seeds 7 and 11 (the training clips are seed 0), checkpoint = last epoch
     (
         "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
