@@ -117,7 +117,7 @@ POLICIES = [
     ],  # fmt: skip
     # Shadow and Allegro on fresh datagen seeds (session 17)
     (
-        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
+        "Shadow teacher, soft contacts (replaced on 2026-12-06)",
         "Bottle (seeds 145, 147)",
         {"*": "free/teacher_shadow_s145_147.csv"},
     ),
@@ -167,7 +167,7 @@ POLICIES = [
         for o in ("Bottle", "Box", "Hammer", "Sword")
     ],  # fmt: skip
     (
-        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
+        "Shadow teacher, soft contacts (replaced on 2026-12-06)",
         "Bottle (seeds 153, 155)",
         {"*": "seeds_149_159/teacher_shadow.csv"},
     ),
@@ -213,14 +213,24 @@ POLICIES = [
         for o in ("Bottle", "Box", "Hammer", "Sword")
     ],  # fmt: skip
     (
-        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
+        "Shadow teacher, soft contacts (replaced on 2026-12-06)",
         "Bottle (seeds 175, 177)",
         {"*": "seeds_171_181/teacher_shadow.csv"},
     ),
     (
-        "open-loop replay of the reference (no policy), Shadow",
+        "open-loop replay of the reference (no policy), Shadow, soft contacts",
         "Bottle (seeds 175, 177)",
         {"*": "seeds_171_181/openloop_shadow.csv"},
+    ),
+    (
+        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth` (stiff contacts)",
+        "Bottle (seeds 175, 177)",
+        {"*": "seeds_171_181/teacher_shadow_new.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Shadow, stiff contacts",
+        "Bottle (seeds 175, 177)",
+        {"*": "seeds_171_181/openloop_shadow_new.csv"},
     ),
     (
         "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth` (grasp priors, stiff contacts)",
@@ -250,14 +260,24 @@ POLICIES = [
         for o in ("bottle", "box", "hammer")
     ],  # fmt: skip
     (
-        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
+        "Shadow teacher, soft contacts (replaced on 2026-12-06)",
         "Bottle (seeds 215, 217)",
         {"*": "seeds_211_221/teacher_shadow.csv"},
     ),
     (
-        "open-loop replay of the reference (no policy), Shadow",
+        "open-loop replay of the reference (no policy), Shadow, soft contacts",
         "Bottle (seeds 215, 217)",
         {"*": "seeds_211_221/openloop_shadow.csv"},
+    ),
+    (
+        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth` (stiff contacts)",
+        "Bottle (seeds 215, 217)",
+        {"*": "seeds_211_221/teacher_shadow_new.csv"},
+    ),
+    (
+        "open-loop replay of the reference (no policy), Shadow, stiff contacts",
+        "Bottle (seeds 215, 217)",
+        {"*": "seeds_211_221/openloop_shadow_new.csv"},
     ),
     (
         "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth` (grasp priors, stiff contacts)",
@@ -271,12 +291,12 @@ POLICIES = [
     ),
     # Shadow: held-out sets of datagen seeds 7 and 11 (the training clips are seed 0), checkpoint = last epoch
     (
-        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
+        "Shadow teacher, soft contacts (replaced on 2026-12-06)",
         "Bottle (seed 7)",
         {"*": "teacher_shadow_bottle_heldout.csv"},
     ),
     (
-        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth`",
+        "Shadow teacher, soft contacts (replaced on 2026-12-06)",
         "Bottle (seed 11)",
         {"*": "teacher_shadow_bottle_heldout2.csv"},
     ),

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # The teachers for clips of the current generator (its object contacts, `python -m hot.datagen --object_solimp`,
 # default 0.99 0.999 0.001), end to end on a CPU, as they were made on 2026-12-06:
-#   checkpoint/mano/mano_{bottle,box,hammer}_grasp-move-place_stiff.pth and
-#   checkpoint/allegro/allegro_bottle_grasp-move-place.pth.
-#   1. data:    training clips with the stiff contacts (MANO Box seeds 401/403/405/407, Allegro Bottle 411/413/415,
-#               the small recipe; 16-60 s per set), beside the shipped (soft-contact) training clips;
-#   2. stage_a: 50 epochs at the stiff contacts on the shipped clips, from the teachers with grasp priors
-#               (Bottle and Hammer `_closure`, Box `_closure_free`, Allegro: the teacher shipped before, git bcfdb21);
-#   3. stage_b: Box and Allegro 60 more epochs on the shipped plus the stiff clips (Bottle and Hammer kept stage a:
-#               they held more development clips, docs/dev/2026-12-06-session-19.md).
+#   checkpoint/mano/mano_{bottle,box,hammer}_grasp-move-place_stiff.pth,
+#   checkpoint/allegro/allegro_bottle_grasp-move-place.pth and checkpoint/shadow/shadow_bottle_grasp-move-place.pth.
+#   1. data:    training clips with the stiff contacts (MANO Box seeds 401/403/405/407, Allegro and Shadow Bottle
+#               411/413/415, the small recipe; 16-60 s per set), beside the shipped (soft-contact) training clips;
+#   2. stage_a: 50 epochs at the stiff contacts on the shipped clips, from the teachers shipped before (MANO: those
+#               with grasp priors, Bottle and Hammer `_closure`, Box `_closure_free`; Allegro and Shadow: git bcfdb21);
+#   3. stage_b: Box, Allegro and Shadow 60 more epochs on the shipped plus the stiff clips (Bottle and Hammer kept
+#               stage a: they held more development clips, docs/dev/2026-12-06-session-19.md); Shadow 100 more.
 # The shipped files are these runs' last checkpoints without the optimizer state (hot.learning.checkpoint.slim_checkpoint).
 # Steps whose output exists are skipped, so a stopped run resumes where it stopped.
-#   OUT=output/stiff bash scripts/stiff_teachers.sh          (about 35 min on 2 cores)
+#   OUT=output/stiff bash scripts/stiff_teachers.sh          (about 55 min on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python)}
@@ -44,7 +44,7 @@ last() { ls "$OUT/runs/$1"/ppo/SkillMimicHandRand/*/nn/last_*_ep_"$2"_rew_[0-9]*
 
 if has data; then
   for s in 401 403 405 407; do gen mano Box 8 "$s"; done
-  for s in 411 413 415; do gen allegro Bottle 22 "$s"; done
+  for s in 411 413 415; do gen allegro Bottle 22 "$s"; gen shadow Bottle 22 "$s"; done
   for o in bottle hammer box; do
     link_shipped dexgrasp_train_mano_gmp "$o" "$OUT/data/mano_$o" grasp_higher_kp move_higher_kp place_higher_kp
   done
@@ -52,12 +52,17 @@ if has data; then
   link_shipped dexgrasp_train_allegro bottle "$OUT/data/allegro_bottle" \
     grasp_higher_kp move_higher_kp place_higher_kp freemove_kp
   for s in 401 403 405 407; do ln -sfn "$PWD/$OUT/data/mano_box_s$s/box" "$OUT/data/mano_box/s$s"; done
-  for s in 411 413 415; do ln -sfn "$PWD/$OUT/data/allegro_bottle_s$s/bottle" "$OUT/data/allegro_bottle/s$s"; done
+  link_shipped dexgrasp_train_shadow bottle "$OUT/data/shadow_bottle" grasp_higher_kp move_higher_kp place_higher_kp
+  for h in allegro shadow; do
+    for s in 411 413 415; do ln -sfn "$PWD/$OUT/data/${h}_bottle_s$s/bottle" "$OUT/data/${h}_bottle/s$s"; done
+  done
 fi
 
 if has stage_a; then
-  [ -f "$OUT/start/allegro_before.pth" ] || git show bcfdb21:checkpoint/allegro/allegro_bottle_grasp-move-place.pth \
-    > "$OUT/start/allegro_before.pth"
+  for h in allegro shadow; do
+    [ -f "$OUT/start/${h}_before.pth" ] || git show "bcfdb21:checkpoint/$h/${h}_bottle_grasp-move-place.pth" \
+      > "$OUT/start/${h}_before.pth"
+  done
   C=checkpoint/mano
   train bottle_a "$CFG/mano/mano_stage1_closure_stiff.yaml" "$C/mano_bottle_grasp-move-place_closure.pth" mano Bottle \
     "$OUT/data/mano_bottle/shipped" 50
@@ -67,14 +72,21 @@ if has stage_a; then
     "$OUT/data/mano_box/shipped" 50
   train allegro_a "$CFG/allegro/allegro_stage1_closure_free.yaml" "$OUT/start/allegro_before.pth" allegro Bottle \
     "$OUT/data/allegro_bottle/shipped" 50
+  train shadow_a "$CFG/shadow/shadow_stage1_precise_track.yaml" "$OUT/start/shadow_before.pth" shadow Bottle \
+    "$OUT/data/shadow_bottle/shipped" 50
 fi
 
 if has stage_b; then
   train box_b "$CFG/mano/mano_stage1_closure_free_stiff.yaml" "$(last box_a 50)" mano Box "$OUT/data/mano_box" 60
   train allegro_b "$CFG/allegro/allegro_stage1_closure_free.yaml" "$(last allegro_a 50)" allegro Bottle \
     "$OUT/data/allegro_bottle" 60
+  train shadow_b "$CFG/shadow/shadow_stage1_precise_track.yaml" "$(last shadow_a 50)" shadow Bottle \
+    "$OUT/data/shadow_bottle" 60
+  train shadow_c "$CFG/shadow/shadow_stage1_precise_track.yaml" "$(last shadow_b 60)" shadow Bottle \
+    "$OUT/data/shadow_bottle" 100
   echo "teachers: Bottle $(last bottle_a 50)"
   echo "          Hammer $(last hammer_a 50)"
   echo "          Box    $(last box_b 60)"
   echo "          Allegro $(last allegro_b 60)"
+  echo "          Shadow $(last shadow_c 100)"
 fi

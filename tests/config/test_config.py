@@ -310,6 +310,10 @@ def test_a_checkpoint_older_than_a_grasp_prior_runs_without_it():
 
 STIFF_PAIRS = [  # (checkpoint, the YAML it was fine-tuned and is documented with)
     (
+        "checkpoint/shadow/shadow_bottle_grasp-move-place.pth",
+        "hot/data/cfg/shadow/shadow_stage1_precise_track.yaml",
+    ),
+    (
         "checkpoint/mano/mano_bottle_grasp-move-place_stiff.pth",
         "hot/data/cfg/mano/mano_stage1_closure_stiff.yaml",
     ),
