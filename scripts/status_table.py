@@ -26,6 +26,60 @@ README = ROOT / "README.md"
 BEGIN, END = "<!-- status:begin -->", "<!-- status:end -->"
 SKILLS = ("grasp", "move", "place", "regrasp", "rotate", "catch", "throw", "freemove", "long")
 
+
+def _stiff_pair_rows(folder: str, seeds: tuple[str, str, str], student: bool) -> list[tuple[str, str, dict]]:
+    """POLICIES rows of one fresh pair made with the generator's stiff contacts: the MANO ``_stiff`` teachers (and,
+    with ``student``, the 3-object student with Sword), open loop, Shadow before and after its stiff fine-tune, and
+    Allegro. ``seeds``: the MANO, Shadow and Allegro seed pairs."""
+    mano, shadow, allegro = seeds
+    objects = ("Bottle", "Box", "Hammer", "Sword") if student else ("Bottle", "Box", "Hammer")
+    rows = [
+        (
+            f"MANO teacher `mano_{o}_grasp-move-place_stiff.pth`, stiff YAML",
+            f"{o.title()} (seeds {mano})",
+            {"*": f"{folder}/teacher_{o}.csv"},
+        )
+        for o in ("bottle", "box", "hammer")
+    ]
+    if student:
+        rows += [
+            (
+                "MANO student `mano_3obj_student_closure_free.pth`, its YAML",
+                f"{o} (seeds {mano}{', never trained on' if o == 'Sword' else ''})",
+                {"*": f"{folder}/student_{o.lower()}.csv"},
+            )
+            for o in objects
+        ]
+    rows += [
+        (
+            "open-loop replay of the reference (no policy), stiff contacts",
+            f"{o} (seeds {mano})",
+            {"*": f"{folder}/openloop_{o.lower()}.csv"},
+        )
+        for o in objects
+    ]
+    shadow_ckpt = "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth` (stiff contacts)"
+    allegro_ckpt = "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth` (grasp priors, stiff contacts)"
+    for label, hand_seeds, file in (
+        ("Shadow teacher, soft contacts (replaced on 2026-12-06)", shadow, "teacher_shadow"),
+        ("open-loop replay of the reference (no policy), Shadow, soft contacts", shadow, "openloop_shadow"),
+        (shadow_ckpt, shadow, "teacher_shadow_new"),
+        (
+            "open-loop replay of the reference (no policy), Shadow, stiff contacts",
+            shadow,
+            "openloop_shadow_new",
+        ),
+        (allegro_ckpt, allegro, "teacher_allegro"),
+        (
+            "open-loop replay of the reference (no policy), Allegro, stiff contacts",
+            allegro,
+            "openloop_allegro",
+        ),
+    ):
+        rows.append((label, f"Bottle (seeds {hand_seeds})", {"*": f"{folder}/{file}.csv"}))
+    return rows
+
+
 # Policies tested on held-out clips (datagen seed 1): (label, object, {skill: file}); a .json of
 # hot/run.py --results (its "all" row) or a .csv of hot.eval_table (the row of that object and skill).
 POLICIES = [
@@ -186,109 +240,10 @@ POLICIES = [
         "Bottle (seeds 157, 159)",
         {"*": "seeds_149_159/openloop_allegro.csv"},
     ),
-    # a third fresh pair per hand (session 19), clips made with the generator's stiff object contacts (its default
-    # since then): MANO 171 + 173, Shadow 175 + 177, Allegro 179 + 181 (docs/results/seeds_171_181/)
-    *[
-        (
-            f"MANO teacher `mano_{o}_grasp-move-place_stiff.pth`, stiff YAML",
-            f"{o.title()} (seeds 171, 173)",
-            {"*": f"seeds_171_181/teacher_{o}.csv"},
-        )
-        for o in ("bottle", "box", "hammer")
-    ],  # fmt: skip
-    *[
-        (
-            "MANO student `mano_3obj_student_closure_free.pth`, its YAML",
-            f"{o} (seeds 171, 173{note})",
-            {"*": f"seeds_171_181/student_{o.lower()}.csv"},
-        )
-        for o, note in (("Bottle", ""), ("Box", ""), ("Hammer", ""), ("Sword", ", never trained on"))
-    ],  # fmt: skip
-    *[
-        (
-            "open-loop replay of the reference (no policy), stiff contacts",
-            f"{o} (seeds 171, 173)",
-            {"*": f"seeds_171_181/openloop_{o.lower()}.csv"},
-        )
-        for o in ("Bottle", "Box", "Hammer", "Sword")
-    ],  # fmt: skip
-    (
-        "Shadow teacher, soft contacts (replaced on 2026-12-06)",
-        "Bottle (seeds 175, 177)",
-        {"*": "seeds_171_181/teacher_shadow.csv"},
-    ),
-    (
-        "open-loop replay of the reference (no policy), Shadow, soft contacts",
-        "Bottle (seeds 175, 177)",
-        {"*": "seeds_171_181/openloop_shadow.csv"},
-    ),
-    (
-        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth` (stiff contacts)",
-        "Bottle (seeds 175, 177)",
-        {"*": "seeds_171_181/teacher_shadow_new.csv"},
-    ),
-    (
-        "open-loop replay of the reference (no policy), Shadow, stiff contacts",
-        "Bottle (seeds 175, 177)",
-        {"*": "seeds_171_181/openloop_shadow_new.csv"},
-    ),
-    (
-        "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth` (grasp priors, stiff contacts)",
-        "Bottle (seeds 179, 181)",
-        {"*": "seeds_171_181/teacher_allegro.csv"},
-    ),
-    (
-        "open-loop replay of the reference (no policy), Allegro, stiff contacts",
-        "Bottle (seeds 179, 181)",
-        {"*": "seeds_171_181/openloop_allegro.csv"},
-    ),
-    # a fourth fresh pair (session 19), the current generator only: MANO 211 + 213, Shadow 215 + 217, Allegro 219 + 221
-    *[
-        (
-            f"MANO teacher `mano_{o}_grasp-move-place_stiff.pth`, stiff YAML",
-            f"{o.title()} (seeds 211, 213)",
-            {"*": f"seeds_211_221/teacher_{o}.csv"},
-        )
-        for o in ("bottle", "box", "hammer")
-    ],  # fmt: skip
-    *[
-        (
-            "open-loop replay of the reference (no policy), stiff contacts",
-            f"{o.title()} (seeds 211, 213)",
-            {"*": f"seeds_211_221/openloop_{o}.csv"},
-        )
-        for o in ("bottle", "box", "hammer")
-    ],  # fmt: skip
-    (
-        "Shadow teacher, soft contacts (replaced on 2026-12-06)",
-        "Bottle (seeds 215, 217)",
-        {"*": "seeds_211_221/teacher_shadow.csv"},
-    ),
-    (
-        "open-loop replay of the reference (no policy), Shadow, soft contacts",
-        "Bottle (seeds 215, 217)",
-        {"*": "seeds_211_221/openloop_shadow.csv"},
-    ),
-    (
-        "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth` (stiff contacts)",
-        "Bottle (seeds 215, 217)",
-        {"*": "seeds_211_221/teacher_shadow_new.csv"},
-    ),
-    (
-        "open-loop replay of the reference (no policy), Shadow, stiff contacts",
-        "Bottle (seeds 215, 217)",
-        {"*": "seeds_211_221/openloop_shadow_new.csv"},
-    ),
-    (
-        "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth` (grasp priors, stiff contacts)",
-        "Bottle (seeds 219, 221)",
-        {"*": "seeds_211_221/teacher_allegro.csv"},
-    ),
-    (
-        "open-loop replay of the reference (no policy), Allegro, stiff contacts",
-        "Bottle (seeds 219, 221)",
-        {"*": "seeds_211_221/openloop_allegro.csv"},
-    ),
+    # a third and a fourth fresh pair per hand (session 19), clips made with the generator's stiff object contacts
+    # (its default since then); the third also with the student and Sword (docs/results/seeds_{171_181,211_221}/)
+    *_stiff_pair_rows("seeds_171_181", ("171, 173", "175, 177", "179, 181"), student=True),
+    *_stiff_pair_rows("seeds_211_221", ("211, 213", "215, 217", "219, 221"), student=False),
     # Shadow: held-out sets of datagen seeds 7 and 11 (the training clips are seed 0), checkpoint = last epoch
     (
         "Shadow teacher, soft contacts (replaced on 2026-12-06)",
