@@ -243,6 +243,12 @@ ROWS = [
         "--object_solimp must be DMIN DMAX WIDTH",
     ),
     (
+        "datagen_open_loop_check_catch",
+        "datagen",
+        "--hand mano --objects Bottle --out {dir}/dg --open_loop_check grasp catch",
+        "--open_loop_check catch: not a skill the hand can execute open loop",
+    ),
+    (
         "objects_add_mass_negative",
         "objects",
         "add --name TBox --mesh {box} --root {dir}/obj --mass -2",

@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from hot.datagen.grasp import GraspConfig
-from hot.datagen.pipeline import GRASP_REASONS, OBJECT_SOLIMP, DatagenConfig, run
+from hot.datagen.pipeline import (
+    GRASP_REASONS,
+    OBJECT_SOLIMP,
+    OPEN_LOOP_CHECK,
+    OPEN_LOOP_SKILLS,
+    DatagenConfig,
+    run,
+)
 from hot.datagen.skills import REJECT_REASONS, SKILLS, SkillConfig
 
 
@@ -106,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default {' '.join(map(str, OBJECT_SOLIMP))}; the scene default 0.9 0.95 0.001 is softer). "
         "Track the clips with the same sim.object_solimp",
     )
+    p.add_argument(
+        "--open_loop_check",
+        nargs="+",
+        default=list(OPEN_LOOP_CHECK),
+        metavar="SKILL",
+        help="skills whose clips are replayed open loop through the hand's PD servos before they are written; "
+        f"a clip the hand does not execute is dropped (default {' '.join(OPEN_LOOP_CHECK)}; one of "
+        f"{', '.join(OPEN_LOOP_SKILLS)}; none: no check)",
+    )
     return p
 
 
@@ -113,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from hot.assets.hands import get_hand
     from hot.assets.objects import get_object, object_search_path
+    from hot.assets.objects.registry import PATH_ENV
 
     try:
         hand = get_hand(args.hand)
@@ -121,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise ValueError(f"--objects_dir {d}: not a directory")
         search = object_search_path(args.objects_dir)
         objects = [get_object(o, search) for o in args.objects]
+        if args.objects_dir:  # the open-loop check's env looks objects up by name, as trackers do
+            os.environ[PATH_ENV] = os.pathsep.join(
+                [*map(str, args.objects_dir), *filter(None, os.environ.get(PATH_ENV, "").split(os.pathsep))]
+            )
     except (ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -155,6 +177,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    check = [] if args.open_loop_check == ["none"] else args.open_loop_check
+    bad = [k for k in check if k not in OPEN_LOOP_SKILLS]
+    if bad:
+        print(
+            f"error: --open_loop_check {' '.join(bad)}: not a skill the hand can execute open loop; use "
+            f"{' '.join(OPEN_LOOP_SKILLS)}, or none",
+            file=sys.stderr,
+        )
+        return 2
     if any(i < 0 for i in args.stable_ids):
         print(f"error: --stable_ids are indices >= 0, got {args.stable_ids}", file=sys.stderr)
         return 2
@@ -171,6 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         grasp_method=args.grasp_method,
         pinch_fraction=args.pinch_fraction,
         object_solimp=(d0, d1, width),
+        open_loop_check=tuple(check),
         skill=SkillConfig(max_tries=args.max_tries),
     )
     bar = None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -55,7 +56,17 @@ from hot.motion.io import save_clip
 from hot.sim.scene import SceneOptions, compile_scene
 from hot.utils.files import atomic_write
 
-__all__ = ["DatagenConfig", "explain_no_clips", "grasp_failures", "run_object", "run", "sampler_open_pose"]
+__all__ = [
+    "OPEN_LOOP_CHECK",
+    "OPEN_LOOP_SKILLS",
+    "DatagenConfig",
+    "open_loop_check",
+    "explain_no_clips",
+    "grasp_failures",
+    "run_object",
+    "run",
+    "sampler_open_pose",
+]
 
 
 class ProgressBar(Protocol):
@@ -79,6 +90,16 @@ default (0.9, 0.95, 0.001): a squeezing finger sinks about 0.5 mm into the objec
 the hold test keeps grasps that hold without sinking and the references carry less penetration. The
 training sets shipped under hot/data/motions were made with the scene default; the teachers that track
 clips made with these contacts simulate with them too (their YAML's ``sim.object_solimp``)."""
+
+
+OPEN_LOOP_SKILLS = ("grasp", "move", "place", "regrasp", "rotate", "throw", "freemove", "long")
+"""Skills whose references a hand can execute with no policy (catch cannot: the hand must react to the
+flying object), so their clips can be checked by an open-loop replay."""
+
+OPEN_LOOP_CHECK = ("grasp", "move", "place")
+"""The skills :attr:`DatagenConfig.open_loop_check` replays by default. A grasp that passes the squeeze and
+hold test can still fail in its clip (the object tips as the fingers close on the platform, or slips in the
+lift or as it is set down), and the trackers fail mostly on those clips (docs/grasp_priors.md)."""
 
 
 @dataclass
@@ -110,6 +131,16 @@ class DatagenConfig:
     """Share of the candidates drawn by the pinch sampler in ``mix``."""
     object_solimp: tuple[float, float, float] = OBJECT_SOLIMP
     """Object contact impedance of every simulation the generator runs (stable poses, squeeze, hold test)."""
+    open_loop_check: tuple[str, ...] = OPEN_LOOP_CHECK
+    """Skills whose clips are replayed open loop through the hand's PD servos before they are written (the
+    hand's ``<hand>_stage1_precise_track.yaml`` physics with ``object_solimp``, as ``python -m hot.eval_table``
+    runs ``openloop``); a clip the hand does not execute by the skill's success rule is dropped. Only skills in
+    :data:`OPEN_LOOP_SKILLS`; empty: no check."""
+    open_loop_closure_bias: float = 0.05
+    """The grasp-closure prior of the check's replay (``env.closure_bias``, rad): while the reference touches
+    the object, the flexing finger joints' PD targets lie this much further towards the closed hand, as in
+    the MANO and Allegro teachers' action mode. 0 replays the reference exactly; it then also drops clips
+    whose contact is a fraction of a millimetre short (on MANO Bottle, about half the place clips)."""
     grasp: GraspConfig = field(default_factory=GraspConfig)
     stable: StablePoseConfig = field(default_factory=StablePoseConfig)
     skill: SkillConfig = field(default_factory=SkillConfig)
@@ -245,6 +276,11 @@ def explain_no_clips(report: dict, cfg: DatagenConfig) -> dict[str, str]:
                 out[skill] = (
                     f"{words}; try other resting poses: --num_stable {n_poses} (of {n_poses}) or --stable_ids"
                 )
+        elif top == "open_loop":
+            out[skill] = (
+                f"{words}; try more grasps (--num_grasps) or stable poses (--num_stable), or keep the clips "
+                "unchecked with --open_loop_check none"
+            )
         else:
             out[skill] = f"{words}; try more draws per job: --max_tries {4 * cfg.skill.max_tries}"
     return out
@@ -526,10 +562,19 @@ def run_object(
     grasp_draws: dict[tuple[int, int, int], tuple] = {}
     pbar = bar(total=len(jobs), desc=f"clips {obj.name}", unit="clip") if bar else None
     obj_dir = out / obj.name.lower()
+    checked = [sk for sk in cfg.skills if sk in cfg.open_loop_check]
+    if checked and not open_loop_config(hand.name).is_file():
+        log(f"[datagen] {hand.name}: no open-loop check ({open_loop_config(hand.name)} does not exist)")
+        report["open_loop_check"] = f"skipped: no {open_loop_config(hand.name).name}"
+        checked = []
+    # clips to be checked wait in a staging folder; only those the hand executes reach obj_dir
+    staging = work / "open_loop_check" / obj.name.lower()
+    if staging.parent.exists():  # left by an interrupted run
+        shutil.rmtree(staging.parent)
     for skill, s, g, k in jobs:
         code, folder = SKILLS[skill]
         gid = int(order[g])
-        path = obj_dir / folder / f"{code:03d}_{obj.name}_{s}_{gid}-{k}.pt"
+        path = (staging if skill in checked else obj_dir) / folder / f"{code:03d}_{obj.name}_{s}_{gid}-{k}.pt"
         # place k is the reversal of grasp k: same generator
         key = "grasp" if skill == "place" else skill
         rng = np.random.default_rng(_stable_seed(cfg.seed, obj.name, hand.name, key, s, gid, k))
@@ -562,6 +607,24 @@ def run_object(
     if pbar:
         pbar.close()
     report["times"]["trajectories_s"] = time.perf_counter() - t2
+    if checked:
+        t3 = time.perf_counter()
+        report["open_loop_check"] = {}
+        for skill in checked:
+            folder = SKILLS[skill][1]
+            ok = open_loop_check(staging / folder, obj.name, hand.name, skill, cfg, log)
+            for name, passed in sorted(ok.items()):
+                if passed:
+                    (obj_dir / folder).mkdir(parents=True, exist_ok=True)
+                    os.replace(staging / folder / name, obj_dir / folder / name)
+            n_pass = sum(ok.values())
+            report["open_loop_check"][skill] = {"checked": len(ok), "passed": n_pass}
+            counts[skill] = n_pass
+            failed[skill] += len(ok) - n_pass
+            if len(ok) > n_pass:
+                reasons[skill]["open_loop"] = len(ok) - n_pass
+        shutil.rmtree(staging.parent, ignore_errors=True)
+        report["times"]["open_loop_check_s"] = time.perf_counter() - t3
     report["clips"] = counts
     report["clip_failures"] = failed
     report["failure_reasons"] = {k: v for k, v in reasons.items() if v}
@@ -572,6 +635,38 @@ def run_object(
     report["times"]["total_s"] = time.perf_counter() - t0
     _write_json(marker, {"settings": settings, "report": report})
     return report
+
+
+def open_loop_config(hand_name: str) -> Path:
+    """The env config whose physics the open-loop check replays the clips of ``hand_name`` with."""
+    from hot.config.resolve import REPO_ROOT
+
+    return REPO_ROOT / "hot" / "data" / "cfg" / hand_name / f"{hand_name}_stage1_precise_track.yaml"
+
+
+def open_loop_check(
+    folder: Path, obj_name: str, hand_name: str, skill: str, cfg: DatagenConfig, log: Callable[[str], None]
+) -> dict[str, bool]:
+    """``{file name: executed}`` for the clips in ``folder`` (one skill): their open-loop replay with the
+    generator's contacts and scale (:func:`hot.tasks.tracking.evaluate.open_loop_clip_success`)."""
+    if not folder.is_dir() or not any(folder.glob("*.pt")):
+        return {}
+    from hot.tasks.tracking.evaluate import open_loop_clip_success
+
+    ok = open_loop_clip_success(
+        folder,
+        obj_name,
+        hand_name,
+        skill,
+        object_solimp=cfg.object_solimp,
+        scale=cfg.scale,
+        closure_bias=cfg.open_loop_closure_bias,
+    )
+    log(
+        f"[datagen] {hand_name}/{obj_name}: open-loop check of the {skill} clips: {sum(ok.values())} of "
+        f"{len(ok)} executed, the others dropped"
+    )
+    return ok
 
 
 def run(

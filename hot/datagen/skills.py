@@ -887,6 +887,7 @@ def plan_to_clip(ctx: SkillContext, p: Plan) -> MotionClip | None:
 
 
 REJECT_REASONS: dict[str, str] = {
+    "open_loop": "the hand does not execute the clip when it is replayed open loop (the open-loop check)",
     "grasp_below_platform": "the grasp's wrist is below the platform in this stable pose",
     "no_approach": "no approach from above (the grasp faces the platform in this stable pose)",
     "planner": "the skill's planner found no feasible plan",

@@ -477,3 +477,108 @@ def test_run_object_simulates_with_its_object_contacts(tmp_path, monkeypatch):
     assert len(seen) >= 3 and set(seen) == {(0.97, 0.998, 0.002)}, seen
     marker = json.loads((tmp_path / "out" / "_datagen" / "Tall" / "done_tiny.json").read_text())
     assert marker["settings"]["object_solimp"] == [0.97, 0.998, 0.002]
+
+
+def _fake_config(monkeypatch, tmp_path):
+    """Give the tiny hand an env config path that exists, so that run_object runs its open-loop check."""
+    import hot.datagen.pipeline as pipeline
+
+    cfg_file = tmp_path / "tiny_stage1_precise_track.yaml"
+    cfg_file.write_text("env: {}\n")
+    monkeypatch.setattr(pipeline, "open_loop_config", lambda hand_name: cfg_file)
+
+
+def test_open_loop_check_drops_the_clips_the_hand_does_not_execute(tmp_path, monkeypatch):
+    """The clips of the checked skills are replayed (with the generator's contacts, scale and closure
+    prior) before they reach the dataset; those the replay fails are not written, are counted under the
+    ``open_loop`` reason, and no staging folder is left. Unchecked skills are written as before."""
+    import json
+    from dataclasses import replace
+
+    import hot.tasks.tracking.evaluate as evaluate
+
+    _fake_config(monkeypatch, tmp_path)
+    calls = []
+
+    def replay(folder, obj, hand, skill, object_solimp=None, scale=1.0, closure_bias=None):
+        names = sorted(p.name for p in folder.glob("*.pt"))
+        calls.append((skill, folder.name, tuple(object_solimp), scale, closure_bias, names))
+        return {n: i % 2 == 0 for i, n in enumerate(names)}  # every other clip fails
+
+    monkeypatch.setattr(evaluate, "open_loop_clip_success", replay)
+    obj = tiny_box(tmp_path, half=BOX_HALF, name="Tall")
+    out = tmp_path / "out"
+    _seed_caches(out, obj)
+    unchecked = tmp_path / "unchecked"
+    _seed_caches(unchecked, obj, replace(_cfg(), open_loop_check=()))
+    base = run_object(tiny_hand(), obj, unchecked, replace(_cfg(), open_loop_check=()), log=lambda s: None)
+    cfg = replace(_cfg(), open_loop_check=("grasp", "move"), object_solimp=(0.97, 0.998, 0.002))
+    _seed_caches(out, obj, cfg)
+    rep = run_object(tiny_hand(), obj, out, cfg, log=lambda s: None)
+    assert [c[:5] for c in calls] == [
+        ("grasp", "grasp_higher_kp", (0.97, 0.998, 0.002), 1.0, 0.05),
+        ("move", "move_higher_kp", (0.97, 0.998, 0.002), 1.0, 0.05),
+    ]
+    for skill, folder, *_, names in calls:
+        kept = sorted(p.name for p in (out / "tall" / folder).glob("*.pt"))
+        assert kept == names[::2] and len(names) == base["clips"][skill] >= 2
+        assert rep["open_loop_check"][skill] == {"checked": len(names), "passed": len(kept)}
+        assert rep["clips"][skill] == len(kept)
+        assert rep["failure_reasons"][skill]["open_loop"] == len(names) - len(kept)
+        # what is kept is byte for byte what the unchecked run writes
+        for n in kept:
+            assert (out / "tall" / folder / n).read_bytes() == (unchecked / "tall" / folder / n).read_bytes()
+    assert rep["clips"]["place"] == base["clips"]["place"]  # not checked: all written
+    assert not (out / "_datagen" / "Tall" / "open_loop_check").exists()
+    marker = json.loads((out / "_datagen" / "Tall" / "done_tiny.json").read_text())
+    assert marker["settings"]["open_loop_check"] == ["grasp", "move"]
+
+
+def test_open_loop_check_is_skipped_for_a_hand_without_an_env_config(tmp_path):
+    """The tiny test hand has no hot/data/cfg/<hand>/ config to replay with: the clips are written unchecked
+    and the report says so."""
+    obj = tiny_box(tmp_path, half=BOX_HALF, name="Tall")
+    out = tmp_path / "out"
+    _seed_caches(out, obj)
+    logs = []
+    rep = run_object(tiny_hand(), obj, out, _cfg(), log=logs.append)
+    assert rep["open_loop_check"].startswith("skipped") and rep["clips"]["grasp"] >= 2
+    assert any("no open-loop check" in line for line in logs)
+
+
+def test_open_loop_replay_takes_the_generators_physics(monkeypatch, tmp_path):
+    """open_loop_clip_success replays with the object contacts, scale and closure prior it is given, on top of
+    the hand's stage-1 config, and without them leaves that config's values."""
+    import hot.tasks.tracking.evaluate as evaluate
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def fake_env(cfg, device, mode, seed):
+        seen.append(cfg)
+        raise Stop
+
+    monkeypatch.setattr(evaluate, "TrackingEnv", fake_env)
+    folder = tmp_path / "bottle" / "grasp_higher_kp"
+    folder.mkdir(parents=True)
+    (folder / "001_Bottle_0_0-0.pt").write_bytes(b"not read: the env stops first")
+    with pytest.raises(Stop):
+        evaluate.open_loop_clip_success(
+            folder,
+            "Bottle",
+            "mano",
+            "grasp",
+            object_solimp=(0.97, 0.998, 0.002),
+            scale=1.2,
+            closure_bias=0.05,
+        )
+    with pytest.raises(Stop):
+        evaluate.open_loop_clip_success(folder, "Bottle", "mano", "grasp")
+    given, plain = seen
+    assert list(given.sim.object_solimp) == [0.97, 0.998, 0.002] and given.env.closure_bias == 0.05
+    assert given.env.obj_rand_scale and given.env.obj_rand_scale_prob == 1.0
+    assert list(given.env.obj_scale_range) == [1.2, 1.2]
+    assert list(plain.sim.object_solimp) == [0.9, 0.95, 0.001] and plain.env.closure_bias == 0.0
+    assert not plain.env.obj_rand_scale

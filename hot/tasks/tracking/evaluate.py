@@ -383,11 +383,21 @@ def _write_csv(f, rows: list[dict]) -> None:
 
 
 def open_loop_clip_success(
-    folder: str | os.PathLike, obj: str, hand: str, skill: str, max_envs: int = 16
+    folder: str | os.PathLike,
+    obj: str,
+    hand: str,
+    skill: str,
+    max_envs: int = 16,
+    object_solimp: Sequence[float] | None = None,
+    scale: float = 1.0,
+    closure_bias: float | None = None,
 ) -> dict[str, bool]:
     """Open-loop replay (PD targets = the reference, no policy) of every clip in ``folder`` (one object's
     clips of one skill) with the hand's stage-1 env config and the test episode length of ``skill``
-    (:data:`TEST_EPISODES`), as ``python -m hot.eval_table --open_loop`` runs them: ``{file name: success}``."""
+    (:data:`TEST_EPISODES`), as ``python -m hot.eval_table --open_loop`` runs them: ``{file name: success}``.
+    ``object_solimp`` replaces the config's object contacts (``sim.object_solimp``) and ``scale`` simulates
+    the object at that size (the clips' own, e.g. ``python -m hot.datagen --scale``); ``closure_bias`` replaces
+    the config's grasp-closure prior (``env.closure_bias``)."""
     from hot.config.resolve import REPO_ROOT
     from hot.config.strict import from_dict, to_dict
     from hot.tasks.tracking.config import TrackingCfg, load_env_config
@@ -409,7 +419,18 @@ def open_loop_clip_success(
         enable_early_termination=False,
         action_mode="residual",
     )
+    if closure_bias is not None:
+        data["env"]["closure_bias"] = float(closure_bias)
+    if scale != 1.0:  # every env at exactly this scale
+        data["env"].update(
+            obj_rand_scale=True,
+            obj_rand_scale_prob=1.0,
+            obj_scale_range=[scale, scale],
+            obj_scale_quantum=0.001,
+        )
     data["sim"]["backend"] = "mujoco"
+    if object_solimp is not None:
+        data["sim"]["object_solimp"] = [float(v) for v in object_solimp]
     cfg = from_dict(TrackingCfg, data, source=f"open-loop replay of {folder}")
     env = TrackingEnv(cfg, device=torch.device("cpu"), mode="test", seed=0)
     per_clip: list[dict] = []
