@@ -3,8 +3,9 @@
 # default 0.99 0.999 0.001), end to end on a CPU, as they were made on 2026-12-06:
 #   checkpoint/mano/mano_{bottle,box,hammer}_grasp-move-place_stiff.pth,
 #   checkpoint/allegro/allegro_bottle_grasp-move-place.pth and checkpoint/shadow/shadow_bottle_grasp-move-place.pth.
-#   1. data:    training clips with the stiff contacts (MANO Box seeds 401/403/405/407, Allegro and Shadow Bottle
-#               411/413/415, the small recipe; 16-60 s per set), beside the shipped (soft-contact) training clips;
+#   1. data:    training clips with the stiff contacts, not open-loop checked (--open_loop_check none; MANO Box
+#               seeds 401/403/405/407, Allegro and Shadow Bottle 411/413/415, the small recipe; 16-60 s per set),
+#               beside the shipped (soft-contact) training clips;
 #   2. stage_a: 50 epochs at the stiff contacts on the shipped clips, from the teachers shipped before (MANO: those
 #               with grasp priors, Bottle and Hammer `_closure`, Box `_closure_free`; Allegro and Shadow: git bcfdb21);
 #   3. stage_b: Box, Allegro and Shadow 60 more epochs on the shipped plus the stiff clips (Bottle and Hammer kept
@@ -24,7 +25,8 @@ mkdir -p "$OUT/data" "$OUT/start"
 gen() {  # hand object num_stable seed
   local dir="$OUT/data/$1_$(echo "$2" | tr '[:upper:]' '[:lower:]')_s$4"
   [ -f "$dir/_datagen/$2/done_$1.json" ] || "$PY" -m hot.datagen --hand "$1" --objects "$2" --skills grasp move place \
-    --num_grasps 8 --max_candidates 48 --num_stable "$3" --max_tries 3 --seed "$4" --no_progress --out "$dir"
+    --num_grasps 8 --max_candidates 48 --num_stable "$3" --max_tries 3 --seed "$4" --no_progress --open_loop_check none \
+    --out "$dir"
 }
 link_shipped() {  # dataset object dest [skills...]
   local src=$1 obj=$2 dest=$3; shift 3
