@@ -58,7 +58,7 @@ def _stiff_pair_rows(folder: str, seeds: tuple[str, str, str], student: bool) ->
         )
         for o in objects
     ]
-    shadow_ckpt = "Shadow teacher `checkpoint/shadow/shadow_bottle_grasp-move-place.pth` (stiff contacts)"
+    shadow_ckpt = "Shadow teacher, stiff contacts, no closure prior (replaced on 2026-12-06, session 20)"
     allegro_ckpt = "Allegro teacher `checkpoint/allegro/allegro_bottle_grasp-move-place.pth` (grasp priors, stiff contacts)"
     for label, hand_seeds, file in (
         ("Shadow teacher, soft contacts (replaced on 2026-12-06)", shadow, "teacher_shadow"),
@@ -77,6 +77,60 @@ def _stiff_pair_rows(folder: str, seeds: tuple[str, str, str], student: bool) ->
         ),
     ):
         rows.append((label, f"Bottle (seeds {hand_seeds})", {"*": f"{folder}/{file}.csv"}))
+    return rows
+
+
+def _checked_pair_rows(folder: str, seeds: tuple[str, str, str]) -> list[tuple[str, str, dict]]:
+    """POLICIES rows of a fresh pair made by the generator with its open-loop check (its default since session
+    20), then of the same seeds made without it (``unchecked_*`` files): the MANO ``_stiff`` teachers, the
+    3-object student (and Sword), Shadow and Allegro, each beside the open-loop replay of its clips."""
+    mano, shadow, allegro = seeds
+    rows = []
+    for prefix, clips in (("", "checked clips"), ("unchecked_", "--open_loop_check none")):
+        for o in ("Bottle", "Box", "Hammer", "Sword"):
+            obj = f"{o} (seeds {mano}, {clips}{', never trained on' if o == 'Sword' else ''})"
+            if o != "Sword":
+                rows.append(
+                    (
+                        f"MANO teacher `mano_{o.lower()}_grasp-move-place_stiff.pth`, stiff YAML",
+                        obj,
+                        {"*": f"{folder}/{prefix}teacher_{o.lower()}.csv"},
+                    )
+                )
+            rows.append(
+                (
+                    "MANO student `mano_3obj_student_closure_free.pth`, its YAML",
+                    obj,
+                    {"*": f"{folder}/{prefix}student_{o.lower()}.csv"},
+                )
+            )
+            rows.append(
+                (
+                    "open-loop replay of the reference (no policy)"
+                    + (", the student's YAML" if o == "Sword" else ""),
+                    obj,
+                    {"*": f"{folder}/{prefix}openloop_{o.lower()}.csv"},
+                )
+            )
+        for hand, hand_seeds, ckpt in (
+            ("shadow", shadow, "grasp-closure prior, stiff contacts"),
+            ("allegro", allegro, "grasp priors, stiff contacts"),
+        ):
+            obj = f"Bottle (seeds {hand_seeds}, {clips})"
+            rows.append(
+                (
+                    f"{hand.title()} teacher `checkpoint/{hand}/{hand}_bottle_grasp-move-place.pth` ({ckpt})",
+                    obj,
+                    {"*": f"{folder}/{prefix}teacher_{hand}.csv"},
+                )
+            )
+            rows.append(
+                (
+                    f"open-loop replay of the reference (no policy), {hand.title()}",
+                    obj,
+                    {"*": f"{folder}/{prefix}openloop_{hand}.csv"},
+                )
+            )
     return rows
 
 
@@ -244,6 +298,8 @@ POLICIES = [
     # (its default since then); the third also with the student and Sword (docs/results/seeds_{171_181,211_221}/)
     *_stiff_pair_rows("seeds_171_181", ("171, 173", "175, 177", "179, 181"), student=True),
     *_stiff_pair_rows("seeds_211_221", ("211, 213", "215, 217", "219, 221"), student=False),
+    # a fifth pair (session 20): the generator with its open-loop check, and the same seeds without it
+    *_checked_pair_rows("seeds_261_271", ("261, 263", "265, 267", "269, 271")),
     # Shadow: held-out sets of datagen seeds 7 and 11 (the training clips are seed 0), checkpoint = last epoch
     (
         "Shadow teacher, soft contacts (replaced on 2026-12-06)",
