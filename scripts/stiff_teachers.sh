@@ -9,10 +9,11 @@
 #   2. stage_a: 50 epochs at the stiff contacts on the shipped clips, from the teachers shipped before (MANO: those
 #               with grasp priors, Bottle and Hammer `_closure`, Box `_closure_free`; Allegro and Shadow: git bcfdb21);
 #   3. stage_b: Box, Allegro and Shadow 60 more epochs on the shipped plus the stiff clips (Bottle and Hammer kept
-#               stage a: they held more development clips, docs/dev/2026-12-06-session-19.md); Shadow 100 more.
+#               stage a: they held more development clips, docs/dev/2026-12-06-session-19.md); Shadow 100 more, then
+#               150 with the grasp-closure prior on four more stiff sets (431-437; docs/dev/2026-12-06-session-20.md).
 # The shipped files are these runs' last checkpoints without the optimizer state (hot.learning.checkpoint.slim_checkpoint).
 # Steps whose output exists are skipped, so a stopped run resumes where it stopped.
-#   OUT=output/stiff bash scripts/stiff_teachers.sh          (about 55 min on 2 cores)
+#   OUT=output/stiff bash scripts/stiff_teachers.sh          (about 75 min on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python)}
@@ -58,7 +59,14 @@ if has data; then
   for h in allegro shadow; do
     for s in 411 413 415; do ln -sfn "$PWD/$OUT/data/${h}_bottle_s$s/bottle" "$OUT/data/${h}_bottle/s$s"; done
   done
+  for s in 431 433 435 437; do gen shadow Bottle 22 "$s"; done  # session 20
+  mkdir -p "$OUT/data/shadow_bottle_d"
+  for x in shipped s411 s413 s415; do ln -sfn "$PWD/$OUT/data/shadow_bottle/$x" "$OUT/data/shadow_bottle_d/$x"; done
+  for s in 431 433 435 437; do ln -sfn "$PWD/$OUT/data/shadow_bottle_s$s/bottle" "$OUT/data/shadow_bottle_d/s$s"; done
 fi
+
+# the Shadow stages before session 20 ran without the grasp-closure prior that shadow_stage1_precise_track.yaml has now
+grep -v "^  closure_bias:" "$CFG/shadow/shadow_stage1_precise_track.yaml" > "$OUT/shadow_no_prior.yaml"
 
 if has stage_a; then
   for h in allegro shadow; do
@@ -74,7 +82,7 @@ if has stage_a; then
     "$OUT/data/mano_box/shipped" 50
   train allegro_a "$CFG/allegro/allegro_stage1_closure_free.yaml" "$OUT/start/allegro_before.pth" allegro Bottle \
     "$OUT/data/allegro_bottle/shipped" 50
-  train shadow_a "$CFG/shadow/shadow_stage1_precise_track.yaml" "$OUT/start/shadow_before.pth" shadow Bottle \
+  train shadow_a "$OUT/shadow_no_prior.yaml" "$OUT/start/shadow_before.pth" shadow Bottle \
     "$OUT/data/shadow_bottle/shipped" 50
 fi
 
@@ -82,13 +90,14 @@ if has stage_b; then
   train box_b "$CFG/mano/mano_stage1_closure_free_stiff.yaml" "$(last box_a 50)" mano Box "$OUT/data/mano_box" 60
   train allegro_b "$CFG/allegro/allegro_stage1_closure_free.yaml" "$(last allegro_a 50)" allegro Bottle \
     "$OUT/data/allegro_bottle" 60
-  train shadow_b "$CFG/shadow/shadow_stage1_precise_track.yaml" "$(last shadow_a 50)" shadow Bottle \
-    "$OUT/data/shadow_bottle" 60
-  train shadow_c "$CFG/shadow/shadow_stage1_precise_track.yaml" "$(last shadow_b 60)" shadow Bottle \
-    "$OUT/data/shadow_bottle" 100
+  train shadow_b "$OUT/shadow_no_prior.yaml" "$(last shadow_a 50)" shadow Bottle "$OUT/data/shadow_bottle" 60
+  train shadow_c "$OUT/shadow_no_prior.yaml" "$(last shadow_b 60)" shadow Bottle "$OUT/data/shadow_bottle" 100
+  # session 20: the grasp-closure prior (shadow_stage1_precise_track.yaml), four more stiff training sets
+  train shadow_d "$CFG/shadow/shadow_stage1_precise_track.yaml" "$(last shadow_c 100)" shadow Bottle \
+    "$OUT/data/shadow_bottle_d" 150
   echo "teachers: Bottle $(last bottle_a 50)"
   echo "          Hammer $(last hammer_a 50)"
   echo "          Box    $(last box_b 60)"
   echo "          Allegro $(last allegro_b 60)"
-  echo "          Shadow $(last shadow_c 100)"
+  echo "          Shadow $(last shadow_d 150)"
 fi
