@@ -10,10 +10,11 @@
 #               with grasp priors, Bottle and Hammer `_closure`, Box `_closure_free`; Allegro and Shadow: git bcfdb21);
 #   3. stage_b: Box, Allegro and Shadow 60 more epochs on the shipped plus the stiff clips (Bottle and Hammer kept
 #               stage a: they held more development clips, docs/dev/2026-12-06-session-19.md); Shadow 100 more, then
-#               150 with the grasp-closure prior on four more stiff sets (431-437; docs/dev/2026-12-06-session-20.md).
+#               150 with the grasp-closure prior on four more stiff sets (431-437); Box 100 more on four sets made
+#               with the open-loop check (441-447; docs/dev/2026-12-06-session-20.md).
 # The shipped files are these runs' last checkpoints without the optimizer state (hot.learning.checkpoint.slim_checkpoint).
 # Steps whose output exists are skipped, so a stopped run resumes where it stopped.
-#   OUT=output/stiff bash scripts/stiff_teachers.sh          (about 75 min on 2 cores)
+#   OUT=output/stiff bash scripts/stiff_teachers.sh          (about 85 min on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python)}
@@ -23,10 +24,11 @@ CFG=hot/data/cfg
 has() { [[ " $STEPS " == *" $1 "* ]]; }
 mkdir -p "$OUT/data" "$OUT/start"
 
-gen() {  # hand object num_stable seed
-  local dir="$OUT/data/$1_$(echo "$2" | tr '[:upper:]' '[:lower:]')_s$4"
+gen() {  # hand object num_stable seed [open-loop check: none (default) or the generator's default]
+  local dir="$OUT/data/$1_$(echo "$2" | tr '[:upper:]' '[:lower:]')_s$4" check=(--open_loop_check none)
+  [ "${5:-none}" = none ] || check=()
   [ -f "$dir/_datagen/$2/done_$1.json" ] || "$PY" -m hot.datagen --hand "$1" --objects "$2" --skills grasp move place \
-    --num_grasps 8 --max_candidates 48 --num_stable "$3" --max_tries 3 --seed "$4" --no_progress --open_loop_check none \
+    --num_grasps 8 --max_candidates 48 --num_stable "$3" --max_tries 3 --seed "$4" --no_progress "${check[@]}" \
     --out "$dir"
 }
 link_shipped() {  # dataset object dest [skills...]
@@ -60,6 +62,10 @@ if has data; then
     for s in 411 413 415; do ln -sfn "$PWD/$OUT/data/${h}_bottle_s$s/bottle" "$OUT/data/${h}_bottle/s$s"; done
   done
   for s in 431 433 435 437; do gen shadow Bottle 22 "$s"; done  # session 20
+  for s in 441 443 445 447; do gen mano Box 8 "$s" checked; done
+  mkdir -p "$OUT/data/mano_box_d"
+  for x in shipped s401 s403 s405 s407; do ln -sfn "$PWD/$OUT/data/mano_box/$x" "$OUT/data/mano_box_d/$x"; done
+  for s in 441 443 445 447; do ln -sfn "$PWD/$OUT/data/mano_box_s$s/box" "$OUT/data/mano_box_d/s$s"; done
   mkdir -p "$OUT/data/shadow_bottle_d"
   for x in shipped s411 s413 s415; do ln -sfn "$PWD/$OUT/data/shadow_bottle/$x" "$OUT/data/shadow_bottle_d/$x"; done
   for s in 431 433 435 437; do ln -sfn "$PWD/$OUT/data/shadow_bottle_s$s/bottle" "$OUT/data/shadow_bottle_d/s$s"; done
@@ -92,12 +98,14 @@ if has stage_b; then
     "$OUT/data/allegro_bottle" 60
   train shadow_b "$OUT/shadow_no_prior.yaml" "$(last shadow_a 50)" shadow Bottle "$OUT/data/shadow_bottle" 60
   train shadow_c "$OUT/shadow_no_prior.yaml" "$(last shadow_b 60)" shadow Bottle "$OUT/data/shadow_bottle" 100
-  # session 20: the grasp-closure prior (shadow_stage1_precise_track.yaml), four more stiff training sets
+  # session 20: Box 100 more epochs with four open-loop-checked sets; Shadow with the grasp-closure prior
+  # (shadow_stage1_precise_track.yaml) on four more stiff training sets
+  train box_d "$CFG/mano/mano_stage1_closure_free_stiff.yaml" "$(last box_b 60)" mano Box "$OUT/data/mano_box_d" 100
   train shadow_d "$CFG/shadow/shadow_stage1_precise_track.yaml" "$(last shadow_c 100)" shadow Bottle \
     "$OUT/data/shadow_bottle_d" 150
   echo "teachers: Bottle $(last bottle_a 50)"
   echo "          Hammer $(last hammer_a 50)"
-  echo "          Box    $(last box_b 60)"
+  echo "          Box    $(last box_d 100)"
   echo "          Allegro $(last allegro_b 60)"
   echo "          Shadow $(last shadow_d 150)"
 fi
