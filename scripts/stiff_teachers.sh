@@ -11,10 +11,11 @@
 #   3. stage_b: Box, Allegro and Shadow 60 more epochs on the shipped plus the stiff clips (Bottle and Hammer kept
 #               stage a: they held more development clips, docs/dev/2026-12-06-session-19.md); Shadow 100 more, then
 #               150 with the grasp-closure prior on four more stiff sets (431-437); Box 100 more on four sets made
-#               with the open-loop check (441-447; docs/dev/2026-12-06-session-20.md).
+#               with the open-loop check (441-447); Bottle 50 more with the damped free phase
+#               (mano_stage1_closure_free_stiff.yaml; docs/dev/2026-12-06-session-20.md).
 # The shipped files are these runs' last checkpoints without the optimizer state (hot.learning.checkpoint.slim_checkpoint).
 # Steps whose output exists are skipped, so a stopped run resumes where it stopped.
-#   OUT=output/stiff bash scripts/stiff_teachers.sh          (about 85 min on 2 cores)
+#   OUT=output/stiff bash scripts/stiff_teachers.sh          (about 90 min on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python)}
@@ -101,9 +102,12 @@ if has stage_b; then
   # session 20: Box 100 more epochs with four open-loop-checked sets; Shadow with the grasp-closure prior
   # (shadow_stage1_precise_track.yaml) on four more stiff training sets
   train box_d "$CFG/mano/mano_stage1_closure_free_stiff.yaml" "$(last box_b 60)" mano Box "$OUT/data/mano_box_d" 100
+  # session 20: Bottle 50 more epochs with the damped free phase (closure_free), on the same shipped clips
+  train bottle_f "$CFG/mano/mano_stage1_closure_free_stiff.yaml" "$(last bottle_a 50)" mano Bottle \
+    "$OUT/data/mano_bottle/shipped" 50
   train shadow_d "$CFG/shadow/shadow_stage1_precise_track.yaml" "$(last shadow_c 100)" shadow Bottle \
     "$OUT/data/shadow_bottle_d" 150
-  echo "teachers: Bottle $(last bottle_a 50)"
+  echo "teachers: Bottle $(last bottle_f 50)"
   echo "          Hammer $(last hammer_a 50)"
   echo "          Box    $(last box_d 100)"
   echo "          Allegro $(last allegro_b 60)"

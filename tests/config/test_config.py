@@ -315,7 +315,7 @@ STIFF_PAIRS = [  # (checkpoint, the YAML it was fine-tuned and is documented wit
     ),
     (
         "checkpoint/mano/mano_bottle_grasp-move-place_stiff.pth",
-        "hot/data/cfg/mano/mano_stage1_closure_stiff.yaml",
+        "hot/data/cfg/mano/mano_stage1_closure_free_stiff.yaml",
     ),
     (
         "checkpoint/mano/mano_hammer_grasp-move-place_stiff.pth",
