@@ -27,6 +27,15 @@ BEGIN, END = "<!-- status:begin -->", "<!-- status:end -->"
 SKILLS = ("grasp", "move", "place", "regrasp", "rotate", "catch", "throw", "freemove", "long")
 
 
+def _mano_teacher(o: str, session: int) -> str:
+    """Label of a MANO ``_stiff`` teacher as it was in ``session``: Bottle and Box were replaced in session 20."""
+    o = o.lower()
+    label = f"MANO teacher `mano_{o}_grasp-move-place_stiff.pth`, stiff YAML"
+    if o in ("bottle", "box"):
+        label += " (session 19, replaced in session 20)" if session < 20 else " (session 20)"
+    return label
+
+
 def _stiff_pair_rows(folder: str, seeds: tuple[str, str, str], student: bool) -> list[tuple[str, str, dict]]:
     """POLICIES rows of one fresh pair made with the generator's stiff contacts: the MANO ``_stiff`` teachers (and,
     with ``student``, the 3-object student with Sword), open loop, Shadow before and after its stiff fine-tune, and
@@ -34,11 +43,7 @@ def _stiff_pair_rows(folder: str, seeds: tuple[str, str, str], student: bool) ->
     mano, shadow, allegro = seeds
     objects = ("Bottle", "Box", "Hammer", "Sword") if student else ("Bottle", "Box", "Hammer")
     rows = [
-        (
-            f"MANO teacher `mano_{o}_grasp-move-place_stiff.pth`, stiff YAML",
-            f"{o.title()} (seeds {mano})",
-            {"*": f"{folder}/teacher_{o}.csv"},
-        )
+        (_mano_teacher(o, 19), f"{o.title()} (seeds {mano})", {"*": f"{folder}/teacher_{o}.csv"})
         for o in ("bottle", "box", "hammer")
     ]
     if student:
@@ -80,23 +85,32 @@ def _stiff_pair_rows(folder: str, seeds: tuple[str, str, str], student: bool) ->
     return rows
 
 
-def _checked_pair_rows(folder: str, seeds: tuple[str, str, str]) -> list[tuple[str, str, dict]]:
+def _checked_pair_rows(
+    folder: str,
+    seeds: tuple[str, ...],
+    variants=(("", "checked clips"), ("unchecked_", "--open_loop_check none")),
+) -> list[tuple[str, str, dict]]:
     """POLICIES rows of a fresh pair made by the generator with its open-loop check (its default since session
-    20), then of the same seeds made without it (``unchecked_*`` files): the MANO ``_stiff`` teachers, the
-    3-object student (and Sword), Shadow and Allegro, each beside the open-loop replay of its clips."""
-    mano, shadow, allegro = seeds
+    20), then of the same seeds made without it (``unchecked_*`` files): the MANO ``_stiff`` teachers (those of
+    session 19, then, where a ``new_teacher_*`` file exists, those of session 20), the 3-object student (and
+    Sword), Shadow and Allegro, each beside the open-loop replay of its clips. ``seeds``: the MANO, Shadow and
+    Allegro seed pairs, or only MANO's (no Shadow, Allegro rows)."""
+    mano, hands = seeds[0], seeds[1:]
     rows = []
-    for prefix, clips in (("", "checked clips"), ("unchecked_", "--open_loop_check none")):
+    for prefix, clips in variants:
         for o in ("Bottle", "Box", "Hammer", "Sword"):
             obj = f"{o} (seeds {mano}, {clips}{', never trained on' if o == 'Sword' else ''})"
             if o != "Sword":
+                new = RESULTS / folder / f"{prefix}new_teacher_{o.lower()}.csv"
                 rows.append(
                     (
-                        f"MANO teacher `mano_{o.lower()}_grasp-move-place_stiff.pth`, stiff YAML",
+                        _mano_teacher(o, 19 if new.is_file() else 20),
                         obj,
                         {"*": f"{folder}/{prefix}teacher_{o.lower()}.csv"},
                     )
                 )
+                if new.is_file():
+                    rows.append((_mano_teacher(o, 20), obj, {"*": f"{folder}/{new.name}"}))
             rows.append(
                 (
                     "MANO student `mano_3obj_student_closure_free.pth`, its YAML",
@@ -112,9 +126,11 @@ def _checked_pair_rows(folder: str, seeds: tuple[str, str, str]) -> list[tuple[s
                     {"*": f"{folder}/{prefix}openloop_{o.lower()}.csv"},
                 )
             )
-        for hand, hand_seeds, ckpt in (
-            ("shadow", shadow, "grasp-closure prior, stiff contacts"),
-            ("allegro", allegro, "grasp priors, stiff contacts"),
+        for hand, hand_seeds, ckpt in zip(
+            ("shadow", "allegro"),
+            hands,
+            ("grasp-closure prior, stiff contacts", "grasp priors, stiff contacts"),
+            strict=False,  # a MANO-only pair has no Shadow and Allegro seeds
         ):
             obj = f"Bottle (seeds {hand_seeds}, {clips})"
             rows.append(
@@ -300,6 +316,8 @@ POLICIES = [
     *_stiff_pair_rows("seeds_211_221", ("211, 213", "215, 217", "219, 221"), student=False),
     # a fifth pair (session 20): the generator with its open-loop check, and the same seeds without it
     *_checked_pair_rows("seeds_261_271", ("261, 263", "265, 267", "269, 271")),
+    # a sixth pair (session 20, MANO only): the teachers and student as shipped at its end, the generator's default
+    *_checked_pair_rows("seeds_281_283", ("281, 283",), variants=(("", "checked clips"),)),
     # Shadow: held-out sets of datagen seeds 7 and 11 (the training clips are seed 0), checkpoint = last epoch
     (
         "Shadow teacher, soft contacts (replaced on 2026-12-06)",
