@@ -241,6 +241,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     f"{n} {GRASP_REASONS.get(k, k)}" for k, n in sorted(gfail.items(), key=lambda kv: -kv[1])
                 )
             )
+        olc = r.get("open_loop_check")
+        if isinstance(olc, dict) and olc:
+            print(
+                "    open-loop check, clips executed / replayed: "
+                + ", ".join(f"{k} {v['passed']}/{v['checked']}" for k, v in olc.items())
+            )
+        elif olc:
+            print(f"    open-loop check: {olc}")
         failures = r.get("failure_reasons") or {}
         for skill, counts in failures.items():
             print(

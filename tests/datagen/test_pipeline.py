@@ -514,6 +514,10 @@ def test_open_loop_check_drops_the_clips_the_hand_does_not_execute(tmp_path, mon
     base = run_object(tiny_hand(), obj, unchecked, replace(_cfg(), open_loop_check=()), log=lambda s: None)
     cfg = replace(_cfg(), open_loop_check=("grasp", "move"), object_solimp=(0.97, 0.998, 0.002))
     _seed_caches(out, obj, cfg)
+    # a clip left in the staging folder by an interrupted run is neither replayed nor written
+    stale = out / "_datagen" / "Tall" / "open_loop_check" / "tall" / "grasp_higher_kp" / "001_Tall_9_9-0.pt"
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"left over")
     rep = run_object(tiny_hand(), obj, out, cfg, log=lambda s: None)
     assert [c[:5] for c in calls] == [
         ("grasp", "grasp_higher_kp", (0.97, 0.998, 0.002), 1.0, 0.05),
@@ -530,6 +534,7 @@ def test_open_loop_check_drops_the_clips_the_hand_does_not_execute(tmp_path, mon
             assert (out / "tall" / folder / n).read_bytes() == (unchecked / "tall" / folder / n).read_bytes()
     assert rep["clips"]["place"] == base["clips"]["place"]  # not checked: all written
     assert not (out / "_datagen" / "Tall" / "open_loop_check").exists()
+    assert not list(out.rglob(stale.name))
     marker = json.loads((out / "_datagen" / "Tall" / "done_tiny.json").read_text())
     assert marker["settings"]["open_loop_check"] == ["grasp", "move"]
 
