@@ -639,9 +639,9 @@ def run_object(
 
 def open_loop_config(hand_name: str) -> Path:
     """The env config whose physics the open-loop check replays the clips of ``hand_name`` with."""
-    from hot.config.resolve import REPO_ROOT
+    from hot.tasks.tracking.evaluate import stage1_config_path
 
-    return REPO_ROOT / "hot" / "data" / "cfg" / hand_name / f"{hand_name}_stage1_precise_track.yaml"
+    return stage1_config_path(hand_name)
 
 
 def open_loop_check(

@@ -33,6 +33,7 @@ __all__ = [
     "format_table",
     "zero_policy",
     "open_loop_clip_success",
+    "stage1_config_path",
     "TEST_EPISODES",
     "RolloutObserver",
 ]
@@ -382,6 +383,13 @@ def _write_csv(f, rows: list[dict]) -> None:
         w.writerow({k: r[k] for k in COLUMNS})
 
 
+def stage1_config_path(hand: str) -> Path:
+    """The hand's stage-1 env config, whose physics open-loop replays use (``<hand>_stage1_precise_track.yaml``)."""
+    from hot.config.resolve import REPO_ROOT
+
+    return REPO_ROOT / "hot" / "data" / "cfg" / hand / f"{hand}_stage1_precise_track.yaml"
+
+
 def open_loop_clip_success(
     folder: str | os.PathLike,
     obj: str,
@@ -398,14 +406,13 @@ def open_loop_clip_success(
     ``object_solimp`` replaces the config's object contacts (``sim.object_solimp``) and ``scale`` simulates
     the object at that size (the clips' own, e.g. ``python -m hot.datagen --scale``); ``closure_bias`` replaces
     the config's grasp-closure prior (``env.closure_bias``)."""
-    from hot.config.resolve import REPO_ROOT
     from hot.config.strict import from_dict, to_dict
     from hot.tasks.tracking.config import TrackingCfg, load_env_config
 
     files = sorted(Path(folder).glob("*.pt"))
     if not files:
         return {}
-    data = to_dict(load_env_config(REPO_ROOT / f"hot/data/cfg/{hand}/{hand}_stage1_precise_track.yaml"))
+    data = to_dict(load_env_config(stage1_config_path(hand)))
     data["env"].update(
         num_envs=min(max_envs, len(files)),
         episode_length=TEST_EPISODES[skill][1],
