@@ -375,6 +375,14 @@ def _default_motion(hand: str) -> str:
     return ""
 
 
+def steady_rate(history: list[dict]) -> float:
+    """Env-steps/s of a training run without its start-up: the epochs after the first, from the per-epoch rates
+    of :func:`hot.learning.adapter.train`'s history (each epoch collects the same number of env-steps, so the
+    rate over them is the harmonic mean). NaN with fewer than two epochs."""
+    rates = [float(r["env_steps_per_s"]) for r in history[1:] if r.get("env_steps_per_s", 0.0) > 0.0]
+    return len(rates) / sum(1.0 / r for r in rates) if rates else float("nan")
+
+
 def bench_train(
     hand: Literal["mano", "shadow", "allegro"],
     num_envs: int,
@@ -387,7 +395,8 @@ def bench_train(
 ) -> dict:
     """End-to-end PPO (rl-games) env-steps/s and, in the same run, the raw batched-physics rate.
 
-    Time fractions: physics (``sim.step``), env (everything else in ``env.step``: targets,
+    ``steady_*``: the same without the run's start-up (network build, first reset, first epoch), see
+    :func:`steady_rate`. Time fractions: physics (``sim.step``), env (everything else in ``env.step``: targets,
     observations, rewards, metrics, resets) and learning (policy inference + PPO update + rl-games
     bookkeeping = wall time minus ``env.step``).
     """
@@ -449,6 +458,7 @@ def bench_train(
         sim_step(env.substeps)
     raw_ctrl_per_s = n_ctrl * num_envs / (time.perf_counter() - t0)
     env_only = timers["env"] - timers["physics"]
+    steady = steady_rate(out.get("history", []))
     return {
         "hand": hand,
         "num_envs": num_envs,
@@ -458,6 +468,8 @@ def bench_train(
         "train_env_steps_per_s": frames / wall,
         "raw_physics_env_steps_per_s": raw_ctrl_per_s,
         "ratio": (frames / wall) / raw_ctrl_per_s,
+        "steady_env_steps_per_s": steady,
+        "steady_ratio": steady / raw_ctrl_per_s,
         "frac_physics": timers["physics"] / wall,
         "frac_env": env_only / wall,
         "frac_learning": (wall - timers["env"]) / wall,
@@ -502,6 +514,10 @@ def run_train(args: argparse.Namespace) -> None:
     print(f"  training loop:          {r['train_env_steps_per_s']:10.0f} env-steps/s")
     print(f"  raw batched physics:    {r['raw_physics_env_steps_per_s']:10.0f} env-steps/s (2 substeps each)")
     print(f"  ratio train / physics:  {r['ratio']:10.2f}")
+    print(
+        f"  without start-up:       {r['steady_env_steps_per_s']:10.0f} env-steps/s, ratio "
+        f"{r['steady_ratio']:.2f} (epochs 2-{r['epochs']}; needs --epochs >= 2)"
+    )
     print(
         f"  time: physics {100 * r['frac_physics']:.0f}%, env (obs/reward/reset) {100 * r['frac_env']:.0f}%, "
         f"policy + PPO update {100 * r['frac_learning']:.0f}%"

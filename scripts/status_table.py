@@ -118,6 +118,15 @@ def _checked_pair_rows(
                     {"*": f"{folder}/{prefix}student_{o.lower()}.csv"},
                 )
             )
+            stiff = RESULTS / folder / f"{prefix}student_stiff_{o.lower()}.csv"
+            if stiff.is_file():  # the student distilled from the `_stiff` teachers (session 21)
+                rows.append(
+                    (
+                        "MANO student `mano_3obj_student_stiff.pth`, stiff YAML",
+                        obj,
+                        {"*": f"{folder}/{stiff.name}"},
+                    )
+                )
             rows.append(
                 (
                     "open-loop replay of the reference (no policy)"
@@ -318,6 +327,10 @@ POLICIES = [
     *_checked_pair_rows("seeds_261_271", ("261, 263", "265, 267", "269, 271")),
     # a sixth pair (session 20, MANO only): the teachers and student as shipped at its end, the generator's default
     *_checked_pair_rows("seeds_281_283", ("281, 283",), variants=(("", "checked clips"),)),
+    # a seventh pair (session 21), all three hands, the generator's default: the policies shipped at its end
+    *_checked_pair_rows(
+        "seeds_503_513", ("503, 505", "507, 509", "511, 513"), variants=(("", "checked clips"),)
+    ),
     # Shadow: held-out sets of datagen seeds 7 and 11 (the training clips are seed 0), checkpoint = last epoch
     (
         "Shadow teacher, soft contacts (replaced on 2026-12-06)",

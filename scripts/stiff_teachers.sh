@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The teachers for clips of the current generator (its object contacts, `python -m hot.datagen --object_solimp`,
 # default 0.99 0.999 0.001), end to end on a CPU, as they were made on 2026-12-06:
-#   checkpoint/mano/mano_{bottle,box,hammer}_grasp-move-place_stiff.pth,
+#   checkpoint/mano/mano_{bottle,box,hammer}_grasp-move-place_stiff.pth, mano_bottle_grasp-move-place_stage2_stiff.pth,
 #   checkpoint/allegro/allegro_bottle_grasp-move-place.pth and checkpoint/shadow/shadow_bottle_grasp-move-place.pth.
 #   1. data:    training clips with the stiff contacts, not open-loop checked (--open_loop_check none; MANO Box
 #               seeds 401/403/405/407, Allegro and Shadow Bottle 411/413/415, the small recipe; 16-60 s per set),
@@ -12,10 +12,11 @@
 #               stage a: they held more development clips, docs/dev/2026-12-06-session-19.md); Shadow 100 more, then
 #               150 with the grasp-closure prior on four more stiff sets (431-437); Box 100 more on four sets made
 #               with the open-loop check (441-447); Bottle 50 more with the damped free phase
-#               (mano_stage1_closure_free_stiff.yaml; docs/dev/2026-12-06-session-20.md).
+#               (mano_stage1_closure_free_stiff.yaml; docs/dev/2026-12-06-session-20.md); Bottle stage 2: 100 epochs
+#               with mano_stage2_closure_free_stiff.yaml, state noise 0.5 and object scales (session 21).
 # The shipped files are these runs' last checkpoints without the optimizer state (hot.learning.checkpoint.slim_checkpoint).
 # Steps whose output exists are skipped, so a stopped run resumes where it stopped.
-#   OUT=output/stiff bash scripts/stiff_teachers.sh          (about 90 min on 2 cores)
+#   OUT=output/stiff bash scripts/stiff_teachers.sh          (about 100 min on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python)}
@@ -37,14 +38,14 @@ link_shipped() {  # dataset object dest [skills...]
   mkdir -p "$dest/shipped"
   for s in "$@"; do ln -sfn "$PWD/hot/data/motions/$src/$obj/$s" "$dest/shipped/$s"; done
 }
-train() {  # name yaml checkpoint hand object motion epochs
+train() {  # name yaml checkpoint hand object motion epochs [state noise, default 0.2] [more flags...]
   local run="$OUT/runs/$1"
   if ls "$run"/ppo/SkillMimicHandRand/*/nn/last_*_ep_"$7"_rew_[0-9]*.pth >/dev/null 2>&1; then return; fi
   "$PY" hot/run.py --task SkillMimicHandRand --num_envs 256 --episode_length 60 --cfg_env "$2" \
-    --cfg_train "$CFG/train/rlg/skillmimic_denseobj_cpu.yaml" --motion_file "$6" --state_noise_prob 0.2 \
+    --cfg_train "$CFG/train/rlg/skillmimic_denseobj_cpu.yaml" --motion_file "$6" --state_noise_prob "${8:-0.2}" \
     --enable_obj_keypoints --enable_ig_scale --use_res_action --enable_dof_obs --enable_early_termination \
     --hand_model "$4" --objnames "$5" --headless --max_iterations "$7" --output_path "$run" --experiment "$1" \
-    --checkpoint "$3"
+    --checkpoint "$3" "${@:9}"
 }
 last() { ls "$OUT/runs/$1"/ppo/SkillMimicHandRand/*/nn/last_*_ep_"$2"_rew_[0-9]*.pth | tail -1; }
 
@@ -107,7 +108,11 @@ if has stage_b; then
     "$OUT/data/mano_bottle/shipped" 50
   train shadow_d "$CFG/shadow/shadow_stage1_precise_track.yaml" "$(last shadow_c 100)" shadow Bottle \
     "$OUT/data/shadow_bottle_d" 150
+  # session 21: stage 2 at the stiff contacts (state noise 0.5, object-scale randomisation) from the Bottle teacher
+  train bottle_stage2 "$CFG/mano/mano_stage2_closure_free_stiff.yaml" "$(last bottle_f 50)" mano Bottle \
+    "$OUT/data/mano_bottle/shipped" 100 0.5 --obj_rand_scale
   echo "teachers: Bottle $(last bottle_f 50)"
+  echo "          Bottle, stage 2 $(last bottle_stage2 100)"
   echo "          Hammer $(last hammer_a 50)"
   echo "          Box    $(last box_d 100)"
   echo "          Allegro $(last allegro_b 60)"
