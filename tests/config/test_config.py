@@ -325,6 +325,10 @@ STIFF_PAIRS = [  # (checkpoint, the YAML it was fine-tuned and is documented wit
         "checkpoint/mano/mano_box_grasp-move-place_stiff.pth",
         "hot/data/cfg/mano/mano_stage1_closure_free_stiff.yaml",
     ),
+    (  # the student distilled from the `_stiff` teachers (beside the default student)
+        "checkpoint/mano/mano_3obj_student_stiff.pth",
+        "hot/data/cfg/mano/mano_stage1_closure_free_stiff.yaml",
+    ),
     (  # stage 2 at the stiff contacts: trained with the stage-2 YAML, tested with the stage-1 one
         "checkpoint/mano/mano_bottle_grasp-move-place_stage2_stiff.pth",
         "hot/data/cfg/mano/mano_stage2_closure_free_stiff.yaml",

@@ -181,3 +181,29 @@ def test_teachers_named_in_the_env_yaml_replace_the_train_yamls():
         load_distill_cfg(
             {"params": {"distill": {"beta_start_epoch": 1}}}, "skill", env_teachers=DistillTeachersCfg()
         )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "skillmimic_multiobjs_distill_cpu.yaml",
+        "skillmimic_multiobjs_distill_closure_free_cpu.yaml",
+        "skillmimic_multiobjs_distill_stiff_cpu.yaml",
+    ],
+)
+def test_shipped_student_configs_name_shipped_teachers_of_one_object_each(name):
+    """The recipes of the shipped 3-object students name checkpoints that exist in the repo, one per object, each a
+    MANO policy that loads (a stale output/ path would only fail an hour into a user's run)."""
+    from hot.distill.config import load_distill_cfg
+    from hot.learning.adapter import load_train_cfg
+    from hot.learning.checkpoint import load_checkpoint
+    from hot.tasks.tracking.config import DistillTeachersCfg
+    from tests.distill.helpers import REPO
+
+    train = load_train_cfg(REPO / "hot/data/cfg/train/rlg" / name)
+    specs = resolve_teachers(load_distill_cfg(train, "object", env_teachers=DistillTeachersCfg()))
+    assert sorted(s.object for s in specs) == ["bottle", "box", "hammer"]
+    for s in specs:
+        assert Path(s.path).resolve().is_relative_to((REPO / "checkpoint" / "mano").resolve())
+        meta = load_checkpoint(s.path)["meta"]  # weights-only load: the file is a checkpoint, not a pickle
+        assert meta["hand"] == "mano" and meta["config"]["env"]["env"]["object_names"] == [s.object.title()]
