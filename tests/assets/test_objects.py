@@ -398,6 +398,18 @@ def test_add_refuses_bad_meshes_saying_why(tmp_path: Path, file: str, make, mess
     assert not root.exists() or list(root.iterdir()) == []
 
 
+def test_a_hole_in_a_mm_mesh_is_reported_in_scaled_cm(tmp_path: Path) -> None:
+    # the hole's and the object's sizes in the message are after --scale (found with a mesh in file units of
+    # 1.6 across, scale 0.05, reported as a 160 cm object)
+    sphere = trimesh.creation.icosphere(subdivisions=3, radius=40.0)  # 8 cm across, in millimetres
+    cap = sphere.triangles_center[:, 2] > 30.0
+    trimesh.Trimesh(sphere.vertices, sphere.faces[~cap], process=False).export(tmp_path / "open_mm.stl")
+    with pytest.raises(ObjectPrepError, match=r"the object's 8\.0 cm, too big to close"):
+        add_object(
+            tmp_path / "open_mm.stl", "Bad", tmp_path / "objects", mass=0.1, scale=0.001, log=lambda _: None
+        )
+
+
 def test_add_rescales_a_mm_mesh_with_scale(tmp_path: Path) -> None:
     _mm_box(tmp_path / "mm.stl")
     add_object(tmp_path / "mm.stl", "Small", tmp_path / "objects", mass=0.1, scale=0.001, log=lambda _: None)

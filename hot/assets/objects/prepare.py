@@ -185,13 +185,14 @@ def _boundary_loops(mesh: trimesh.Trimesh) -> list[np.ndarray]:
     return [boundary[idx] for idx in groups.values()]
 
 
-def repair_mesh(mesh: trimesh.Trimesh, source: str, log: Log = print) -> trimesh.Trimesh:
+def repair_mesh(mesh: trimesh.Trimesh, source: str, log: Log = print, scale: float = 1.0) -> trimesh.Trimesh:
     """Repair what is safe to repair in a user mesh, or raise :class:`ObjectPrepError` saying why not.
 
     Safe: welding duplicate vertices, dropping a few zero-area or duplicate faces, closing holes
     that span at most :data:`MAX_HOLE_FRACTION` of the object (a fan of new triangles per hole),
     making the winding consistent. Refused: NaN vertices, many degenerate faces, non-manifold
     edges, larger holes (the message gives their edge count and size). Each repair logs one line.
+    ``scale`` converts the mesh's units to metres for the sizes in messages (``add --scale``).
     """
     _check_finite(mesh, source)
     out = mesh.copy()
@@ -219,8 +220,8 @@ def repair_mesh(mesh: trimesh.Trimesh, source: str, log: Log = print) -> trimesh
         )
     loops = _boundary_loops(out)
     if loops:
-        size = float(np.max(out.extents))
-        spans = [float(np.ptp(out.vertices[np.unique(loop)], axis=0).max()) for loop in loops]
+        size = float(np.max(out.extents)) * scale
+        spans = [float(np.ptp(out.vertices[np.unique(loop)], axis=0).max()) * scale for loop in loops]
         edges = sum(len(loop) for loop in loops)
         worst = int(np.argmax(spans))
         if spans[worst] > MAX_HOLE_FRACTION * size:
@@ -546,7 +547,9 @@ def add_object(
     log(f"[{name}] loading {mesh_path}")
     raw = load_user_mesh(mesh_path)
     check_hand_sized(raw, str(mesh_path), scale)
-    raw = repair_mesh(raw, str(mesh_path), log=lambda line: log(f"[{name}] {line.removeprefix('[repair] ')}"))
+    raw = repair_mesh(
+        raw, str(mesh_path), log=lambda line: log(f"[{name}] {line.removeprefix('[repair] ')}"), scale=scale
+    )
     check_watertight(raw, str(mesh_path))
     scaled = raw.copy()
     scaled.apply_scale(scale)
