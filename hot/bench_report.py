@@ -37,8 +37,8 @@ LEARN_TARGET_S = 120.0
 """Wall-clock seconds to 90 % held-out grasp success, MANO Bottle teacher from scratch (issue 22: ≤ 2 min)."""
 LEARN_SEEDS = (0, 1)
 LEARN_BEFORE = (
-    "when issue 22 was filed, the same teacher command (then `skillmimic_denseobj_cpu.yaml` with the GELU point "
-    "encoder and joint friction on) reached 92.3 % on 13 held-out grasp clips of another generator (open loop "
+    "when issue 22 was filed, the same teacher command (then without the point encoder's max-pool shortcut and "
+    "with hand joint friction on) reached 92.3 % on 13 held-out grasp clips of another generator (open loop "
     "76.9 %) at epoch 40: 0.33 M env-steps, about 228 s on an idle 2-core machine; 76.9 % at epoch 10. That "
     "figure is the issue's, not re-measured here: neither the code nor the clip set of that day can be rebuilt "
     "(the set was lost, see the folder's README)."
