@@ -52,6 +52,7 @@ def test_report_page_from_one_run(tmp_path, monkeypatch, capsys) -> None:
             "train_env_steps_per_s": 1500.0,
             "raw_physics_env_steps_per_s": 6000.0,
             "ratio": 0.25,
+            "loop_physics_env_steps_per_s": 5000.0,
             "frac_physics": 0.3,
             "frac_env": 0.2,
             "frac_learning": 0.5,
@@ -65,6 +66,7 @@ def test_report_page_from_one_run(tmp_path, monkeypatch, capsys) -> None:
     assert "| mano | 25,000 |" in text and "≥ 20,000: met" in text
     for cfg in ("skillmimic_denseobj_cpu.yaml", "skillmimic_sparse_cpu.yaml"):  # one row per CPU train config
         assert f"| `{cfg}` | 1,500 | 6,000 | 0.25 |" in text
+        assert f"| `{cfg}` | 1,500 | 6,000 | 0.25 | 5,000 |" in text  # the physics of the run itself
     assert "≥ 0.6: **not met**" in text
     # the time-to-90 % section quotes the issue's baseline as such, even when --quick skips the runs
     assert "Before: when issue 22 was filed" in text and "not re-measured here" in text
@@ -95,6 +97,7 @@ def test_full_report_judges_the_time_to_90_percent(tmp_path, monkeypatch) -> Non
                 "train_env_steps_per_s",
                 "raw_physics_env_steps_per_s",
                 "ratio",
+                "loop_physics_env_steps_per_s",
                 "frac_physics",
                 "frac_env",
                 "frac_learning",
